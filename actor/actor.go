@@ -1,0 +1,31 @@
+package actor
+
+// Actor is the behaviour of a connection (or, later, of any addressable
+// entity): it handles one message at a time.
+type Actor interface {
+	// Receive handles ctx.Message(). It runs on the actor's shard goroutine
+	// and must not block. ctx is valid only during the call.
+	Receive(ctx *Context)
+}
+
+// Factory makes the actor for each new connection of a listener.
+type Factory func() Actor
+
+// ReceiveFunc adapts a function to the Actor interface.
+type ReceiveFunc func(ctx *Context)
+
+// Receive calls f(ctx).
+func (f ReceiveFunc) Receive(ctx *Context) { f(ctx) }
+
+// Opened is the first message a connection actor receives, once its socket
+// is registered with its shard.
+type Opened struct{}
+
+// Closed is the last message a connection actor receives, exactly once, after
+// its socket is closed. Err is nil when the peer or the actor closed the
+// connection cleanly; otherwise it says why: a codec error (for example a
+// *codec.FrameError, or codec.ErrTruncated when the peer left mid-frame), a
+// socket error, a *PanicError, or ErrShutdown.
+type Closed struct {
+	Err error
+}

@@ -1,0 +1,136 @@
+package actor_test
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLeastConnectionsFillsTheEmptiestShard(t *testing.T) {
+	p := newProbe()
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory,
+		actor.Shards(3), actor.LoadBalancing(actor.LeastConnections))
+	// Three connections land one per shard; then the one on shard 1 closes,
+	// and the next two connections go to shard 1 first (the emptiest).
+	byShard := map[int]int{}
+	conns := map[int]interface{ Close() error }{}
+	for i := 0; i < 3; i++ {
+		c := dial(t, l.Addr())
+		id := p.next(t, isOpened).id
+		byShard[id.Shard()]++
+		conns[id.Shard()] = c
+	}
+	require.Equal(t, map[int]int{0: 1, 1: 1, 2: 1}, byShard)
+	conns[1].Close()
+	p.next(t, isClosed)
+	require.Eventually(t, func() bool { return sys.Stats()[1].Connections == 0 }, waitFor, time.Millisecond)
+	dial(t, l.Addr())
+	require.Equal(t, 1, p.next(t, isOpened).id.Shard())
+}
+
+func TestSourceHashPinsAClientHostToOneShard(t *testing.T) {
+	p := newProbe()
+	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory,
+		actor.Shards(4), actor.LoadBalancing(actor.SourceHash))
+	used := map[int]bool{}
+	for host := 2; host <= 9; host++ {
+		src := "127.0.0." + string(rune('0'+host))
+		shard := -1
+		for i := 0; i < 4; i++ {
+			dialFrom(t, l.Addr(), src)
+			got := p.next(t, isOpened).id.Shard()
+			if shard >= 0 {
+				require.Equal(t, shard, got, "connections from %s change shard", src)
+			}
+			shard = got
+		}
+		used[shard] = true
+	}
+	require.Greater(t, len(used), 1, "eight source hosts all hashed to one shard")
+}
+
+func TestReusePortEveryShardAccepts(t *testing.T) {
+	p := newProbe()
+	p.onMsg = func(ctx *actor.Context) {
+		if b, ok := ctx.Message().([]byte); ok {
+			ctx.WriteBytes(b)
+		}
+	}
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory, actor.Shards(2), actor.ReusePort(true))
+	shards := map[int]bool{}
+	for i := 0; i < 40 && len(shards) < 2; i++ {
+		// distinct source ports hash differently in the kernel
+		echoRoundTrips(t, dial(t, l.Addr()), 100)
+		shards[p.next(t, isOpened).id.Shard()] = true
+	}
+	require.Len(t, shards, 2, "the kernel spread 40 connections over one shard only")
+	var accepted uint64
+	for _, s := range sys.Stats() {
+		accepted += s.Opened
+	}
+	require.Equal(t, l.Accepted(), accepted)
+}
+
+func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
+	p := newProbe()
+	p.onMsg = func(ctx *actor.Context) {
+		if b, ok := ctx.Message().([]byte); ok {
+			ctx.WriteBytes(b)
+		}
+	}
+	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory)
+
+	var old syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old))
+	lowered := old
+	lowered.Cur = uint64(countFDs(t) + 40)
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lowered))
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old))
+		}
+	}
+	defer restore()
+
+	// Ten clients connect, then the process's descriptors run out, so the
+	// server cannot accept them.
+	clients := make([]interface {
+		Write([]byte) (int, error)
+		Read([]byte) (int, error)
+	}, 0, 10)
+	for i := 0; i < 10; i++ {
+		clients = append(clients, dial(t, l.Addr()))
+	}
+	var filler []int
+	for {
+		fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		filler = append(filler, fd)
+	}
+	require.Eventually(t, func() bool { return l.AcceptErrors() >= 2 }, waitFor, time.Millisecond)
+	// Backing off doubles the pause each time, so the errors stay few
+	// instead of a spinning loop's millions.
+	require.Less(t, l.AcceptErrors(), uint64(200))
+
+	for _, fd := range filler {
+		syscall.Close(fd)
+	}
+	restore()
+	for _, c := range clients {
+		_, err := c.Write([]byte("ping"))
+		require.NoError(t, err)
+		got := make([]byte, 4)
+		_, err = c.Read(got)
+		require.NoError(t, err)
+		require.Equal(t, "ping", string(got))
+	}
+	require.Equal(t, uint64(10), l.Accepted())
+}

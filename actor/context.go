@@ -1,0 +1,112 @@
+package actor
+
+import (
+	"net"
+
+	"github.com/shoalrt/shoal/reactor"
+	"github.com/shoalrt/shoal/shard"
+	"golang.org/x/sys/unix"
+)
+
+// Context is what Receive gets: the message, who the actor is, and the ways
+// it can act. A Context is valid only during the Receive call it was passed
+// to and only on that goroutine; do not keep it.
+type Context struct {
+	sys  *System
+	sh   *shard.Shard
+	conn *shard.Conn
+	self ID
+	from ID
+	msg  any
+}
+
+// Message returns the message being handled: a value decoded by the
+// connection's codec, a message sent by another actor, or a system message
+// (Opened, Closed). A []byte decoded from the wire aliases the connection's
+// read buffer: copy it to keep it past this call.
+func (c *Context) Message() any { return c.msg }
+
+// Self returns this actor's ID.
+func (c *Context) Self() ID { return c.self }
+
+// Sender returns the ID of the actor that sent the message, or the zero ID
+// for messages from the wire and system messages.
+func (c *Context) Sender() ID { return c.from }
+
+// System returns the actor's system.
+func (c *Context) System() *System { return c.sys }
+
+// Shard returns the index of the shard the actor is pinned to.
+func (c *Context) Shard() int { return c.sh.Index() }
+
+// Write encodes msg with the connection's codec and queues it; the shard
+// writes everything queued in one system call at the end of its turn. It
+// returns ErrClosed once the connection is closing, and the codec's error if
+// msg cannot be encoded (nothing is queued then).
+func (c *Context) Write(msg any) error {
+	if c.conn == nil || c.conn.Fd() < 0 {
+		return ErrClosed
+	}
+	return c.sh.WriteMessage(c.conn, msg)
+}
+
+// WriteBytes frames p with the connection's codec (for example a length
+// header or a line end) and queues it like Write. p is copied, so it may be
+// the message being handled. Unlike Write, it never allocates.
+func (c *Context) WriteBytes(p []byte) error {
+	if c.conn == nil || c.conn.Fd() < 0 {
+		return ErrClosed
+	}
+	return c.sh.WriteFrame(c.conn, p)
+}
+
+// Close closes the connection after flushing what was written; the actor then
+// receives Closed{Err: nil}.
+func (c *Context) Close() { c.CloseWith(nil) }
+
+// CloseWith closes the connection like Close; the actor then receives
+// Closed{Err: reason}.
+func (c *Context) CloseWith(reason error) {
+	if c.conn != nil {
+		c.sh.Close(c.conn, reason)
+	}
+}
+
+// Send sends msg to the actor with ID to. It never blocks: a target on this
+// shard gets it later in this turn, a target on another shard through that
+// shard's inbox (kept for retry while that inbox is full, up to a bound,
+// after which it is dropped with ErrOverflow). Messages from one actor to
+// another arrive in the order sent. A target that no longer exists makes the
+// message a dead letter (counted in Stats), never a delivery to anyone else.
+// A []byte received from the wire is copied before it is sent.
+func (c *Context) Send(to ID, msg any) error {
+	if to == 0 {
+		return ErrZeroID
+	}
+	if c.sh.OwnsFrame(msg) {
+		msg = append([]byte(nil), msg.([]byte)...)
+	}
+	return c.sh.Send(uint64(to), uint64(c.self), msg)
+}
+
+// RemoteAddr returns the peer's address, or nil for an actor without a
+// connection or a socket that is gone. It makes a system call.
+func (c *Context) RemoteAddr() net.Addr {
+	if c.conn == nil || c.conn.Fd() < 0 {
+		return nil
+	}
+	sa, err := unix.Getpeername(c.conn.Fd())
+	if err != nil {
+		return nil
+	}
+	return reactor.SockaddrToAddr(c.conn.Listener().Network(), sa)
+}
+
+// Buffered returns how many bytes written to the connection are still waiting
+// for the socket.
+func (c *Context) Buffered() int {
+	if c.conn == nil {
+		return 0
+	}
+	return c.conn.Buffered()
+}

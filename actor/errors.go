@@ -1,0 +1,49 @@
+package actor
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/shoalrt/shoal/shard"
+)
+
+var (
+	// ErrClosed is returned when writing to a connection that is closing or
+	// closed, or from an actor that has no connection.
+	ErrClosed = shard.ErrClosed
+	// ErrShutdown is the Closed.Err of connections closed by System.Stop.
+	ErrShutdown = shard.ErrShutdown
+	// ErrStopped is returned by Send and Listen on a system that is not running.
+	ErrStopped = shard.ErrStopped
+	// ErrMailboxFull is returned by System.Send when the target's shard inbox
+	// stayed full while the caller waited.
+	ErrMailboxFull = shard.ErrInboxFull
+	// ErrOverflow is returned by Context.Send when the target's shard inbox is
+	// full and too many sends to it already wait; the message was dropped and
+	// counted as a dead letter.
+	ErrOverflow = shard.ErrOverflow
+	// ErrZeroID is returned by sends to the zero ID.
+	ErrZeroID = errors.New("actor: send to zero ID")
+	// ErrInvalidID is returned by sends to an ID that names no shard of this
+	// system.
+	ErrInvalidID = shard.ErrBadAddress
+	// ErrRemoteNode is returned by sends to an ID on another node when no
+	// cluster is attached.
+	ErrRemoteNode = shard.ErrRemoteNode
+)
+
+// PanicError is the Closed.Err of a connection whose actor panicked in
+// Receive.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the goroutine's stack at the panic
+}
+
+// Error implements error.
+func (e *PanicError) Error() string { return fmt.Sprintf("actor: panic in Receive: %v", e.Value) }
+
+// Unwrap returns the panic value if it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}

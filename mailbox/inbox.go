@@ -1,0 +1,136 @@
+package mailbox
+
+import (
+	"runtime"
+
+	"github.com/shoalrt/shoal/disruptor"
+)
+
+// Inbox is a bounded multi-producer, single-consumer queue drained by one loop
+// goroutine. Values are copied into the slots of a shared-writer disruptor ring,
+// so putting a value allocates nothing.
+//
+// Producers (any goroutine) call TryPut or Put. The consumer (exactly one
+// goroutine, the shard's loop) calls Drain, Empty, Announce and Awake.
+//
+// Waking: a consumer about to block elsewhere (in epoll_wait) calls Announce,
+// re-checks Empty, and only then blocks; every successful put commits its slot
+// and then asks the parker to wake the consumer, which costs a Wake (one eventfd
+// write) only if the consumer announced sleep and no other producer has woken
+// it since. See disruptor.Parker for why no wake-up is lost.
+type Inbox[T any] struct {
+	ring   *disruptor.Ring[T]      // slots; written by producers, read by the consumer
+	writer *disruptor.SharedWriter // claim/publish cursor shared by all producers
+	reader *disruptor.Reader       // the consumer's position behind the writer's barrier
+	parker *disruptor.Parker       // sleeping/awake flag of the consumer
+	zero   T                       // written over drained slots to drop references
+	waits  disruptor.WaitStrategy  // how Put waits for room
+	gate   *disruptor.Sequence     // last sequence the consumer released
+}
+
+// NewInbox returns an inbox of size slots (a power of two). w wakes the
+// consumer when it sleeps; it is called at most once per Announce.
+func NewInbox[T any](size int, w disruptor.Waker) (*Inbox[T], error) {
+	ring, err := disruptor.NewRing[T](size)
+	if err != nil {
+		return nil, err
+	}
+	gate := disruptor.NewSequence(-1)
+	ws := disruptor.Yield()
+	writer := disruptor.NewSharedWriter(size, gate, ws)
+	return &Inbox[T]{
+		ring:   ring,
+		writer: writer,
+		reader: disruptor.NewReader(writer, gate, ws),
+		parker: disruptor.NewParker(w),
+	}, nil
+}
+
+// Size returns the number of slots.
+func (b *Inbox[T]) Size() int { return b.ring.Size() }
+
+// TryPut copies *v into the inbox and wakes the consumer if it sleeps. It
+// returns false, leaving the inbox unchanged, only when the inbox is full.
+// Safe from any goroutine.
+func (b *Inbox[T]) TryPut(v *T) bool {
+	lo, _, ok := b.writer.TryReserve(1)
+	if !ok {
+		return false
+	}
+	*b.ring.Slot(lo) = *v
+	b.writer.Commit(lo, lo)
+	b.parker.Notify()
+	return true
+}
+
+// PutWithin is TryPut that, while the inbox is full, yields the processor
+// and tries again, up to attempts times. It never holds a claimed slot while
+// it waits. It returns ErrFull when every attempt found the inbox full. Safe
+// from any goroutine; never call it from the consumer goroutine with a large
+// attempts value, since only the consumer makes room.
+func (b *Inbox[T]) PutWithin(v *T, attempts int) error {
+	for i := 0; ; i++ {
+		if b.TryPut(v) {
+			return nil
+		}
+		if i >= attempts {
+			return ErrFull
+		}
+		runtime.Gosched()
+	}
+}
+
+// Put copies *v into the inbox, waiting for room as long as it takes. Use it
+// only from goroutines that may wait (an acceptor), never from the consumer.
+func (b *Inbox[T]) Put(v *T) {
+	lo, _ := b.writer.Reserve(1)
+	*b.ring.Slot(lo) = *v
+	b.writer.Commit(lo, lo)
+	b.parker.Notify()
+}
+
+// Drain hands up to max queued values to fn, oldest first, and frees their
+// slots. It returns how many it handed over. fn must not keep the pointer.
+// Consumer goroutine only.
+func (b *Inbox[T]) Drain(max int, fn func(*T)) int {
+	lo, hi, ok := b.reader.TryRead()
+	if !ok {
+		return 0
+	}
+	if hi-lo+1 > int64(max) {
+		hi = lo + int64(max) - 1
+	}
+	for s := lo; s <= hi; s++ {
+		p := b.ring.Slot(s)
+		fn(p)
+		*p = b.zero
+	}
+	b.reader.Release(hi)
+	return int(hi - lo + 1)
+}
+
+// Empty reports whether nothing is waiting to be drained. Consumer goroutine
+// only.
+func (b *Inbox[T]) Empty() bool {
+	_, _, ok := b.reader.TryRead()
+	return !ok
+}
+
+// Len reports how many values are waiting to be drained. Consumer goroutine
+// only.
+func (b *Inbox[T]) Len() int {
+	lo, hi, ok := b.reader.TryRead()
+	if !ok {
+		return 0
+	}
+	return int(hi - lo + 1)
+}
+
+// Announce tells producers that the consumer is about to sleep. The consumer
+// must then check Empty (and its other work) and call Awake instead of sleeping
+// if anything is there. Consumer goroutine only.
+func (b *Inbox[T]) Announce() { b.parker.Announce() }
+
+// Awake tells producers that the consumer is running again, so they stop
+// waking it. Consumer goroutine only.
+func (b *Inbox[T]) Awake() { b.parker.Awake() }

@@ -1,0 +1,59 @@
+package mailbox
+
+// Queue is an unbounded FIFO of values owned by one goroutine. It grows by
+// doubling and never shrinks below its largest size, so a steady flow through
+// it allocates nothing.
+//
+// Queue is not safe for concurrent use: call it only from the goroutine that
+// owns it (a shard's loop).
+type Queue[T any] struct {
+	buf  []T // ring storage; len is zero or a power of two
+	head int // index of the oldest element
+	n    int // number of elements
+}
+
+// Len reports the number of queued values.
+func (q *Queue[T]) Len() int { return q.n }
+
+// Push appends v at the tail.
+func (q *Queue[T]) Push(v T) {
+	if q.n == len(q.buf) {
+		q.grow()
+	}
+	q.buf[(q.head+q.n)&(len(q.buf)-1)] = v
+	q.n++
+}
+
+// Peek returns a pointer to the oldest value, or nil when the queue is empty.
+// The pointer is valid until the next Push or Pop.
+func (q *Queue[T]) Peek() *T {
+	if q.n == 0 {
+		return nil
+	}
+	return &q.buf[q.head]
+}
+
+// Pop removes and returns the oldest value. ok is false when the queue is empty.
+func (q *Queue[T]) Pop() (v T, ok bool) {
+	if q.n == 0 {
+		return v, false
+	}
+	var zero T
+	v = q.buf[q.head]
+	q.buf[q.head] = zero // drop references for the collector
+	q.head = (q.head + 1) & (len(q.buf) - 1)
+	q.n--
+	return v, true
+}
+
+func (q *Queue[T]) grow() {
+	size := 2 * len(q.buf)
+	if size == 0 {
+		size = 16
+	}
+	buf := make([]T, size)
+	for i := 0; i < q.n; i++ {
+		buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
+	}
+	q.buf, q.head = buf, 0
+}

@@ -1,0 +1,132 @@
+package shard
+
+import (
+	"errors"
+	"time"
+
+	"github.com/shoalrt/shoal/reactor"
+	"golang.org/x/sys/unix"
+)
+
+// acceptBurst is how many sockets one readiness report of a listener accepts
+// before the loop moves on to its other work.
+const acceptBurst = 128
+
+// Back-off after EMFILE/ENFILE/ENOBUFS/ENOMEM: the listener leaves the poller
+// (so a level-triggered readiness report cannot spin the loop) and returns
+// after a delay that doubles per failure up to maxBackoff. Connections wait in
+// the kernel's backlog meanwhile; none is dropped by us.
+const (
+	minBackoff = 5 * time.Millisecond
+	maxBackoff = time.Second
+)
+
+type backoff struct {
+	until time.Time     // when the listener goes back into the poller; zero if active
+	delay time.Duration // last delay
+}
+
+func (b *backoff) fail(now time.Time) {
+	b.delay *= 2
+	if b.delay < minBackoff {
+		b.delay = minBackoff
+	}
+	if b.delay > maxBackoff {
+		b.delay = maxBackoff
+	}
+	b.until = now.Add(b.delay)
+}
+
+// adoptFunc takes over a socket accepted from l; sa is the peer's address.
+type adoptFunc func(l *Listener, fd int, sa unix.Sockaddr)
+
+// acceptFrom accepts up to acceptBurst sockets from lfd. It reports whether
+// the process ran out of descriptors or memory, in which case the caller must
+// stop polling the listener for a while.
+func acceptFrom(l *Listener, lfd int, adopt adoptFunc) (exhausted bool) {
+	for i := 0; i < acceptBurst; i++ {
+		fd, sa, err := reactor.Accept(lfd)
+		switch {
+		case err == nil:
+		case errors.Is(err, unix.EAGAIN):
+			return false
+		case errors.Is(err, unix.EINTR), errors.Is(err, unix.ECONNABORTED), errors.Is(err, unix.EPROTO):
+			continue
+		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE),
+			errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
+			l.refused.Add(1)
+			return true
+		default:
+			// Unexpected (EBADF after a concurrent close, EINVAL...): stop this
+			// burst; a closed listener leaves the poller on its own.
+			l.refused.Add(1)
+			return false
+		}
+		if l.tcp {
+			_ = reactor.SetNoDelay(fd, true)
+		}
+		l.accepted.Add(1)
+		adopt(l, fd, sa)
+	}
+	return false
+}
+
+// shardListener is a ReusePort listener owned by one shard.
+type shardListener struct {
+	lis *Listener
+	fd  int
+	off backoff
+}
+
+// listen starts accepting on this shard's socket of l (ReusePort mode).
+func (s *Shard) listen(l *Listener) {
+	if s.stopping {
+		return
+	}
+	sl := &shardListener{lis: l, fd: l.fds[s.index]}
+	s.listeners = append(s.listeners, sl)
+	if err := s.poller.Add(sl.fd, listenToken|uint64(len(s.listeners)-1), reactor.Readable); err != nil {
+		s.stats.pollErrors.Add(1)
+	}
+}
+
+func (s *Shard) acceptReady(i int) {
+	if i >= len(s.listeners) {
+		return
+	}
+	sl := s.listeners[i]
+	if acceptFrom(sl.lis, sl.fd, s.adoptLocal) {
+		sl.off.fail(time.Now())
+		s.poller.Remove(sl.fd)
+	} else {
+		sl.off.delay = 0
+	}
+}
+
+func (s *Shard) adoptLocal(l *Listener, fd int, _ unix.Sockaddr) { s.open(fd, l) }
+
+// deadline returns the poll timeout in milliseconds until the next backed-off
+// listener returns to the poller, re-adding those whose time has come; -1 if
+// none waits.
+func (s *Shard) deadline() int {
+	timeout := -1
+	var now time.Time
+	for i, sl := range s.listeners {
+		if sl.off.until.IsZero() {
+			continue
+		}
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if !now.Before(sl.off.until) {
+			sl.off.until = time.Time{}
+			s.poller.Add(sl.fd, listenToken|uint64(i), reactor.Readable)
+			return 0
+		}
+		ms := int(sl.off.until.Sub(now)/time.Millisecond) + 1
+		if timeout < 0 || ms < timeout {
+			timeout = ms
+		}
+	}
+	return timeout
+}

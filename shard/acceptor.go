@@ -1,0 +1,151 @@
+package shard
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoalrt/shoal/reactor"
+	"golang.org/x/sys/unix"
+)
+
+// acceptor is the goroutine that accepts on the group's listeners (unless
+// each shard has its own ReusePort socket) and publishes each new socket into
+// the chosen shard's inbox, which wakes that shard only if it sleeps.
+type acceptor struct {
+	g      *Group
+	poller *reactor.Poller
+	waker  *reactor.Waker
+	events []reactor.Ready
+	bal    balancer
+
+	mu      sync.Mutex  // guards pending
+	pending []*Listener // added by Listen, picked up by the loop
+
+	lis  []*Listener // owned by the loop; index = poller token
+	offs []backoff   // per listener
+
+	stop atomic.Bool
+	done chan struct{}
+}
+
+func newAcceptor(g *Group) (*acceptor, error) {
+	p, err := reactor.NewPoller()
+	if err != nil {
+		return nil, err
+	}
+	w, err := reactor.NewWaker()
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	if err := p.AddWaker(w, wakerToken); err != nil {
+		w.Close()
+		p.Close()
+		return nil, err
+	}
+	return &acceptor{
+		g:      g,
+		poller: p,
+		waker:  w,
+		events: make([]reactor.Ready, 64),
+		bal:    balancer{policy: g.cfg.Balance, shards: g.shards},
+		done:   make(chan struct{}),
+	}, nil
+}
+
+// add hands l to the loop. Safe from any goroutine.
+func (a *acceptor) add(l *Listener) {
+	a.mu.Lock()
+	a.pending = append(a.pending, l)
+	a.mu.Unlock()
+	a.waker.Wake()
+}
+
+func (a *acceptor) run() {
+	defer a.exit()
+	for !a.stop.Load() {
+		a.adoptPending()
+		n, err := a.poller.Wait(a.events, a.timeout())
+		if err != nil {
+			continue
+		}
+		for i := 0; i < n; i++ {
+			tok := a.events[i].Token
+			if tok == wakerToken || int(tok) >= len(a.lis) || a.stop.Load() {
+				continue
+			}
+			l := a.lis[tok]
+			if acceptFrom(l, l.fds[0], a.publish) {
+				a.offs[tok].fail(time.Now())
+				a.poller.Remove(l.fds[0])
+			} else {
+				a.offs[tok].delay = 0
+			}
+		}
+	}
+}
+
+func (a *acceptor) adoptPending() {
+	a.mu.Lock()
+	pending := a.pending
+	a.pending = nil
+	a.mu.Unlock()
+	for _, l := range pending {
+		a.lis = append(a.lis, l)
+		a.offs = append(a.offs, backoff{})
+		a.poller.Add(l.fds[0], uint64(len(a.lis)-1), reactor.Readable)
+	}
+}
+
+// timeout re-adds backed-off listeners whose time has come and returns how
+// long to wait for the next one (-1: no timeout).
+func (a *acceptor) timeout() int {
+	timeout := -1
+	var now time.Time
+	for i := range a.offs {
+		off := &a.offs[i]
+		if off.until.IsZero() {
+			continue
+		}
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if !now.Before(off.until) {
+			off.until = time.Time{}
+			a.poller.Add(a.lis[i].fds[0], uint64(i), reactor.Readable)
+			continue
+		}
+		ms := int(off.until.Sub(now)/time.Millisecond) + 1
+		if timeout < 0 || ms < timeout {
+			timeout = ms
+		}
+	}
+	return timeout
+}
+
+// publish hands an accepted socket to a shard through its inbox ring. It
+// waits for room if that shard is saturated: accepting slows down rather than
+// losing the connection.
+func (a *acceptor) publish(l *Listener, fd int, sa unix.Sockaddr) {
+	s := a.bal.pick(sa)
+	e := envelope{kind: kindOpen, fd: int32(fd), lis: l}
+	s.inbox.Put(&e)
+}
+
+func (a *acceptor) exit() {
+	a.adoptPending()
+	for _, l := range a.lis {
+		reactor.Close(l.fds[0])
+	}
+	a.waker.Close()
+	a.poller.Close()
+	close(a.done)
+}
+
+// shutdown stops the loop and waits for it; the listeners' sockets are closed.
+func (a *acceptor) shutdown() {
+	a.stop.Store(true)
+	a.waker.Wake()
+	<-a.done
+}

@@ -1,0 +1,14 @@
+// Package shard is Shoal's event loop: one goroutine per shard running
+// poll → read and decode → deliver → drain the inbox → flush writes, owning the
+// connections and actors pinned to it, their slots, generations and buffers.
+//
+// A Group is a set of shards plus, unless every shard has its own SO_REUSEPORT
+// listener, an acceptor goroutine that accepts sockets, picks a shard by the
+// load-balancing policy and publishes each new connection into that shard's
+// disruptor-backed inbox, waking the shard only if it is parked in epoll_wait.
+//
+// The shard decodes wire bytes with the listener's codec and hands messages to
+// a Handler, the layer above (package actor), on the shard's goroutine. It
+// knows the shape of an actor address (node, shard, slot, generation) but not
+// what an actor is: that belongs to package actor.
+package shard

@@ -1,0 +1,30 @@
+package shard
+
+import "errors"
+
+var (
+	// ErrClosed is returned when writing to a connection that is closing or closed.
+	ErrClosed = errors.New("shard: connection closed")
+	// ErrShutdown is the reason given to connections closed because their
+	// group is stopping.
+	ErrShutdown = errors.New("shard: shutting down")
+	// ErrStopped is returned by operations on a group that has stopped or
+	// never started.
+	ErrStopped = errors.New("shard: group not running")
+	// ErrInboxFull is returned by Group.Send when the target shard's inbox
+	// stayed full while the sender waited.
+	ErrInboxFull = errors.New("shard: inbox full")
+	// ErrOverflow is returned by a shard-side send when the target shard's
+	// inbox is full and the sender's retry queue for it is at its bound; the
+	// message became a dead letter.
+	ErrOverflow = errors.New("shard: send overflow, message dropped")
+	// ErrRemoteNode is returned for a send to an address on another node,
+	// which this package cannot route.
+	ErrRemoteNode = errors.New("shard: address on another node")
+	// ErrBadAddress is returned for a zero or malformed address.
+	ErrBadAddress = errors.New("shard: invalid address")
+	// ErrTooManySlots is returned when a shard has no free slot left.
+	ErrTooManySlots = errors.New("shard: slot table full")
+	// ErrListenerClosed is returned by Listen on a stopped group.
+	ErrListenerClosed = errors.New("shard: listener closed")
+)

@@ -1,0 +1,44 @@
+package shard
+
+import "unsafe"
+
+// frameBox hands a []byte frame to the handler as an `any` without
+// allocating. Converting a slice to an interface copies its header to the heap;
+// instead the box keeps one heap slice header per shard and one interface
+// value whose data word points at it, and overwrites the header for each
+// frame. The value is therefore valid only until the next frame, exactly like
+// the bytes it points to, which alias the shard's read buffer.
+//
+// A handler that lets such a value escape (sends it to another actor) must
+// copy it first; Owns tells it whether a value is the box.
+type frameBox struct {
+	hdr *[]byte // the shared slice header the interface points to
+	val any     // dynamic type []byte, data word == hdr
+}
+
+// eface mirrors the runtime's layout of an empty interface.
+type eface struct {
+	typ  unsafe.Pointer
+	data unsafe.Pointer
+}
+
+func newFrameBox() frameBox {
+	hdr := new([]byte)
+	val := any([]byte(nil))
+	(*eface)(unsafe.Pointer(&val)).data = unsafe.Pointer(hdr)
+	return frameBox{hdr: hdr, val: val}
+}
+
+// set points the box at p and returns it as an interface value.
+func (b *frameBox) set(p []byte) any {
+	*b.hdr = p
+	return b.val
+}
+
+// owns reports whether v is this box's interface value.
+func (b *frameBox) owns(v any) bool {
+	return (*eface)(unsafe.Pointer(&v)).data == unsafe.Pointer(b.hdr)
+}
+
+// clear drops the reference to the last frame.
+func (b *frameBox) clear() { *b.hdr = nil }

@@ -1,0 +1,296 @@
+package shard
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/reactor"
+)
+
+// Config describes a group of shards.
+type Config struct {
+	// Shards is the number of event loops; 0 means 1.
+	Shards int
+	// Node is this process's node number in a cluster (0..MaxNode).
+	Node int
+	// Balance picks a shard for each accepted connection.
+	Balance Balance
+	// ReusePort gives every shard its own SO_REUSEPORT socket per TCP
+	// listener and lets the kernel balance; no acceptor goroutine runs.
+	ReusePort bool
+	// InboxSize is each shard's inbox ring size (a power of two); 0 means 8192.
+	InboxSize int
+	// MaxRetry bounds the sends a shard keeps for retry per target shard when
+	// that shard's inbox is full; past it sends become dead letters. 0 means 65536.
+	MaxRetry int
+	// ReadBufferSize is each shard's read buffer; 0 means 64 KiB.
+	ReadBufferSize int
+	// NewHandler returns the handler for shard s. Required.
+	NewHandler func(s *Shard) Handler
+}
+
+type groupState int32
+
+const (
+	stateNew groupState = iota
+	stateRunning
+	stateStopping
+	stateStopped
+)
+
+// Group is a set of shards with their listeners and acceptor.
+type Group struct {
+	cfg    Config
+	shards []*Shard
+	acc    *acceptor // nil with ReusePort until a unix listener needs it
+
+	mu        sync.Mutex // guards listeners and state transitions
+	listeners []*Listener
+	state     atomic.Int32
+}
+
+// NewGroup creates the shards' pollers, wakers and inboxes. Nothing runs until
+// Start.
+func NewGroup(cfg Config) (*Group, error) {
+	if cfg.NewHandler == nil {
+		return nil, fmt.Errorf("shard: Config.NewHandler is required")
+	}
+	if cfg.Shards <= 0 {
+		cfg.Shards = 1
+	}
+	if cfg.Shards > MaxShards {
+		return nil, fmt.Errorf("shard: %d shards requested, at most %d", cfg.Shards, MaxShards)
+	}
+	if cfg.Node < 0 || cfg.Node > MaxNode {
+		return nil, fmt.Errorf("shard: node %d out of range 0..%d", cfg.Node, MaxNode)
+	}
+	if cfg.InboxSize == 0 {
+		cfg.InboxSize = 8192
+	}
+	if cfg.MaxRetry == 0 {
+		cfg.MaxRetry = 65536
+	}
+	if cfg.ReadBufferSize == 0 {
+		cfg.ReadBufferSize = 64 << 10
+	}
+	g := &Group{cfg: cfg}
+	for i := 0; i < cfg.Shards; i++ {
+		s, err := newShard(g, i)
+		if err != nil {
+			g.release()
+			return nil, err
+		}
+		s.h = cfg.NewHandler(s)
+		g.shards = append(g.shards, s)
+	}
+	acc, err := newAcceptor(g)
+	if err != nil {
+		g.release()
+		return nil, err
+	}
+	g.acc = acc
+	return g, nil
+}
+
+// release frees the descriptors of a group that never ran.
+func (g *Group) release() {
+	for _, s := range g.shards {
+		s.waker.close()
+		s.poller.Close()
+	}
+	if g.acc != nil {
+		g.acc.waker.Close()
+		g.acc.poller.Close()
+	}
+	for _, l := range g.listeners {
+		for _, fd := range l.fds {
+			reactor.Close(fd)
+		}
+	}
+}
+
+// Shards returns the group's shards.
+func (g *Group) Shards() []*Shard { return g.shards }
+
+// Node returns the group's node number.
+func (g *Group) Node() int { return g.cfg.Node }
+
+// Running reports whether the group has started and not begun to stop.
+func (g *Group) Running() bool { return groupState(g.state.Load()) == stateRunning }
+
+// Listen binds a listener. network is tcp, tcp4, tcp6 or unix. Connections
+// it accepts are decoded with c, and tag is handed to the handler through
+// Conn.Listener().Tag. Listeners may be added before or after Start. Safe
+// from any goroutine.
+func (g *Group) Listen(network, address string, c codec.Codec, tag any) (*Listener, error) {
+	if c == nil {
+		return nil, fmt.Errorf("shard: listen %s://%s: nil codec", network, address)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if st := groupState(g.state.Load()); st == stateStopping || st == stateStopped {
+		return nil, ErrListenerClosed
+	}
+	_, raw := c.(*codec.BytesCodec)
+	l := &Listener{Tag: tag, network: network, codec: c, raw: raw, index: len(g.listeners)}
+	l.tcp = network != "unix"
+	count := 1
+	if g.cfg.ReusePort && l.tcp {
+		count = len(g.shards)
+	}
+	for i := 0; i < count; i++ {
+		addr := address
+		if i > 0 {
+			addr = l.addr.String() // later sockets join the first one's port
+		}
+		fd, bound, err := reactor.Listen(network, addr, reactor.ListenOptions{ReusePort: g.cfg.ReusePort && l.tcp})
+		if err != nil {
+			for _, fd := range l.fds {
+				reactor.Close(fd)
+			}
+			return nil, fmt.Errorf("shard: listen %s://%s: %w", network, address, err)
+		}
+		if i == 0 {
+			l.addr = bound
+		}
+		l.fds = append(l.fds, fd)
+	}
+	g.listeners = append(g.listeners, l)
+	if groupState(g.state.Load()) == stateRunning {
+		g.serve(l)
+	}
+	return l, nil
+}
+
+// serve hands l to the acceptor or, with ReusePort, to every shard.
+func (g *Group) serve(l *Listener) {
+	if len(l.fds) == 1 {
+		g.acc.add(l)
+		return
+	}
+	for _, s := range g.shards {
+		e := envelope{kind: kindListen, lis: l}
+		s.inbox.Put(&e)
+	}
+}
+
+// Start runs the shards and the acceptor. Safe from any goroutine; a second
+// call returns an error.
+func (g *Group) Start() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.state.CompareAndSwap(int32(stateNew), int32(stateRunning)) {
+		return fmt.Errorf("shard: group already started")
+	}
+	for _, s := range g.shards {
+		go s.run()
+	}
+	go g.acc.run()
+	for _, l := range g.listeners {
+		g.serve(l)
+	}
+	return nil
+}
+
+// Stop stops accepting, then lets every shard drain its inbox, flush what its
+// connections wrote and close them (Handler.Closed gets ErrShutdown). If ctx
+// ends first, the remaining connections are closed at once without flushing
+// and Stop returns ctx's error. When Stop returns, every goroutine and
+// descriptor of the group is gone. Safe from any goroutine.
+func (g *Group) Stop(ctx context.Context) error {
+	g.mu.Lock()
+	switch groupState(g.state.Load()) {
+	case stateNew:
+		g.state.Store(int32(stateStopped))
+		g.mu.Unlock()
+		g.release()
+		return nil
+	case stateStopping, stateStopped:
+		g.mu.Unlock()
+		return ErrStopped
+	}
+	g.state.Store(int32(stateStopping))
+	g.mu.Unlock()
+
+	g.acc.shutdown()
+	for _, s := range g.shards {
+		s.stopAt.Store(true)
+		s.waker.Wake()
+	}
+	var err error
+	for _, s := range g.shards {
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			err = ctx.Err()
+			for _, s := range g.shards {
+				s.force.Store(true)
+				s.waker.Wake()
+			}
+			<-s.done
+		}
+	}
+	g.mu.Lock()
+	g.state.Store(int32(stateStopped))
+	for _, l := range g.listeners {
+		if l.network == "unix" {
+			os.Remove(l.addr.String())
+		}
+	}
+	g.mu.Unlock()
+	return err
+}
+
+// Send delivers msg to the actor at address to, from the actor at from (0
+// for none), from any goroutine that is not a shard's: it copies the envelope
+// into the target shard's inbox, yielding while that inbox is full, and gives
+// up with ErrInboxFull after a bounded number of attempts. An address whose
+// slot is gone is counted as a dead letter by its shard.
+func (g *Group) Send(to, from uint64, msg any) error {
+	s, err := g.target(to)
+	if err != nil {
+		return err
+	}
+	e := envelope{kind: kindMessage, to: to, from: from, msg: msg}
+	if s.inbox.PutWithin(&e, 4096) != nil {
+		s.stats.dropped.Add(1)
+		return ErrInboxFull
+	}
+	return nil
+}
+
+func (g *Group) target(to uint64) (*Shard, error) {
+	if AddrGen(to) == 0 {
+		return nil, ErrBadAddress
+	}
+	if AddrNode(to) != g.cfg.Node {
+		return nil, ErrRemoteNode
+	}
+	i := AddrShard(to)
+	if i >= len(g.shards) {
+		return nil, ErrBadAddress
+	}
+	if groupState(g.state.Load()) != stateRunning {
+		return nil, ErrStopped
+	}
+	return g.shards[i], nil
+}
+
+// ParseAddress splits "tcp://host:port", "unix:///path" and the like into a
+// network and an address; a bare "host:port" means tcp.
+func ParseAddress(s string) (network, address string, err error) {
+	for _, n := range []string{"tcp", "tcp4", "tcp6", "unix"} {
+		if p := n + "://"; len(s) > len(p) && s[:len(p)] == p {
+			return n, s[len(p):], nil
+		}
+	}
+	if _, _, err := net.SplitHostPort(s); err == nil {
+		return "tcp", s, nil
+	}
+	return "", "", fmt.Errorf("shard: cannot parse listen address %q (want tcp://host:port or unix:///path)", s)
+}

@@ -1,0 +1,20 @@
+package shard
+
+// Handler is the layer above the shard: it turns slots into actors. One
+// Handler serves one shard, and every method is called on that shard's
+// goroutine, one call at a time, so it may keep per-shard state without locks.
+type Handler interface {
+	// Open is called once a new connection from l is registered with the
+	// poller. The handler sets c.User (its actor) and may write or close.
+	Open(c *Conn)
+	// Receive delivers one message to the occupant of c: a message decoded
+	// from the wire (from == 0), or one sent by the actor at address from.
+	// A []byte message from the wire aliases the connection's read buffer
+	// and is valid only during the call.
+	Receive(c *Conn, from uint64, msg any)
+	// Closed is called exactly once per connection, after its socket was
+	// closed; err is nil for a clean close. The slot is freed when it returns.
+	Closed(c *Conn, err error)
+	// DeadLetter is called for a message whose target no longer exists.
+	DeadLetter(to, from uint64, msg any)
+}

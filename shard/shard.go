@@ -1,0 +1,298 @@
+package shard
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/shoalrt/shoal/mailbox"
+	"github.com/shoalrt/shoal/reactor"
+)
+
+// Poller tokens. A connection's token is slot<<32 | generation, so an event
+// left over from a closed socket never reaches the slot's next occupant.
+const (
+	wakerToken  = ^uint64(0)
+	listenToken = uint64(1) << 63 // | listener index
+)
+
+func connToken(c *Conn) uint64 { return uint64(c.slot)<<32 | uint64(c.gen) }
+
+// Shard is one event loop: a goroutine that owns a poller, a table of
+// connections and actors, an inbox, and their buffers. Every method documented
+// "shard goroutine only" must be called from the shard's Handler.
+type Shard struct {
+	// Cold: set up once.
+	group *Group
+	h     Handler
+	index int
+	node  int
+
+	// Hot: touched every turn, only by the shard goroutine.
+	poller  *reactor.Poller
+	events  []reactor.Ready
+	inbox   *mailbox.Inbox[envelope]
+	local   mailbox.Queue[envelope]   // same-shard sends, drained each turn
+	retry   []mailbox.Queue[envelope] // per target shard: sends its full inbox refused
+	retryN  int                       // envelopes across retry
+	table   table
+	readBuf []byte
+	scratch []byte // Marshal output before framing
+	pool    bufferPool
+	dirty   []*Conn // connections with bytes to flush or a close to finish
+	box     frameBox
+	deliver func(*envelope) // s.handle, bound once so draining allocates nothing
+
+	closing   map[int32]error // reason of each connection that flushes before it closes
+	listeners []*shardListener
+	stopping  bool // began the graceful stop
+
+	// Shared with other goroutines.
+	waker  *safeWaker
+	stopAt atomic.Bool   // the group asked for a graceful stop
+	force  atomic.Bool   // the group's deadline passed: close everything now
+	conns  atomic.Int64  // open connections, read by the least-connections balancer
+	done   chan struct{} // closed when the loop has exited and released its fds
+	stats  counters
+}
+
+// safeWaker guards the eventfd against a Wake racing with the shard's exit,
+// which closes it: a write to a closed (and maybe reused) descriptor would land
+// in someone else's file. Wakes are rare (at most one per sleep), so a read
+// lock there costs nothing measurable.
+type safeWaker struct {
+	mu     sync.RWMutex
+	w      *reactor.Waker
+	closed bool
+}
+
+func (w *safeWaker) Wake() {
+	w.mu.RLock()
+	if !w.closed {
+		_ = w.w.Wake()
+	}
+	w.mu.RUnlock()
+}
+
+func (w *safeWaker) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		_ = w.w.Close()
+	}
+	w.mu.Unlock()
+}
+
+// Index returns the shard's position in its group.
+func (s *Shard) Index() int { return s.index }
+
+// Node returns the node number of the shard's group.
+func (s *Shard) Node() int { return s.node }
+
+// Group returns the shard's group.
+func (s *Shard) Group() *Group { return s.group }
+
+// Addr returns the address of c's current occupant.
+func (s *Shard) Addr(c *Conn) uint64 { return MakeAddr(s.node, s.index, int(c.slot), c.gen) }
+
+// Connections returns the number of open connections. Safe from any goroutine.
+func (s *Shard) Connections() int { return int(s.conns.Load()) }
+
+// OwnsFrame reports whether v is the shard's reused frame value, which is
+// valid only during the Receive call that delivered it and must be copied
+// before it is kept or sent. Shard goroutine only.
+func (s *Shard) OwnsFrame(v any) bool { return s.box.owns(v) }
+
+func newShard(g *Group, index int) (*Shard, error) {
+	p, err := reactor.NewPoller()
+	if err != nil {
+		return nil, err
+	}
+	w, err := reactor.NewWaker()
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	if err := p.AddWaker(w, wakerToken); err != nil {
+		w.Close()
+		p.Close()
+		return nil, err
+	}
+	s := &Shard{
+		group:   g,
+		index:   index,
+		node:    g.cfg.Node,
+		poller:  p,
+		events:  make([]reactor.Ready, 256),
+		retry:   make([]mailbox.Queue[envelope], g.cfg.Shards),
+		readBuf: make([]byte, g.cfg.ReadBufferSize),
+		box:     newFrameBox(),
+		closing: make(map[int32]error),
+		waker:   &safeWaker{w: w},
+		done:    make(chan struct{}),
+	}
+	s.inbox, err = mailbox.NewInbox[envelope](g.cfg.InboxSize, s.waker)
+	if err != nil {
+		w.Close()
+		p.Close()
+		return nil, err
+	}
+	s.deliver = s.handle
+	return s, nil
+}
+
+// run is the shard's loop: poll → I/O → inbox → local queue → retries → flush,
+// until a graceful stop has closed every connection or the group forces it.
+func (s *Shard) run() {
+	defer s.exit()
+	for {
+		n, err := s.poller.Wait(s.events, s.timeout())
+		s.inbox.Awake()
+		if err != nil {
+			s.stats.pollErrors.Add(1)
+		}
+		for i := 0; i < n; i++ {
+			s.event(s.events[i])
+		}
+		s.drain()
+		s.flush()
+		if s.force.Load() {
+			s.abortAll()
+			return
+		}
+		if s.stopAt.Load() && !s.stopping {
+			s.beginStop()
+			s.flush()
+		}
+		if s.stopping && s.table.live == 0 {
+			return
+		}
+	}
+}
+
+// timeout decides how long the next poll may block: not at all while work is
+// queued; otherwise until the next deadline (or forever) after announcing
+// sleep.
+//
+// Why no wake-up is lost: the shard stores "sleeping" (seq-cst) and only then
+// re-checks its inbox; a producer commits its envelope and only then loads the
+// flag. Either the shard's re-check sees the envelope (and it polls without
+// blocking), or the producer's load sees "sleeping" and writes the eventfd,
+// which makes the blocking poll return. Stop requests write the eventfd
+// unconditionally.
+func (s *Shard) timeout() int {
+	if s.local.Len() > 0 || s.retryN > 0 {
+		return 0
+	}
+	s.inbox.Announce()
+	if !s.inbox.Empty() || s.stopAt.Load() != s.stopping || s.force.Load() {
+		s.inbox.Awake()
+		return 0
+	}
+	return s.deadline()
+}
+
+// event handles one ready descriptor.
+func (s *Shard) event(r reactor.Ready) {
+	switch {
+	case r.Token == wakerToken:
+		return
+	case r.Token&listenToken != 0:
+		s.acceptReady(int(r.Token &^ listenToken))
+		return
+	}
+	c := s.table.lookup(int(r.Token>>32), uint32(r.Token))
+	if c == nil || c.fd < 0 {
+		return // stale: the slot's occupant has changed since the poll
+	}
+	if c.state == stateClosing {
+		s.flushConn(c) // writable, or an error that ends the flush
+		return
+	}
+	if r.Events&reactor.Writable != 0 && c.flags&flagWantWrite != 0 {
+		s.flushConn(c)
+	}
+	if c.state == stateOpen && r.Events&(reactor.Readable|reactor.HangUp|reactor.Error) != 0 {
+		s.read(c)
+	}
+}
+
+// drain delivers the inbox, the local queue and retries one round each.
+func (s *Shard) drain() {
+	s.inbox.Drain(s.inbox.Size(), s.deliver)
+	for n := s.local.Len(); n > 0; n-- {
+		e, _ := s.local.Pop()
+		s.handle(&e)
+	}
+	if s.retryN > 0 {
+		s.retrySends()
+	}
+}
+
+// handle carries out one envelope.
+func (s *Shard) handle(e *envelope) {
+	switch e.kind {
+	case kindMessage:
+		s.deliverTo(e.to, e.from, e.msg)
+	case kindOpen:
+		s.open(int(e.fd), e.lis)
+	case kindListen:
+		s.listen(e.lis)
+	}
+}
+
+func (s *Shard) deliverTo(to, from uint64, msg any) {
+	c := s.table.lookup(AddrSlot(to), AddrGen(to))
+	if c == nil {
+		s.stats.deadLetters.Add(1)
+		s.h.DeadLetter(to, from, msg)
+		return
+	}
+	s.stats.delivered.Add(1)
+	s.h.Receive(c, from, msg)
+}
+
+// open adopts an accepted socket.
+func (s *Shard) open(fd int, l *Listener) {
+	if s.stopping {
+		reactor.Close(fd)
+		return
+	}
+	c := s.table.alloc()
+	if c == nil {
+		reactor.Close(fd)
+		s.stats.refused.Add(1)
+		return
+	}
+	c.fd, c.lis, c.state = int32(fd), l, stateOpen
+	if err := s.poller.Add(fd, connToken(c), reactor.Readable); err != nil {
+		reactor.Close(fd)
+		s.table.release(c)
+		s.stats.refused.Add(1)
+		return
+	}
+	s.conns.Add(1)
+	s.stats.opened.Add(1)
+	s.h.Open(c)
+}
+
+// exit releases the shard's descriptors once the loop is done.
+func (s *Shard) exit() {
+	s.abortAll()
+	for _, l := range s.listeners {
+		reactor.Close(l.fd)
+	}
+	s.listeners = nil
+	s.waker.close()
+	s.poller.Close()
+	// Whatever arrived after the last drain has nobody left to take it.
+	s.inbox.Drain(s.inbox.Size(), func(e *envelope) {
+		switch e.kind {
+		case kindOpen:
+			reactor.Close(int(e.fd))
+		case kindMessage:
+			s.stats.deadLetters.Add(1)
+		}
+	})
+	s.box.clear()
+	close(s.done)
+}

@@ -1,0 +1,52 @@
+package shard
+
+import "sync/atomic"
+
+// counters are a shard's running totals, written by the shard goroutine and
+// read by anyone.
+type counters struct {
+	opened, closed, refused    atomic.Uint64
+	msgsIn, msgsOut, delivered atomic.Uint64
+	bytesIn, bytesOut          atomic.Uint64
+	deadLetters, dropped       atomic.Uint64
+	pollErrors                 atomic.Uint64
+}
+
+// Stats is a snapshot of one shard's counters.
+type Stats struct {
+	Shard       int    // the shard's index
+	Connections int    // open connections now
+	Opened      uint64 // connections adopted
+	Closed      uint64 // connections closed
+	Refused     uint64 // accepted sockets closed at once (no slot, poller error)
+	MessagesIn  uint64 // messages decoded from the wire
+	MessagesOut uint64 // messages written to connections
+	Delivered   uint64 // actor-to-actor messages delivered
+	BytesIn     uint64 // bytes read
+	BytesOut    uint64 // bytes written
+	DeadLetters uint64 // messages whose target was gone, or dropped on overflow
+	Dropped     uint64 // sends refused because an inbox stayed full
+	PollErrors  uint64 // poller failures (should stay 0)
+}
+
+// Stats returns a snapshot of the shard's counters. Safe from any goroutine;
+// the fields are read one by one, so a snapshot taken while the shard runs is
+// not atomic as a whole.
+func (s *Shard) Stats() Stats {
+	c := &s.stats
+	return Stats{
+		Shard:       s.index,
+		Connections: int(s.conns.Load()),
+		Opened:      c.opened.Load(),
+		Closed:      c.closed.Load(),
+		Refused:     c.refused.Load(),
+		MessagesIn:  c.msgsIn.Load(),
+		MessagesOut: c.msgsOut.Load(),
+		Delivered:   c.delivered.Load(),
+		BytesIn:     c.bytesIn.Load(),
+		BytesOut:    c.bytesOut.Load(),
+		DeadLetters: c.deadLetters.Load(),
+		Dropped:     c.dropped.Load(),
+		PollErrors:  c.pollErrors.Load(),
+	}
+}

@@ -1,0 +1,188 @@
+package shard
+
+import (
+	"os"
+
+	"github.com/shoalrt/shoal/reactor"
+	"golang.org/x/sys/unix"
+)
+
+// WriteFrame frames payload with c's codec and queues it for the end-of-turn
+// flush, which writes everything queued for c in one system call. The
+// payload is copied. Shard goroutine only.
+func (s *Shard) WriteFrame(c *Conn, payload []byte) error {
+	if c.state != stateOpen || c.fd < 0 {
+		return ErrClosed
+	}
+	out := s.outbound(c)
+	n := len(out.b)
+	b, err := c.lis.codec.Append(out.b, payload)
+	if err != nil {
+		out.b = out.b[:n]
+		return err
+	}
+	out.b = b
+	s.stats.msgsOut.Add(1)
+	return nil
+}
+
+// WriteMessage encodes msg with c's codec and queues it like WriteFrame.
+// Shard goroutine only.
+func (s *Shard) WriteMessage(c *Conn, msg any) error {
+	if c.state != stateOpen || c.fd < 0 {
+		return ErrClosed
+	}
+	if c.lis.raw {
+		switch m := msg.(type) {
+		case []byte:
+			return s.WriteFrame(c, m)
+		case string:
+			return s.writeString(c, m)
+		}
+	}
+	b, err := c.lis.codec.Marshal(s.scratch[:0], msg)
+	if err != nil {
+		return err
+	}
+	s.scratch = b
+	return s.WriteFrame(c, b)
+}
+
+func (s *Shard) writeString(c *Conn, m string) error {
+	s.scratch = append(s.scratch[:0], m...)
+	return s.WriteFrame(c, s.scratch)
+}
+
+// outbound returns c's outbound buffer, taking one from the pool, and puts c
+// on the flush list.
+func (s *Shard) outbound(c *Conn) *buffer {
+	if c.out == nil {
+		c.out = s.pool.get()
+	}
+	s.markDirty(c)
+	return c.out
+}
+
+func (s *Shard) markDirty(c *Conn) {
+	if c.flags&flagDirty == 0 {
+		c.flags |= flagDirty
+		s.dirty = append(s.dirty, c)
+	}
+}
+
+// Close closes c gracefully: it stops reading, flushes what was written, then
+// closes the socket and calls Handler.Closed with reason (nil for a clean
+// close). Closing a closing connection does nothing. Shard goroutine only.
+func (s *Shard) Close(c *Conn, reason error) {
+	if c.state != stateOpen {
+		return
+	}
+	c.state = stateClosing
+	if reason != nil {
+		s.closing[c.slot] = reason
+	}
+	s.markDirty(c) // the flush finishes the close
+}
+
+// abort closes c at once, dropping unwritten bytes.
+func (s *Shard) abort(c *Conn, reason error) {
+	if c.state == stateFree {
+		return
+	}
+	if c.state == stateOpen && reason != nil {
+		s.closing[c.slot] = reason // a close already under way keeps its reason
+	}
+	c.state = stateClosing
+	if c.out != nil {
+		s.pool.put(c.out)
+		c.out = nil
+	}
+	s.finish(c)
+}
+
+// flush writes every dirty connection's outbound bytes and finishes pending
+// closes. Handlers called from here (Closed) may dirty more connections; they
+// are flushed in the same pass.
+func (s *Shard) flush() {
+	for i := 0; i < len(s.dirty); i++ {
+		c := s.dirty[i]
+		s.dirty[i] = nil
+		c.flags &^= flagDirty
+		if c.state == stateFree {
+			continue
+		}
+		if c.flags&flagWantWrite == 0 {
+			s.flushConn(c)
+		}
+	}
+	s.dirty = s.dirty[:0]
+}
+
+// flushConn writes c's outbound bytes until they are gone or the socket is
+// full; in the latter case it asks the poller for writability.
+func (s *Shard) flushConn(c *Conn) {
+	for c.out != nil {
+		n, err := reactor.Write(int(c.fd), c.out.b[c.out.off:])
+		if n > 0 {
+			s.stats.bytesOut.Add(uint64(n))
+			c.out.off += n
+			if c.out.off == len(c.out.b) {
+				s.pool.put(c.out)
+				c.out = nil
+			}
+			continue
+		}
+		switch err {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN, nil:
+			s.wantWrite(c)
+			return
+		}
+		s.abort(c, os.NewSyscallError("write", err))
+		return
+	}
+	if c.flags&flagWantWrite != 0 {
+		c.flags &^= flagWantWrite
+		if c.state == stateOpen {
+			s.poller.Modify(int(c.fd), connToken(c), reactor.Readable)
+		}
+	}
+	if c.state == stateClosing {
+		s.finish(c)
+	}
+}
+
+// wantWrite registers c for writability; a closing connection stops reading.
+func (s *Shard) wantWrite(c *Conn) {
+	ev := reactor.Readable | reactor.Writable
+	if c.state == stateClosing {
+		ev = reactor.Writable
+	}
+	if c.flags&flagWantWrite == 0 || c.state == stateClosing {
+		c.flags |= flagWantWrite
+		s.poller.Modify(int(c.fd), connToken(c), ev)
+	}
+}
+
+// finish closes c's socket, tells the handler and frees the slot.
+func (s *Shard) finish(c *Conn) {
+	reason := s.closing[c.slot]
+	delete(s.closing, c.slot)
+	if c.fd >= 0 {
+		reactor.Close(int(c.fd))
+		s.conns.Add(-1)
+		s.stats.closed.Add(1)
+	}
+	if c.in != nil {
+		s.pool.put(c.in)
+		c.in = nil
+	}
+	if c.out != nil {
+		s.pool.put(c.out)
+		c.out = nil
+	}
+	c.fd = -1
+	s.h.Closed(c, reason)
+	s.table.release(c)
+}
