@@ -1,7 +1,6 @@
 package shard
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/shoalrt/shoal/codec"
@@ -95,11 +94,11 @@ func (s *Shard) decode(c *Conn, data []byte) int {
 
 // peerClosed handles end of stream: what the actor wrote is still flushed
 // (the peer may only have shut its writing side), then the socket closes. A
-// partial frame left over is reported as codec.ErrTruncated.
+// partial frame left over is reported as a *codec.TruncatedError.
 func (s *Shard) peerClosed(c *Conn) {
 	var err error
 	if c.in != nil && len(c.in.b) > c.in.off {
-		err = fmt.Errorf("%w (%d bytes pending)", codec.ErrTruncated, len(c.in.b)-c.in.off)
+		err = &codec.TruncatedError{Pending: len(c.in.b) - c.in.off}
 	}
 	s.Close(c, err)
 }

@@ -1,0 +1,28 @@
+// Package codec turns a connection's byte stream into messages and messages
+// back into bytes.
+//
+// It owns two layers. A Framer splits the inbound stream into frames (line,
+// delimiter, fixed size, length field, raw chunks) and frames outbound
+// payloads. A Serializer turns one frame into a message value and a message
+// into payload bytes (BytesCodec here; msgpack, JSON and the WebSocket framer
+// plug into the same interfaces). A Codec is the pair, and is what a listener
+// is configured with.
+//
+// Decoders are incremental: Next is given the connection's unconsumed inbound
+// bytes and returns the first complete frame, or reports that more bytes are
+// needed. It never blocks, never panics on any input, never allocates on the
+// success path, and returns frames as subslices of its input (zero copy): a
+// frame is valid only until the caller reuses its buffer. A peer cannot make
+// the caller buffer more than a framer's MaxFrame plus its framing overhead:
+// an oversized frame is reported (*FrameError) as soon as that is certain.
+//
+// The framers and BytesCodec values built here are immutable after
+// construction and safe for concurrent use by any number of goroutines; one
+// value serves every connection of a listener. Invalid configurations panic
+// at construction (Line, Delimiter, Fixed, LengthField); the NewLine,
+// NewDelimiter, NewFixed and NewLengthField variants return the same problem
+// as an error wrapping ErrInvalidConfig instead.
+//
+// The package knows nothing of sockets, shards or actors: it sees only byte
+// slices.
+package codec
