@@ -28,8 +28,8 @@ func echoRoundTrips(t *testing.T, c net.Conn, total int) {
 		defer wg.Done()
 		_, readErr = io.ReadFull(c, got)
 	}()
-	for off, step := 0, 1; off < total; step = step*3 + 1 {
-		n := min(step%65536+1, total-off)
+	for off, step := 0, 1; off < total; step = (step*3 + 1) % 65521 {
+		n := min(step+1, total-off)
 		_, err := c.Write(want[off : off+n])
 		require.NoError(t, err)
 		off += n

@@ -1,0 +1,125 @@
+package actor_test
+
+// Benchmarks of the whole path through real loopback sockets.
+//
+//	EchoPingPong/B64 = one client, one connection, 64-byte message, wait for
+//	the echo before the next. One op = one message echoed. The allocation
+//	count covers the server and the client (which allocates nothing itself).
+//	Baseline = the same exchange against a goroutine-per-connection echo
+//	server written with package net, in the same run.
+
+import (
+	"context"
+	"io"
+	"net"
+	"testing"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
+)
+
+func pingPong(b *testing.B, addr net.Addr, size int) {
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	msg := make([]byte, size)
+	got := make([]byte, size)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, got); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEchoPingPong(b *testing.B) {
+	sys, err := actor.NewSystem()
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := sys.Listen("127.0.0.1:0", codec.Raw(), echoFactory)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sys.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer sys.Stop(context.Background())
+
+	std, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer std.Close()
+	go func() {
+		for {
+			c, err := std.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if _, err := c.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+
+	for _, size := range []int{64, 4096} {
+		name := "B" + map[int]string{64: "64", 4096: "4K"}[size]
+		b.Run("Shoal/"+name, func(b *testing.B) { pingPong(b, l.Addr(), size) })
+		b.Run("StdNet/"+name, func(b *testing.B) { pingPong(b, std.Addr(), size) })
+	}
+}
+
+// BenchmarkSystemSend measures System.Send from an outside goroutine to a
+// connection actor that counts what it receives. One op = one message.
+func BenchmarkSystemSend(b *testing.B) {
+	got := make(chan actor.ID, 1)
+	sys, err := actor.NewSystem()
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := sys.Listen("127.0.0.1:0", codec.Raw(), func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if _, ok := ctx.Message().(actor.Opened); ok {
+				got <- ctx.Self()
+			}
+		})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sys.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer sys.Stop(context.Background())
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	id := <-got
+	msg := any(struct{}{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for sys.Send(id, msg) != nil {
+		}
+	}
+}
