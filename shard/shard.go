@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -45,6 +46,7 @@ type Shard struct {
 	closing   map[int32]error // reason of each connection that flushes before it closes
 	listeners []*shardListener
 	stopping  bool // began the graceful stop
+	busy      bool // the last poll reported ready descriptors
 
 	// Shared with other goroutines.
 	waker  *safeWaker
@@ -147,6 +149,7 @@ func (s *Shard) run() {
 	for {
 		n, err := s.poller.Wait(s.events, s.timeout())
 		s.inbox.Awake()
+		s.busy = n > 0
 		if err != nil {
 			s.stats.pollErrors.Add(1)
 		}
@@ -181,6 +184,14 @@ func (s *Shard) run() {
 // unconditionally.
 func (s *Shard) timeout() int {
 	if s.local.Len() > 0 || s.retryN > 0 {
+		return 0
+	}
+	if s.busy {
+		// Sockets were ready last turn: look again without blocking (a raw
+		// system call) before paying for a sleep and a wake-up. Under load
+		// the peers' next messages are often already there. Let other
+		// goroutines of this P run first, as a blocking poll would.
+		runtime.Gosched()
 		return 0
 	}
 	s.inbox.Announce()

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/shoalrt/shoal/bench/internal/load"
+)
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []float64
+		want float64
+	}{
+		{name: "none", in: nil, want: 0},
+		{name: "one", in: []float64{7}, want: 7},
+		{name: "odd, unsorted", in: []float64{9, 1, 5}, want: 5},
+		{name: "even", in: []float64{4, 1, 3, 2}, want: 2.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := median(tt.in); got != tt.want {
+				t.Fatalf("median(%v) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPickScenarios(t *testing.T) {
+	tests := []struct {
+		name    string
+		list    string
+		want    []string
+		wantErr bool
+	}{
+		{name: "all", list: "all", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem"}},
+		{name: "run order kept", list: "idle-mem, pingpong-64B-100c", want: []string{"pingpong-64B-100c", "idle-mem"}},
+		{name: "unknown", list: "pingpong-64B-100c,nope", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := pickScenarios(tt.list, 10000)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			var names []string
+			for _, s := range got {
+				names = append(names, s.name)
+			}
+			if strings.Join(names, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("got %v, want %v", names, tt.want)
+			}
+		})
+	}
+}
+
+func TestPickServers(t *testing.T) {
+	tests := []struct {
+		name    string
+		list    string
+		want    string
+		wantErr bool
+	}{
+		{name: "table order", list: "std,shoal", want: "shoal,std"},
+		{name: "unknown", list: "gnet,nginx", wantErr: true},
+		{name: "empty", list: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := pickServers(tt.list)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			var names []string
+			for _, s := range got {
+				names = append(names, s.name)
+			}
+			if strings.Join(names, ",") != tt.want {
+				t.Fatalf("got %v, want %s", names, tt.want)
+			}
+		})
+	}
+}
+
+func TestSummarizeAndRatios(t *testing.T) {
+	rounds := func(rates ...float64) []load.Result {
+		var rs []load.Result
+		for _, r := range rates {
+			rs = append(rs, load.Result{MsgsPerSec: r, ServerNsMsg: 1e9 / r, BadEchoes: 1})
+		}
+		return rs
+	}
+	sc := &scenarioReport{Name: "x", Desc: "test", Servers: []*serverReport{
+		{Server: "shoal", Rounds: rounds(90, 110, 100)},
+		{Server: "gnet", Rounds: rounds(50, 40, 60)},
+		{Server: "std", Failures: []string{"boom\ndetails"}},
+	}}
+	for _, s := range sc.Servers {
+		s.summarize(false)
+	}
+	shoal := sc.Servers[0]
+	if shoal.Median.MsgsPerSec != 100 || shoal.Median.BadEchoes != 3 {
+		t.Fatalf("median %+v", shoal.Median)
+	}
+	if math.Abs(shoal.Spread-0.2) > 1e-9 {
+		t.Fatalf("spread %v, want 0.2", shoal.Spread)
+	}
+	if sc.Servers[2].Median != nil {
+		t.Fatal("a server with no rounds has a median")
+	}
+
+	sc.computeRatios("shoal")
+	if len(sc.Ratios) != 1 {
+		t.Fatalf("ratios %+v, want one (gnet)", sc.Ratios)
+	}
+	r := sc.Ratios[0]
+	if r.Peer != "gnet" || math.Abs(r.MsgsPerSec-2) > 1e-9 || math.Abs(r.CPUPerMsg-0.5) > 1e-9 {
+		t.Fatalf("ratio %+v, want msgs/s 2, CPU/msg 0.5", r)
+	}
+
+	var out bytes.Buffer
+	writeTable(&out, sc, 3, "5s")
+	for _, want := range []string{"== x: test", "shoal", "no result", "std failed a round: boom", "shoal/gnet: msgs/s 2.00x", "CPU per message 0.50x"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	sc.computeRatios("absent")
+	if sc.Ratios != nil {
+		t.Fatalf("ratios without a base: %+v", sc.Ratios)
+	}
+}
+
+func TestIdleTable(t *testing.T) {
+	sc := &scenarioReport{Name: "idle-mem", Desc: "idle", Idle: true, Servers: []*serverReport{
+		{Server: "shoal", Rounds: []load.Result{{RSSBefore: 1 << 20, RSSAfter: 3 << 20, BytesPerConn: 200}}},
+		{Server: "std", Rounds: []load.Result{{RSSBefore: 1 << 20, RSSAfter: 9 << 20, BytesPerConn: 800}}},
+	}}
+	for _, s := range sc.Servers {
+		s.summarize(true)
+	}
+	sc.computeRatios("shoal")
+	var out bytes.Buffer
+	writeTable(&out, sc, 1, "5s")
+	if !strings.Contains(out.String(), "shoal/std: memory per connection 0.25x") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+}

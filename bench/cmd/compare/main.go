@@ -1,0 +1,189 @@
+// Command compare runs Shoal's echo server side by side with peer echo
+// servers (gnet v2, the Go standard library) under the same loads on this
+// machine and prints one table per scenario with absolute figures and
+// Shoal/peer ratios.
+//
+//	cd bench && go run ./cmd/compare                      # everything, ~5 min
+//	cd bench && go run ./cmd/compare -duration 2s -rounds 1 -scenarios pingpong-64B-100c
+//	cd bench && go run ./cmd/compare -json out.json
+//
+// It builds every server and the load generator (cmd/load) into a temporary
+// directory; a server that does not build is skipped with the reason. For each
+// scenario and round it runs every server in turn (rotating the order each
+// round), each in a fresh process pinned to -server-cpu with GOMAXPROCS=1 and
+// one event loop, and the load generator pinned to -load-cpu. Every process it
+// starts is ended by its PID when its run ends, on error and on Ctrl-C too.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/shoalrt/shoal/bench/internal/load"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	var (
+		window    = flag.Duration("duration", 5*time.Second, "measured window per run")
+		warmup    = flag.Duration("warmup", time.Second, "warm-up before each measured window")
+		rounds    = flag.Int("rounds", 3, "rounds per scenario; servers alternate within each round")
+		scenarios = flag.String("scenarios", "all", "comma-separated scenario names, or all")
+		servers   = flag.String("servers", "shoal,gnet,std", "comma-separated servers to compare")
+		base      = flag.String("base", "shoal", "server whose ratios to the others are printed")
+		jsonOut   = flag.String("json", "", "also write the full report as JSON to this file")
+		idleConns = flag.Int("idle-conns", 10000, "connections in the idle-memory scenario")
+		sources   = flag.String("sources", "127.0.0.2-127.0.0.9", "source addresses the idle scenario spreads its connections over")
+		settle    = flag.Duration("settle", 500*time.Millisecond, "idle scenario: wait after the last echo before reading RSS")
+		serverCPU = flag.String("server-cpu", "0", "CPU the servers are pinned to")
+		loadCPU   = flag.String("load-cpu", "1", "CPU the load generator is pinned to")
+		pin       = flag.Bool("pin", true, "pin with taskset (needs taskset and 2 CPUs)")
+	)
+	flag.Parse()
+	started := time.Now()
+
+	scs, err := pickScenarios(*scenarios, *idleConns)
+	if err != nil {
+		return fail(err)
+	}
+	srvs, err := pickServers(*servers)
+	if err != nil {
+		return fail(err)
+	}
+	if *rounds < 1 {
+		return fail(fmt.Errorf("-rounds %d, want >= 1", *rounds))
+	}
+	p := pinning{on: *pin, serverCPU: *serverCPU, loadCPU: *loadCPU}
+	if p.on {
+		if _, err := exec.LookPath("taskset"); err != nil || runtime.NumCPU() < 2 {
+			fmt.Fprintln(os.Stderr, "compare: taskset or a second CPU is missing; running unpinned (figures are less meaningful)")
+			p.on = false
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	benchDir, err := moduleDir(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	tmp, err := os.MkdirTemp("", "shoal-compare-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp)
+
+	fmt.Fprintf(os.Stderr, "compare: building into %s\n", tmp)
+	rc := &runConfig{pin: p, loadBin: filepath.Join(tmp, "load"), tmp: tmp,
+		warmup: *warmup, window: *window, settle: *settle, sources: *sources}
+	if err := goBuild(ctx, benchDir, "./cmd/load", rc.loadBin); err != nil {
+		return fail(err)
+	}
+	skipped := buildServers(ctx, srvs, benchDir, tmp)
+	var ready []*server
+	for _, s := range srvs {
+		if why, ok := skipped[s.name]; ok {
+			fmt.Printf("SKIPPED %s: its build failed:\n%s\n", s.name, indent(why))
+			continue
+		}
+		ready = append(ready, s)
+	}
+	if len(ready) == 0 {
+		return fail(fmt.Errorf("no server built"))
+	}
+
+	rep := &report{
+		Started: started.UTC().Format(time.RFC3339), GoVersion: runtime.Version(),
+		Rounds: *rounds, Warmup: warmup.String(), Window: window.String(),
+		Pinned: p.on, ServerCPU: p.serverCPU, LoadCPU: p.loadCPU, Base: *base, Skipped: skipped,
+	}
+	fmt.Printf("compare: servers on CPU %s, load generator on CPU %s (pinned: %v), GOMAXPROCS=1, %s\n",
+		p.serverCPU, p.loadCPU, p.on, runtime.Version())
+	for _, sc := range scs {
+		sr := &scenarioReport{Name: sc.name, Desc: sc.desc, Conns: sc.conns, Size: sc.size, Depth: sc.depth, Idle: sc.idle}
+		for _, s := range ready {
+			sr.Servers = append(sr.Servers, &serverReport{Server: s.name})
+		}
+		for r := range *rounds {
+			for k := range ready {
+				i := (k + r) % len(ready) // rotate who goes first each round
+				s, out := ready[i], sr.Servers[i]
+				res, err := runOnce(ctx, rc, sc, s)
+				if ctx.Err() != nil {
+					fmt.Fprintln(os.Stderr, "compare: interrupted; every process started has been ended")
+					return 130
+				}
+				if err != nil {
+					out.Failures = append(out.Failures, err.Error())
+					fmt.Fprintf(os.Stderr, "  %-20s round %d %-6s FAILED: %s\n", sc.name, r+1, s.name, err)
+					continue
+				}
+				out.Rounds = append(out.Rounds, res)
+				fmt.Fprintf(os.Stderr, "  %-20s round %d %-6s %s\n", sc.name, r+1, s.name, progress(sc, res))
+			}
+		}
+		for _, s := range sr.Servers {
+			s.summarize(sc.idle)
+		}
+		sr.computeRatios(*base)
+		rep.Scenarios = append(rep.Scenarios, sr)
+		writeTable(os.Stdout, sr, *rounds, window.String())
+	}
+	if _, ok := skipped[*base]; ok {
+		fmt.Printf("\nNo %s/peer ratios: %s did not build (see above). Try -base gnet for gnet/std.\n", *base, *base)
+	}
+	rep.WallSec = time.Since(started).Seconds()
+	fmt.Printf("\ncompare: done in %s\n", time.Since(started).Round(time.Second))
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			err = os.WriteFile(*jsonOut, append(b, '\n'), 0o644)
+		}
+		if err != nil {
+			return fail(err)
+		}
+	}
+	return 0
+}
+
+// moduleDir returns the directory of the bench module's go.mod.
+func moduleDir(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	b, err := os.ReadFile(gomod)
+	if err != nil || !strings.Contains(string(b), "module github.com/shoalrt/shoal/bench") {
+		return "", fmt.Errorf("run compare from the bench module: cd bench && go run ./cmd/compare (go.mod here: %q)", gomod)
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// progress is the one-line summary of a run printed while the runs go on.
+func progress(sc scenario, r load.Result) string {
+	if sc.idle {
+		return fmt.Sprintf("%.0f bytes/conn (RSS %.1f -> %.1f MiB), bad echoes %d", r.BytesPerConn, mib(r.RSSBefore), mib(r.RSSAfter), r.BadEchoes)
+	}
+	return fmt.Sprintf("%.0f msgs/s, p99 %.0f µs, server %.0f ns/msg at %.0f%% CPU, load %.0f%% CPU, other %.0f%% CPU, errors %d/%d",
+		r.MsgsPerSec, r.P99Micros, r.ServerNsMsg, r.ServerCPUPercent, r.LoadCPUPercent, r.OtherCPUPercent, r.BadEchoes, r.ConnErrors)
+}
+
+func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
+
+func fail(err error) int {
+	fmt.Fprintln(os.Stderr, "compare:", err)
+	return 1
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/shoalrt/shoal/bench/internal/load"
+)
+
+// runConfig is what every single run shares.
+type runConfig struct {
+	pin      pinning
+	loadBin  string
+	tmp      string // logs go here
+	warmup   time.Duration
+	window   time.Duration
+	settle   time.Duration
+	sources  string // -sources for the idle scenario
+	serverID int    // counts runs, to name their logs
+}
+
+// runOnce starts a fresh server s, runs the load generator once for sc
+// against it, ends the server and returns the load generator's result.
+func runOnce(ctx context.Context, rc *runConfig, sc scenario, s *server) (load.Result, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return load.Result{}, err
+	}
+	rc.serverID++
+	logPath := filepath.Join(rc.tmp, fmt.Sprintf("%03d-%s-%s.log", rc.serverID, s.name, sc.name))
+	sp, err := startServer(rc.pin, s, addr, logPath)
+	if err != nil {
+		return load.Result{}, err
+	}
+	defer sp.stop()
+	if err := sp.waitReady(ctx, addr); err != nil {
+		return load.Result{}, err
+	}
+
+	args := []string{
+		"-addr", addr,
+		"-conns", strconv.Itoa(sc.conns),
+		"-size", strconv.Itoa(sc.size),
+		"-depth", strconv.Itoa(sc.depth),
+		"-server-pid", strconv.Itoa(sp.pid()),
+	}
+	if sc.idle {
+		args = append(args, "-idle", "-sources", rc.sources, "-settle", rc.settle.String())
+	} else {
+		args = append(args, "-warmup", rc.warmup.String(), "-duration", rc.window.String())
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := rc.pin.command(ctx, rc.pin.loadCPU, rc.loadBin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return load.Result{}, ctx.Err()
+		}
+		return load.Result{}, exitErr("load generator", err, stderr.Bytes())
+	}
+	if !sp.alive() {
+		return load.Result{}, fmt.Errorf("server exited during the run; log:\n%s", sp.logTail())
+	}
+	var res load.Result
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		return load.Result{}, fmt.Errorf("load generator output: %w: %q", err, tail(stdout.String(), 3))
+	}
+	return res, nil
+}

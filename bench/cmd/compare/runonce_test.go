@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestRunOnce builds the std echo server and the load generator, runs one
+// short unpinned round of each kind and checks that the server process is
+// gone afterwards.
+func TestRunOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go tool")
+	}
+	ctx := context.Background()
+	tmp := t.TempDir()
+	benchDir, err := moduleDir(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &runConfig{loadBin: filepath.Join(tmp, "load"), tmp: tmp,
+		warmup: 20 * time.Millisecond, window: 200 * time.Millisecond, settle: time.Millisecond,
+		sources: "127.0.0.2-127.0.0.3"}
+	if err := goBuild(ctx, benchDir, "./cmd/load", rc.loadBin); err != nil {
+		t.Fatal(err)
+	}
+	srvs, err := pickServers("std")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skipped := buildServers(ctx, srvs, benchDir, tmp); len(skipped) > 0 {
+		t.Fatalf("build: %v", skipped)
+	}
+
+	tests := []struct {
+		name string
+		sc   scenario
+	}{
+		{name: "ping-pong", sc: scenario{name: "pp", conns: 4, size: 64, depth: 1}},
+		{name: "pipelined", sc: scenario{name: "pl", conns: 4, size: 64, depth: 4}},
+		{name: "idle", sc: scenario{name: "idle", conns: 20, size: 64, depth: 1, idle: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := runOnce(ctx, rc, tt.sc, srvs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.BadEchoes != 0 || res.ConnErrors != 0 || res.Conns != tt.sc.conns {
+				t.Fatalf("result %+v", res)
+			}
+			if !tt.sc.idle && (res.Messages == 0 || !res.ServerCPUMeasured) {
+				t.Fatalf("nothing measured: %+v", res)
+			}
+			if tt.sc.idle && res.RSSAfter == 0 {
+				t.Fatalf("no RSS: %+v", res)
+			}
+		})
+	}
+}
+
+func TestServerStopEndsProcess(t *testing.T) {
+	if _, err := exec.LookPath("sleep"); err != nil {
+		t.Skip("no sleep binary")
+	}
+	// A "server" that ignores its flags and waits a minute.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "waiter")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := startServer(pinning{}, &server{name: "waiter", bin: bin}, "127.0.0.1:1", filepath.Join(dir, "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := sp.pid()
+	if !sp.alive() {
+		t.Fatalf("waiter exited at once; log:\n%s", sp.logTail())
+	}
+	sp.stop()
+	if sp.alive() {
+		t.Fatal("server alive after stop")
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Fatalf("kill(%d, 0) = %v, want ESRCH", pid, err)
+	}
+}

@@ -1,0 +1,73 @@
+// Command load drives an echo server on loopback and prints what it measured
+// as one JSON object (load.Result) on standard output. cmd/compare runs it
+// pinned to its own CPU; it can also be run by hand:
+//
+//	load -addr 127.0.0.1:9000 -conns 100 -size 64 -depth 1 -warmup 1s -duration 5s -server-pid 1234
+//	load -idle -addr 127.0.0.1:9000 -conns 10000 -sources 127.0.0.2-127.0.0.9 -server-pid 1234
+//
+// It stops by itself: the whole run is bounded by its warm-up, window and
+// grace, and a watchdog exits the process if that bound is ever overrun.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/shoalrt/shoal/bench/internal/load"
+)
+
+func main() {
+	var cfg load.Config
+	flag.StringVar(&cfg.Addr, "addr", "127.0.0.1:9000", "server address (loopback only)")
+	flag.IntVar(&cfg.Conns, "conns", 100, "connections")
+	flag.IntVar(&cfg.Size, "size", 64, "message size in bytes (>= 8)")
+	flag.IntVar(&cfg.Depth, "depth", 1, "messages in flight per connection (1 = ping-pong)")
+	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "warm-up before the measured window")
+	flag.DurationVar(&cfg.Duration, "duration", 5*time.Second, "measured window")
+	flag.IntVar(&cfg.ServerPID, "server-pid", 0, "server process ID, for its CPU time and RSS")
+	flag.DurationVar(&cfg.Settle, "settle", 500*time.Millisecond, "idle: wait after the last echo before reading RSS")
+	sources := flag.String("sources", "", "local source addresses, e.g. 127.0.0.2-127.0.0.9 (default: kernel's choice)")
+	idle := flag.Bool("idle", false, "measure server memory per idle connection instead of throughput")
+	flag.Parse()
+
+	var err error
+	if cfg.Sources, err = load.ParseSources(*sources); err != nil {
+		fatal(err)
+	}
+
+	// Bound the whole run: dialing gets 30 s, then the phases, then grace.
+	limit := 30*time.Second + cfg.Warmup + cfg.Duration + cfg.Settle + 10*time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	watchdog := time.AfterFunc(limit+10*time.Second, func() {
+		fmt.Fprintln(os.Stderr, "load: watchdog: run overran its bound, exiting")
+		os.Exit(3)
+	})
+	defer watchdog.Stop()
+
+	var res load.Result
+	if *idle {
+		res, err = load.RunIdle(ctx, cfg)
+	} else {
+		res, err = load.Run(ctx, cfg)
+	}
+	if err != nil {
+		fatal(err)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "load:", err)
+	os.Exit(1)
+}

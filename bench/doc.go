@@ -1,0 +1,14 @@
+// Package bench is the root of Shoal's benchmark module: load generators and
+// side-by-side comparisons of Shoal's servers with peer libraries.
+//
+// It is a separate Go module so that peers (gnet) never enter the main
+// module's go.mod. The runnable parts live below it:
+//
+//   - cmd/compare: builds the servers and the load generator, runs every
+//     scenario against every server on pinned CPUs and prints the comparison.
+//   - cmd/load: the load generator as a process of its own.
+//   - servers/gnetecho, servers/stdecho: the peer echo servers.
+//   - internal/load, internal/procstat, internal/stdecho: the mechanisms.
+//
+// See docs/benchmarks.md in the main repository for how to run it.
+package bench

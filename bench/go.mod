@@ -1,0 +1,22 @@
+module github.com/shoalrt/shoal/bench
+
+go 1.26.0
+
+require (
+	github.com/panjf2000/gnet/v2 v2.9.7
+	github.com/shoalrt/shoal v0.0.0 // built from ../ by cmd/compare; kept so bench code may import it
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/panjf2000/ants/v2 v2.11.3 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	go.uber.org/multierr v1.11.0 // indirect
+	go.uber.org/zap v1.27.0 // indirect
+	golang.org/x/sync v0.11.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
+)
+
+replace github.com/shoalrt/shoal => ../

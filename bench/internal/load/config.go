@@ -1,0 +1,97 @@
+package load
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+)
+
+// headerSize is the sequence number at the front of every message.
+const headerSize = 8
+
+// Config describes one load run. The zero value is not runnable: Addr, Conns
+// and Size must be set; the rest have defaults (see withDefaults).
+type Config struct {
+	// Addr is the server's TCP address; its host must be a loopback IP.
+	Addr string
+	// Conns is the number of connections to open.
+	Conns int
+	// Size is the message size in bytes, at least 8 (the sequence header).
+	Size int
+	// Depth is the number of messages kept in flight per connection:
+	// 1 is ping-pong (write, read the echo, repeat); more is pipelined.
+	Depth int
+	// Warmup is how long the connections run before the measured window.
+	Warmup time.Duration
+	// Duration is the length of the measured window.
+	Duration time.Duration
+	// Sources are the local addresses to dial from, used in turn; empty lets
+	// the kernel choose. Spreading over several loopback addresses escapes the
+	// ephemeral-port limit of one source address. All must be loopback.
+	Sources []netip.Addr
+	// ServerPID, if > 0, is the server's process ID: its CPU time is sampled
+	// at the edges of the measured window and its RSS before and after RunIdle
+	// opens its connections.
+	ServerPID int
+	// DialConcurrency bounds the dials in progress at once (default 64), which
+	// keeps the server's accept backlog from overflowing.
+	DialConcurrency int
+	// DialTimeout bounds each dial (default 5 s).
+	DialTimeout time.Duration
+	// Grace is how long after the window a connection that is stuck in I/O is
+	// waited for before its deadline fires and it is abandoned (default 5 s).
+	Grace time.Duration
+	// Settle is how long RunIdle waits after the last echo before reading the
+	// server's RSS (default 500 ms).
+	Settle time.Duration
+}
+
+// withDefaults returns c with zero optional fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.Depth <= 0 {
+		c.Depth = 1
+	}
+	if c.DialConcurrency <= 0 {
+		c.DialConcurrency = 64
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = 5 * time.Second
+	}
+	if c.Grace <= 0 {
+		c.Grace = 5 * time.Second
+	}
+	if c.Settle <= 0 {
+		c.Settle = 500 * time.Millisecond
+	}
+	return c
+}
+
+// validate reports why c cannot be run, or nil.
+func (c Config) validate() error {
+	switch {
+	case c.Conns <= 0:
+		return fmt.Errorf("%w: Conns = %d, want > 0", ErrBadConfig, c.Conns)
+	case c.Size < headerSize:
+		return fmt.Errorf("%w: Size = %d, want >= %d", ErrBadConfig, c.Size, headerSize)
+	case c.Warmup < 0 || c.Duration < 0:
+		return fmt.Errorf("%w: negative Warmup or Duration", ErrBadConfig)
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("%w: Addr %q: %v", ErrBadConfig, c.Addr, err)
+	}
+	ip, err := netip.ParseAddr(host)
+	if host == "localhost" {
+		ip, err = netip.MustParseAddr("127.0.0.1"), nil
+	}
+	if err != nil || !ip.IsLoopback() {
+		return fmt.Errorf("%w: server %q", ErrNotLoopback, c.Addr)
+	}
+	for _, s := range c.Sources {
+		if !s.IsLoopback() {
+			return fmt.Errorf("%w: source %s", ErrNotLoopback, s)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,15 @@
+package load
+
+import "errors"
+
+// ErrBadConfig is returned by Run and RunIdle for a Config that cannot be run
+// (no connections, a message shorter than its 8-byte sequence header, ...).
+var ErrBadConfig = errors.New("load: bad config")
+
+// ErrNotLoopback is returned when the server or a source address is not on
+// the loopback network: the load generator refuses to send anywhere else.
+var ErrNotLoopback = errors.New("load: address is not loopback")
+
+// ErrDial is returned, wrapped with the first underlying error, when some of
+// the connections could not be opened.
+var ErrDial = errors.New("load: dial failed")

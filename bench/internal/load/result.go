@@ -1,0 +1,48 @@
+package load
+
+// Result is what one run measured. Throughput and latency fields come from
+// Run; the memory fields from RunIdle. Durations are in the unit their name
+// says so that the JSON needs no parsing.
+type Result struct {
+	Conns int `json:"conns"`
+	Size  int `json:"size"`
+	Depth int `json:"depth"`
+
+	// Messages is the number of echoes received in the measured window;
+	// WindowSec its measured length; MsgsPerSec their ratio.
+	Messages   uint64  `json:"messages"`
+	WindowSec  float64 `json:"window_sec"`
+	MsgsPerSec float64 `json:"msgs_per_sec"`
+	// P50Micros and P99Micros are round-trip latency percentiles of the
+	// messages completed in the window: send to complete echo, per message.
+	P50Micros float64 `json:"p50_us"`
+	P99Micros float64 `json:"p99_us"`
+
+	// BadEchoes counts echoes, over the whole run, that differ from what was
+	// sent; ConnErrors counts connections that failed before the run ended,
+	// FirstError says why the first did.
+	BadEchoes  uint64 `json:"bad_echoes"`
+	ConnErrors uint64 `json:"conn_errors"`
+	FirstError string `json:"first_error,omitempty"`
+
+	// Server CPU over the window, from /proc/ServerPID/stat, in clock ticks
+	// (10 ms), and per message in nanoseconds: ticks × 10 ms / Messages.
+	ServerUserTicks  uint64  `json:"server_user_ticks"`
+	ServerSysTicks   uint64  `json:"server_sys_ticks"`
+	ServerUserNsMsg  float64 `json:"server_user_ns_per_msg"`
+	ServerSysNsMsg   float64 `json:"server_sys_ns_per_msg"`
+	ServerNsMsg      float64 `json:"server_ns_per_msg"`
+	ServerCPUPercent float64 `json:"server_cpu_percent"`
+	LoadCPUPercent   float64 `json:"load_cpu_percent"`
+	// OtherCPUPercent is the CPU that every other process on the machine
+	// used during the window (machine task time minus server and load
+	// generator), in percent of one CPU: a run with much of it was disturbed.
+	OtherCPUPercent   float64 `json:"other_cpu_percent"`
+	ServerCPUMeasured bool    `json:"server_cpu_measured"`
+
+	// RSS of the server before the connections were opened and after each
+	// had echoed one message, in bytes, and their difference per connection.
+	RSSBefore    uint64  `json:"rss_before"`
+	RSSAfter     uint64  `json:"rss_after"`
+	BytesPerConn float64 `json:"bytes_per_conn"`
+}

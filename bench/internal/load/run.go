@@ -1,0 +1,150 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/shoalrt/shoal/bench/internal/procstat"
+)
+
+// Run opens cfg.Conns connections to cfg.Addr, drives each from its own
+// goroutine (ping-pong for Depth 1, pipelined above) for cfg.Warmup, then
+// measures for cfg.Duration, stops, closes every connection and returns what
+// it measured. It returns early with ctx's error if ctx is done, and with an
+// error if the connections cannot all be opened or the server's /proc entry
+// cannot be read. Run may be called from any goroutine; concurrent runs share
+// nothing but the CPU.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return Result{}, err
+	}
+	conns, err := dialAll(ctx, cfg, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	deadline := time.Now().Add(cfg.Warmup + cfg.Duration + cfg.Grace)
+	st := new(stats)
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		_ = c.SetDeadline(deadline)
+		cl := newClient(i, c, cfg.Size, cfg.Depth)
+		if cfg.Depth == 1 {
+			wg.Go(func() { cl.runPingPong(st) })
+		} else {
+			wg.Go(func() { cl.runPipeline(st) })
+		}
+	}
+	// abort ends the run early: stop the goroutines, unblock them, wait.
+	abort := func(err error) (Result, error) {
+		st.stop.Store(true)
+		closeAll(conns)
+		wg.Wait()
+		return Result{}, err
+	}
+
+	if err := sleep(ctx, cfg.Warmup); err != nil {
+		return abort(err)
+	}
+	st.measuring.Store(true)
+	start, err := takeSnapshot(st, cfg.ServerPID)
+	if err != nil {
+		return abort(err)
+	}
+	if err := sleep(ctx, cfg.Duration); err != nil {
+		return abort(err)
+	}
+	end, err := takeSnapshot(st, cfg.ServerPID)
+	st.measuring.Store(false)
+	st.stop.Store(true)
+	if err != nil {
+		return abort(err)
+	}
+	// Every goroutine finishes the exchange it is in; the deadline bounds it.
+	wg.Wait()
+	closeAll(conns)
+
+	res := Result{
+		Conns:      cfg.Conns,
+		Size:       cfg.Size,
+		Depth:      cfg.Depth,
+		Messages:   end.msgs - start.msgs,
+		WindowSec:  end.at.Sub(start.at).Seconds(),
+		P50Micros:  micros(st.hist.Quantile(0.50)),
+		P99Micros:  micros(st.hist.Quantile(0.99)),
+		BadEchoes:  st.bad.Load(),
+		ConnErrors: st.connErrs.Load(),
+		FirstError: st.firstError(),
+	}
+	if res.WindowSec > 0 {
+		res.MsgsPerSec = float64(res.Messages) / res.WindowSec
+		res.LoadCPUPercent = 100 * (end.self - start.self).Seconds() / res.WindowSec
+	}
+	if cfg.ServerPID > 0 {
+		cpu := end.server.Sub(start.server)
+		if res.WindowSec > 0 && end.mach.Total > 0 {
+			tasks := time.Duration(end.mach.Sub(start.mach).Tasks) * (time.Second / procstat.ClockTicks)
+			other := tasks - cpu.Total() - (end.self - start.self)
+			res.OtherCPUPercent = max(0, 100*other.Seconds()/res.WindowSec)
+		}
+		res.ServerCPUMeasured = true
+		res.ServerUserTicks, res.ServerSysTicks = cpu.User, cpu.System
+		if res.WindowSec > 0 {
+			res.ServerCPUPercent = 100 * cpu.Total().Seconds() / res.WindowSec
+		}
+		if res.Messages > 0 {
+			n := float64(res.Messages)
+			res.ServerUserNsMsg = float64(cpu.UserTime().Nanoseconds()) / n
+			res.ServerSysNsMsg = float64(cpu.SystemTime().Nanoseconds()) / n
+			res.ServerNsMsg = float64(cpu.Total().Nanoseconds()) / n
+		}
+	}
+	return res, nil
+}
+
+// snapshot is the state at one edge of the measured window.
+type snapshot struct {
+	at     time.Time
+	msgs   uint64        // echoes received so far
+	server procstat.CPU  // server's CPU time so far, if a PID was given
+	self   time.Duration // this process's user+system time so far
+	mach   procstat.Machine
+}
+
+// takeSnapshot reads the counters, the server's CPU time (if pid > 0) and
+// this process's own CPU time.
+func takeSnapshot(st *stats, pid int) (snapshot, error) {
+	s := snapshot{at: time.Now(), msgs: st.msgs.Load()}
+	if pid > 0 {
+		cpu, err := procstat.ReadCPU(pid)
+		if err != nil {
+			return s, fmt.Errorf("load: server CPU: %w", err)
+		}
+		s.server = cpu
+	}
+	if m, err := procstat.ReadMachine(); err == nil {
+		s.mach = m
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return s, nil
+}
+
+// sleep waits for d or until ctx is done, and returns ctx's error then.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
