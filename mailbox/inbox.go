@@ -36,15 +36,27 @@ func NewInbox[T any](size int, w disruptor.Waker) (*Inbox[T], error) {
 		return nil, err
 	}
 	gate := disruptor.NewSequence(-1)
-	ws := disruptor.Yield()
+	parker := disruptor.NewParker(w)
+	// Park: Commit signals the parker (waking a sleeping consumer at most
+	// once per sleep), and a Put that finds the ring full spins, yields, then
+	// blocks until the consumer releases room, instead of spinning on a core
+	// the consumer needs.
+	ws := disruptor.Park(parker, noSleep{w})
 	writer := disruptor.NewSharedWriter(size, gate, ws)
 	return &Inbox[T]{
 		ring:   ring,
 		writer: writer,
 		reader: disruptor.NewReader(writer, gate, ws),
-		parker: disruptor.NewParker(w),
+		parker: parker,
 	}, nil
 }
+
+// noSleep adapts the consumer's Waker to disruptor.Sleeper. The consumer of
+// an inbox blocks in its own poller, never in the reader, so Sleep is never
+// called.
+type noSleep struct{ disruptor.Waker }
+
+func (noSleep) Sleep() { panic("mailbox: an inbox consumer never blocks in its reader") }
 
 // Size returns the number of slots.
 func (b *Inbox[T]) Size() int { return b.ring.Size() }
@@ -58,8 +70,7 @@ func (b *Inbox[T]) TryPut(v *T) bool {
 		return false
 	}
 	*b.ring.Slot(lo) = *v
-	b.writer.Commit(lo, lo)
-	b.parker.Notify()
+	b.writer.Commit(lo, lo) // wakes the consumer if it sleeps
 	return true
 }
 
@@ -85,8 +96,7 @@ func (b *Inbox[T]) PutWithin(v *T, attempts int) error {
 func (b *Inbox[T]) Put(v *T) {
 	lo, _ := b.writer.Reserve(1)
 	*b.ring.Slot(lo) = *v
-	b.writer.Commit(lo, lo)
-	b.parker.Notify()
+	b.writer.Commit(lo, lo) // wakes the consumer if it sleeps
 }
 
 // Drain hands up to max queued values to fn, oldest first, and frees their
