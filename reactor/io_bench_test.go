@@ -106,11 +106,11 @@ func BenchmarkWait0(b *testing.B) {
 	})
 }
 
-// BenchmarkRoundTripPaired measures Raw and XSys in alternating blocks of
+// BenchmarkPairedRoundTrip measures Raw and XSys in alternating blocks of
 // pairedBlock messages within one benchmark, so that the machine's drift
 // (frequency, noisy neighbours) hits both alike. One op = one message through
 // each implementation; it reports raw-ns/msg, xsys-ns/msg and raw/xsys.
-func BenchmarkRoundTripPaired(b *testing.B) {
+func BenchmarkPairedRoundTrip(b *testing.B) {
 	const pairedBlock = 256
 	for _, size := range []int{16, 512} {
 		b.Run(fmt.Sprintf("B%d", size), func(b *testing.B) {
