@@ -124,7 +124,7 @@ func newShard(g *Group, index int) (*Shard, error) {
 		index:   index,
 		node:    g.cfg.Node,
 		poller:  p,
-		events:  make([]reactor.Ready, 256),
+		events:  make([]reactor.Ready, 1024),
 		retry:   make([]mailbox.Queue[envelope], g.cfg.Shards),
 		readBuf: make([]byte, g.cfg.ReadBufferSize),
 		box:     newFrameBox(),
