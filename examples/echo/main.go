@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -36,12 +37,19 @@ func main() {
 	lb := flag.String("lb", "round-robin", "load balancing: round-robin | least-conn | source-hash")
 	flag.Parse()
 
-	if err := run(*addr, *shards, *reuse, *lb); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := serve(ctx, *addr, *shards, *reuse, *lb, func(a net.Addr) {
+		fmt.Printf("echo: listening on %s with %d shards (%s, reuseport=%v); Ctrl-C stops\n", a, *shards, *lb, *reuse)
+	})
+	if err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(addr string, shards int, reuse bool, lb string) error {
+// serve runs the echo server until ctx ends, then stops it gracefully.
+// ready is called with the bound address once it accepts connections.
+func serve(ctx context.Context, addr string, shards int, reuse bool, lb string, ready func(net.Addr)) error {
 	policy, err := actor.ParseBalance(lb)
 	if err != nil {
 		return err
@@ -58,12 +66,9 @@ func run(addr string, shards int, reuse bool, lb string) error {
 	if err := sys.Start(); err != nil {
 		return err
 	}
-	fmt.Printf("echo: listening on %s with %d shards (%s, reuseport=%v); Ctrl-C stops\n", l.Addr(), shards, policy, reuse)
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	<-sig
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ready(l.Addr())
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return sys.Stop(ctx)
+	return sys.Stop(stopCtx)
 }
