@@ -29,3 +29,11 @@ type Opened struct{}
 type Closed struct {
 	Err error
 }
+
+// Started is the first message a spawned (non-connection) actor receives.
+type Started struct{}
+
+// Stopped is the last message a spawned actor receives, exactly once, after
+// Context.Stop or when its system stops. Its timers and group memberships are
+// gone by then.
+type Stopped struct{}

@@ -24,11 +24,26 @@ func (h *handler) Open(c *shard.Conn) {
 func (h *handler) Receive(c *shard.Conn, from uint64, msg any) { h.receive(c, from, msg) }
 
 func (h *handler) Closed(c *shard.Conn, err error) {
-	h.receive(c, 0, Closed{Err: err})
+	if c.Listener() == nil {
+		h.receive(c, 0, Stopped{})
+	} else {
+		h.receive(c, 0, Closed{Err: err})
+	}
 	c.User = nil
 }
 
 func (h *handler) DeadLetter(to, from uint64, msg any) {}
+
+func (h *handler) Spawned(c *shard.Conn, arg any) {
+	req := arg.(*spawnRequest)
+	if c == nil {
+		req.reply <- spawnReply{err: ErrStopped}
+		return
+	}
+	c.User = req.f()
+	req.reply <- spawnReply{id: ID(h.sh.Addr(c))}
+	h.receive(c, 0, Started{})
+}
 
 // receive delivers msg to c's actor, recovering a panic: the connection is
 // closed with a *PanicError and no other actor notices.

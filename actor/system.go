@@ -97,7 +97,7 @@ func NewSystem(opts ...Option) (*System, error) {
 // codec and factory, added before or after Start. Safe from any goroutine.
 func (s *System) Listen(addr string, c codec.Codec, f Factory) (*Listener, error) {
 	if f == nil {
-		return nil, fmt.Errorf("actor: listen %s: nil factory", addr)
+		return nil, fmt.Errorf("actor: listen %s: %w", addr, ErrNilFactory)
 	}
 	network, address, err := shard.ParseAddress(addr)
 	if err != nil {

@@ -105,11 +105,17 @@ func (s *Shard) acceptReady(i int) {
 
 func (s *Shard) adoptLocal(l *Listener, fd int, _ unix.Sockaddr) { s.open(fd, l) }
 
-// deadline returns the poll timeout in milliseconds until the next backed-off
-// listener returns to the poller, re-adding those whose time has come; -1 if
-// none waits.
+// deadline returns the poll timeout in milliseconds until the next timer is
+// due or the next backed-off listener returns to the poller (re-adding those
+// whose time has come); -1 if nothing waits.
 func (s *Shard) deadline() int {
 	timeout := -1
+	if d, ok := s.timers.next(); ok {
+		if d <= 0 {
+			return 0
+		}
+		timeout = int((d + int64(time.Millisecond) - 1) / int64(time.Millisecond))
+	}
 	var now time.Time
 	for i, sl := range s.listeners {
 		if sl.off.until.IsZero() {

@@ -49,6 +49,8 @@ type Group struct {
 	shards []*Shard
 	acc    *acceptor // nil with ReusePort until a unix listener needs it
 
+	index groupIndex // which shards have members of each group
+
 	mu        sync.Mutex // guards listeners and state transitions
 	listeners []*Listener
 	state     atomic.Int32

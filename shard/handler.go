@@ -17,4 +17,8 @@ type Handler interface {
 	Closed(c *Conn, err error)
 	// DeadLetter is called for a message whose target no longer exists.
 	DeadLetter(to, from uint64, msg any)
+	// Spawned is called for a Group.Spawn request: c is a new slot without
+	// a socket (nil if the shard had no free slot) and arg is what was
+	// passed to Group.Spawn. Closed ends such a slot like a connection.
+	Spawned(c *Conn, arg any)
 }

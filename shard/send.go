@@ -20,22 +20,30 @@ func (s *Shard) Send(to, from uint64, msg any) error {
 		return ErrBadAddress
 	}
 	e := envelope{kind: kindMessage, to: to, from: from, msg: msg}
+	return s.post(i, &e)
+}
+
+// post routes an envelope to shard i: the local queue for this shard, else
+// that shard's inbox, else the bounded retry queue for it.
+func (s *Shard) post(i int, e *envelope) error {
 	if i == s.index {
-		s.local.Push(e)
+		s.local.Push(*e)
 		return nil
 	}
 	q := &s.retry[i]
 	// fast path: nothing waits for that shard, and its ring has room
-	if q.Len() == 0 && s.group.shards[i].inbox.TryPut(&e) {
+	if q.Len() == 0 && s.group.shards[i].inbox.TryPut(e) {
 		return nil
 	}
 	if q.Len() >= s.group.cfg.MaxRetry {
 		s.stats.dropped.Add(1)
 		s.stats.deadLetters.Add(1)
-		s.h.DeadLetter(to, from, msg)
+		if e.kind == kindMessage {
+			s.h.DeadLetter(e.to, e.from, e.msg)
+		}
 		return ErrOverflow
 	}
-	q.Push(e)
+	q.Push(*e)
 	s.retryN++
 	return nil
 }

@@ -42,8 +42,13 @@ type Shard struct {
 	dirty   []*Conn // connections with bytes to flush or a close to finish
 	box     frameBox
 	deliver func(*envelope) // s.handle, bound once so draining allocates nothing
+	timers  timerQueue
+	fire    func(to uint64, msg any) bool // s.fireTimer, bound once
 
-	closing   map[int32]error // reason of each connection that flushes before it closes
+	closing   map[int32]error     // reason of each connection that flushes before it closes
+	groups    map[string]*members // local members of each group with any here
+	joined    map[int32][]string  // groups each slot joined, for leaving on close
+	fanout    []uint64            // scratch copy of a group's members during a publish
 	listeners []*shardListener
 	stopping  bool // began the graceful stop
 	busy      bool // the last poll reported ready descriptors
@@ -129,6 +134,8 @@ func newShard(g *Group, index int) (*Shard, error) {
 		readBuf: make([]byte, g.cfg.ReadBufferSize),
 		box:     newFrameBox(),
 		closing: make(map[int32]error),
+		groups:  make(map[string]*members),
+		joined:  make(map[int32][]string),
 		waker:   &safeWaker{w: w},
 		done:    make(chan struct{}),
 	}
@@ -139,6 +146,7 @@ func newShard(g *Group, index int) (*Shard, error) {
 		return nil, err
 	}
 	s.deliver = s.handle
+	s.fire = s.fireTimer
 	return s, nil
 }
 
@@ -157,6 +165,7 @@ func (s *Shard) run() {
 			s.event(s.events[i])
 		}
 		s.drain()
+		s.timers.expire(s.fire)
 		s.flush()
 		if s.force.Load() {
 			s.abortAll()
@@ -248,6 +257,11 @@ func (s *Shard) handle(e *envelope) {
 		s.open(int(e.fd), e.lis)
 	case kindListen:
 		s.listen(e.lis)
+	case kindSpawn:
+		c, _ := s.Spawn()
+		s.h.Spawned(c, e.msg)
+	case kindPublish:
+		s.publishLocal(e.group, e.from, e.msg)
 	}
 }
 
@@ -300,8 +314,10 @@ func (s *Shard) exit() {
 		switch e.kind {
 		case kindOpen:
 			reactor.Close(int(e.fd))
-		case kindMessage:
+		case kindMessage, kindPublish:
 			s.stats.deadLetters.Add(1)
+		case kindSpawn:
+			s.h.Spawned(nil, e.msg)
 		}
 	})
 	s.box.clear()

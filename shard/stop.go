@@ -14,11 +14,7 @@ func (s *Shard) beginStop() {
 	for i := 0; i < 16 && (!s.inbox.Empty() || s.local.Len() > 0); i++ {
 		s.drain()
 	}
-	s.table.each(func(c *Conn) {
-		if c.fd >= 0 {
-			s.Close(c, ErrShutdown)
-		}
-	})
+	s.table.each(func(c *Conn) { s.Close(c, ErrShutdown) })
 }
 
 // abortAll closes every remaining slot at once.

@@ -183,6 +183,7 @@ func (s *Shard) finish(c *Conn) {
 		c.out = nil
 	}
 	c.fd = -1
+	s.leaveAll(c)
 	s.h.Closed(c, reason)
 	s.table.release(c)
 }

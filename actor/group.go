@@ -1,0 +1,35 @@
+package actor
+
+// Join makes this actor a member of the named group. Joining twice is a
+// no-op; members leave automatically when they stop or close.
+func (c *Context) Join(group string) {
+	if c.conn != nil {
+		c.sh.Join(c.conn, group)
+	}
+}
+
+// Leave removes this actor from the named group.
+func (c *Context) Leave(group string) {
+	if c.conn != nil {
+		c.sh.Leave(c.conn, group)
+	}
+}
+
+// Publish delivers msg to every member of the named group on every shard,
+// this actor included if it is a member; each member receives it with
+// Sender() == this actor. One envelope goes to each shard with members, which
+// hands it to each of them, so the message is never copied per member (a
+// []byte from the wire is copied once). Publish never blocks; see Send for
+// what happens when a shard's inbox is full.
+func (c *Context) Publish(group string, msg any) error {
+	if c.sh.OwnsFrame(msg) {
+		msg = append([]byte(nil), msg.([]byte)...)
+	}
+	return c.sh.Publish(uint64(c.self), group, msg)
+}
+
+// Publish delivers msg to every member of the named group, from outside any
+// actor (members see a zero Sender). Safe from any goroutine but a shard's.
+func (s *System) Publish(group string, msg any) error {
+	return s.g.Publish(0, group, msg)
+}

@@ -1,0 +1,192 @@
+package shard
+
+import "sync"
+
+// members are one group's members on one shard, as addresses, with each
+// slot's position for O(1) removal.
+type members struct {
+	addrs []uint64
+	pos   map[int32]int
+}
+
+// groupIndex records which shards have members of each group, so a publish
+// visits only those shards. Read on every publish, written only when a
+// shard's first member joins or its last one leaves.
+type groupIndex struct {
+	mu     sync.RWMutex
+	shards map[string]*shardSet
+}
+
+// shardSet is a bitset of shard indexes.
+type shardSet [MaxShards / 64]uint64
+
+func (g *groupIndex) set(name string, shard int, on bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.shards == nil {
+		g.shards = make(map[string]*shardSet)
+	}
+	set := g.shards[name]
+	if set == nil {
+		if !on {
+			return
+		}
+		set = new(shardSet)
+		g.shards[name] = set
+	}
+	if on {
+		set[shard/64] |= 1 << (shard % 64)
+		return
+	}
+	set[shard/64] &^= 1 << (shard % 64)
+	if *set == (shardSet{}) {
+		delete(g.shards, name)
+	}
+}
+
+// lookup copies the set of shards with members of name.
+func (g *groupIndex) lookup(name string) (set shardSet, ok bool) {
+	g.mu.RLock()
+	if p := g.shards[name]; p != nil {
+		set, ok = *p, true
+	}
+	g.mu.RUnlock()
+	return set, ok
+}
+
+// Join makes c a member of group name; joining twice is a no-op. Members
+// leave automatically when their slot closes. Shard goroutine only.
+func (s *Shard) Join(c *Conn, name string) {
+	for _, g := range s.joined[c.slot] {
+		if g == name {
+			return
+		}
+	}
+	m := s.groups[name]
+	if m == nil {
+		m = &members{pos: make(map[int32]int)}
+		s.groups[name] = m
+		s.group.index.set(name, s.index, true)
+	}
+	m.pos[c.slot] = len(m.addrs)
+	m.addrs = append(m.addrs, s.Addr(c))
+	s.joined[c.slot] = append(s.joined[c.slot], name)
+}
+
+// Leave removes c from group name, if it is a member. Shard goroutine only.
+func (s *Shard) Leave(c *Conn, name string) {
+	groups := s.joined[c.slot]
+	for i, g := range groups {
+		if g == name {
+			groups[i] = groups[len(groups)-1]
+			groups = groups[:len(groups)-1]
+			if len(groups) == 0 {
+				delete(s.joined, c.slot)
+			} else {
+				s.joined[c.slot] = groups
+			}
+			s.dropMember(c.slot, name)
+			return
+		}
+	}
+}
+
+// leaveAll removes c from every group it joined.
+func (s *Shard) leaveAll(c *Conn) {
+	for _, name := range s.joined[c.slot] {
+		s.dropMember(c.slot, name)
+	}
+	delete(s.joined, c.slot)
+}
+
+func (s *Shard) dropMember(slot int32, name string) {
+	m := s.groups[name]
+	i, ok := m.pos[slot]
+	if !ok {
+		return
+	}
+	last := len(m.addrs) - 1
+	if i != last {
+		m.addrs[i] = m.addrs[last]
+		m.pos[int32(AddrSlot(m.addrs[i]))] = i
+	}
+	m.addrs = m.addrs[:last]
+	delete(m.pos, slot)
+	if last == 0 {
+		delete(s.groups, name)
+		s.group.index.set(name, s.index, false)
+	}
+}
+
+// Members returns the number of this shard's members of group name. Shard
+// goroutine only.
+func (s *Shard) Members(name string) int {
+	if m := s.groups[name]; m != nil {
+		return len(m.addrs)
+	}
+	return 0
+}
+
+// Publish delivers msg, from the actor at address from, to every member of
+// group name on every shard: one envelope per shard that has members, which
+// that shard hands to each of its members in turn. Like Send, it never waits
+// for another shard. Shard goroutine only.
+func (s *Shard) Publish(from uint64, name string, msg any) error {
+	set, ok := s.group.index.lookup(name)
+	if !ok {
+		return nil
+	}
+	var err error
+	for i := range s.group.shards {
+		if set[i/64]&(1<<(i%64)) == 0 {
+			continue
+		}
+		e := envelope{kind: kindPublish, group: name, from: from, msg: msg}
+		if e2 := s.post(i, &e); e2 != nil && err == nil {
+			err = e2
+		}
+	}
+	return err
+}
+
+// Publish is Shard.Publish for goroutines that are not a shard's. It yields
+// while a target inbox is full, a bounded number of times, then gives up on
+// that shard with ErrInboxFull.
+func (g *Group) Publish(from uint64, name string, msg any) error {
+	if !g.Running() {
+		return ErrStopped
+	}
+	set, ok := g.index.lookup(name)
+	if !ok {
+		return nil
+	}
+	var err error
+	for i, s := range g.shards {
+		if set[i/64]&(1<<(i%64)) == 0 {
+			continue
+		}
+		e := envelope{kind: kindPublish, group: name, from: from, msg: msg}
+		if s.inbox.PutWithin(&e, 4096) != nil {
+			s.stats.dropped.Add(1)
+			err = ErrInboxFull
+		}
+	}
+	return err
+}
+
+// publishLocal hands msg to every local member of group name. Members are
+// copied to a scratch list first, so a member that joins or leaves during
+// the fan-out changes nothing under the loop.
+func (s *Shard) publishLocal(name string, from uint64, msg any) {
+	m := s.groups[name]
+	if m == nil {
+		return
+	}
+	s.fanout = append(s.fanout[:0], m.addrs...)
+	for _, a := range s.fanout {
+		if c := s.table.lookup(AddrSlot(a), AddrGen(a)); c != nil {
+			s.h.Receive(c, from, msg)
+		}
+	}
+	s.stats.delivered.Add(uint64(len(s.fanout)))
+}
