@@ -22,7 +22,7 @@ func (c *Context) Leave(group string) {
 // []byte from the wire is copied once). Publish never blocks; see Send for
 // what happens when a shard's inbox is full.
 func (c *Context) Publish(group string, msg any) error {
-	if c.sh.OwnsFrame(msg) {
+	if c.sh.AliasesFrame(msg) {
 		msg = append([]byte(nil), msg.([]byte)...)
 	}
 	return c.sh.Publish(uint64(c.self), group, msg)

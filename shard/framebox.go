@@ -10,7 +10,7 @@ import "unsafe"
 // the bytes it points to, which alias the shard's read buffer.
 //
 // A handler that lets such a value escape (sends it to another actor) must
-// copy it first; Owns tells it whether a value is the box.
+// copy it first; aliases tells it whether a value shares the frame's memory.
 type frameBox struct {
 	hdr *[]byte // the shared slice header the interface points to
 	val any     // dynamic type []byte, data word == hdr
@@ -35,9 +35,17 @@ func (b *frameBox) set(p []byte) any {
 	return b.val
 }
 
-// owns reports whether v is this box's interface value.
-func (b *frameBox) owns(v any) bool {
-	return (*eface)(unsafe.Pointer(&v)).data == unsafe.Pointer(b.hdr)
+// aliases reports whether v is a []byte sharing memory with the current
+// frame: the box itself, the frame, or any part of it.
+func (b *frameBox) aliases(v any) bool {
+	p, ok := v.([]byte)
+	if !ok || len(p) == 0 || len(*b.hdr) == 0 {
+		return false
+	}
+	frame := *b.hdr
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(frame)))
+	at := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	return at >= start && at < start+uintptr(cap(frame))
 }
 
 // clear drops the reference to the last frame.

@@ -104,10 +104,11 @@ func (s *Shard) Addr(c *Conn) uint64 { return MakeAddr(s.node, s.index, int(c.sl
 // Connections returns the number of open connections. Safe from any goroutine.
 func (s *Shard) Connections() int { return int(s.conns.Load()) }
 
-// OwnsFrame reports whether v is the shard's reused frame value, which is
-// valid only during the Receive call that delivered it and must be copied
-// before it is kept or sent. Shard goroutine only.
-func (s *Shard) OwnsFrame(v any) bool { return s.box.owns(v) }
+// AliasesFrame reports whether v is a []byte that shares memory with the
+// frame being delivered (the frame itself or any part of it), which is valid
+// only during the Receive call that delivered it and must be copied before it
+// is kept or sent. Shard goroutine only.
+func (s *Shard) AliasesFrame(v any) bool { return s.box.aliases(v) }
 
 func newShard(g *Group, index int) (*Shard, error) {
 	p, err := reactor.NewPoller()

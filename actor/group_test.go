@@ -1,0 +1,97 @@
+package actor_test
+
+import (
+	"bufio"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
+	"github.com/stretchr/testify/require"
+)
+
+// chatMember joins "room" when opened; a wire line "leave" leaves it, any
+// other line is published to the room; published lines are written to the
+// peer with their sender.
+func chatMember() actor.Actor {
+	return actor.ReceiveFunc(func(ctx *actor.Context) {
+		switch m := ctx.Message().(type) {
+		case actor.Opened:
+			ctx.Join("room")
+			ctx.Join("room") // twice is a no-op
+			ctx.Write("joined " + ctx.Self().String())
+		case []byte:
+			if ctx.Sender().IsZero() {
+				if string(m) == "leave" {
+					ctx.Leave("room")
+					ctx.Write("left")
+					return
+				}
+				ctx.Publish("room", m)
+				return
+			}
+			ctx.Write(ctx.Sender().String() + ": " + string(m))
+		case string:
+			ctx.Write("system: " + m)
+		}
+	})
+}
+
+type member struct {
+	c  net.Conn
+	r  *bufio.Reader
+	id string
+}
+
+func joinRoom(t *testing.T, addr net.Addr) *member {
+	c := dial(t, addr)
+	r := bufio.NewReader(c)
+	line := readLine(t, r)
+	require.True(t, strings.HasPrefix(line, "joined "), line)
+	return &member{c: c, r: r, id: strings.TrimPrefix(line, "joined ")}
+}
+
+func TestGroupPublishReachesEveryMemberOnEveryShard(t *testing.T) {
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), chatMember, actor.Shards(3))
+	var ms []*member
+	for i := 0; i < 9; i++ {
+		ms = append(ms, joinRoom(t, l.Addr()))
+	}
+	// each member says one line; everyone, the sender included, hears every
+	// line, and each sender's lines in order
+	for _, m := range ms {
+		_, err := m.c.Write([]byte("hi from " + m.id + "\n"))
+		require.NoError(t, err)
+	}
+	for _, m := range ms {
+		heard := map[string]bool{}
+		for range ms {
+			heard[readLine(t, m.r)] = true
+		}
+		for _, from := range ms {
+			require.True(t, heard[from.id+": hi from "+from.id], "%s missed %s", m.id, from.id)
+		}
+	}
+
+	// a member that leaves hears nothing more; the others still do
+	_, err := ms[0].c.Write([]byte("leave\n"))
+	require.NoError(t, err)
+	require.Equal(t, "left", readLine(t, ms[0].r))
+	require.NoError(t, sys.Publish("room", "closing time"))
+	for _, m := range ms[1:] {
+		require.Equal(t, "system: closing time", readLine(t, m.r))
+	}
+	_, err = ms[0].c.Write([]byte("anyone?\n")) // published to a room it left: it is not a member
+	require.NoError(t, err)
+	for _, m := range ms[1:] {
+		require.Equal(t, ms[0].id+": anyone?", readLine(t, m.r))
+	}
+
+	// members that close leave automatically
+	for _, m := range ms[1:] {
+		m.c.Close()
+	}
+	require.NoError(t, sys.Publish("room", "to nobody"))
+	require.NoError(t, sys.Publish("no such group", "to nobody"))
+}

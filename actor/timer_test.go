@@ -1,0 +1,99 @@
+package actor_test
+
+import (
+	"bufio"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
+	"github.com/stretchr/testify/require"
+)
+
+type tick struct{ n int }
+
+func TestTimersAfterEveryCancel(t *testing.T) {
+	p := newProbe()
+	var every actor.Timer
+	p.onMsg = func(ctx *actor.Context) {
+		switch m := ctx.Message().(type) {
+		case actor.Opened:
+			ctx.After(time.Millisecond, "once")
+			var err error
+			every, err = ctx.Every(2*time.Millisecond, tick{})
+			require.NoError(t, err)
+			_, err = ctx.Every(0, "never")
+			require.ErrorIs(t, err, actor.ErrBadPeriod)
+			_, err = ctx.Every(-time.Second, "never")
+			require.ErrorIs(t, err, actor.ErrBadPeriod)
+			cancelled := ctx.After(time.Millisecond, "cancelled")
+			require.True(t, ctx.Cancel(cancelled))
+			require.False(t, ctx.Cancel(cancelled))
+			require.False(t, ctx.Cancel(actor.Timer{}))
+		case string:
+			ctx.Write(m)
+		case tick:
+			ctx.Write("tick")
+		case []byte:
+			if string(m) == "stop ticking" {
+				require.True(t, ctx.Cancel(every))
+				ctx.Write("stopped")
+			}
+		}
+	}
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), p.factory)
+	c := dial(t, l.Addr())
+	r := bufio.NewReader(c)
+	seen := map[string]int{}
+	for seen["tick"] < 3 || seen["once"] < 1 {
+		seen[readLine(t, r)]++
+	}
+	require.Equal(t, 1, seen["once"])
+	require.Zero(t, seen["cancelled"])
+	_, err := c.Write([]byte("stop ticking\n"))
+	require.NoError(t, err)
+	for readLine(t, r) != "stopped" {
+	}
+	// after "stopped", the only thing that may still arrive is nothing: the
+	// connection is closed by the client and the server sees a clean close.
+	c.Close()
+	require.NoError(t, p.next(t, isClosed).msg.(actor.Closed).Err)
+}
+
+func TestTimersDieWithTheirActorAndCostNoGoroutines(t *testing.T) {
+	const timers = 100_000
+	armed := make(chan struct{})
+	var first sync.Once
+	p := newProbe()
+	p.onMsg = func(ctx *actor.Context) {
+		if _, ok := ctx.Message().(actor.Opened); ok {
+			first.Do(func() { arm(ctx, timers, armed) })
+		}
+	}
+	before := runtime.NumGoroutine()
+
+	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory)
+	c := dial(t, l.Addr())
+	<-armed
+	require.LessOrEqual(t, runtime.NumGoroutine(), before+3, "timers must not cost goroutines")
+	// the loop stays responsive: a second connection is opened while the
+	// first one's 100 001 timers wait
+	dial(t, l.Addr())
+	p.next(t, isOpened)
+	p.next(t, isOpened)
+	c.Close()
+	require.NoError(t, p.next(t, isClosed).msg.(actor.Closed).Err)
+}
+
+// arm schedules n far timers and a fast periodic one for ctx's actor.
+func arm(ctx *actor.Context, n int, armed chan struct{}) {
+	for i := 0; i < n; i++ {
+		ctx.After(time.Hour+time.Duration(i), i)
+	}
+	if _, err := ctx.Every(time.Millisecond, tick{}); err != nil {
+		panic(err)
+	}
+	close(armed)
+}
