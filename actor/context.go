@@ -14,10 +14,12 @@ import (
 type Context struct {
 	sys  *System
 	sh   *shard.Shard
+	h    *handler
 	conn *shard.Conn
 	self ID
 	from ID
 	msg  any
+	req  *request // the request being handled, for Respond; nil otherwise
 }
 
 // Message returns the message being handled: a value decoded by the

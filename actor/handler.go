@@ -2,6 +2,7 @@ package actor
 
 import (
 	"runtime/debug"
+	"time"
 
 	"github.com/shoalrt/shoal/shard"
 )
@@ -13,6 +14,15 @@ type handler struct {
 	sys *System
 	sh  *shard.Shard
 	ctx Context
+
+	nextReq RequestID                    // last request ID handed out on this shard
+	pending map[RequestID]pendingRequest // requests waiting for an answer
+}
+
+// pendingRequest is a Request waiting for its Response.
+type pendingRequest struct {
+	timer shard.TimerID
+	from  ID
 }
 
 func (h *handler) Open(c *shard.Conn) {
@@ -32,7 +42,22 @@ func (h *handler) Closed(c *shard.Conn, err error) {
 	c.User = nil
 }
 
-func (h *handler) DeadLetter(to, from uint64, msg any) {}
+// DeadLetter answers requests to a missing actor with ErrNoActor and hands
+// everything else to the dead-letter hook.
+func (h *handler) DeadLetter(to, from uint64, msg any) {
+	if r, ok := msg.(*request); ok {
+		resp := Response{ID: r.id, Err: ErrNoActor}
+		if r.ch != nil {
+			r.ch <- resp
+		} else {
+			h.sh.Send(uint64(r.from), to, &response{resp})
+		}
+		return
+	}
+	if f := h.sys.cfg.deadLetter; f != nil {
+		f(DeadLetter{To: ID(to), From: ID(from), Message: msg})
+	}
+}
 
 func (h *handler) Spawned(c *shard.Conn, arg any) {
 	req := arg.(*spawnRequest)
@@ -40,31 +65,74 @@ func (h *handler) Spawned(c *shard.Conn, arg any) {
 		req.reply <- spawnReply{err: ErrStopped}
 		return
 	}
-	c.User = req.f()
+	c.User = &cell{a: req.f(), f: req.f, policy: req.policy}
 	req.reply <- spawnReply{id: ID(h.sh.Addr(c))}
 	h.receive(c, 0, Started{})
 }
 
-// receive delivers msg to c's actor, recovering a panic: the connection is
-// closed with a *PanicError and no other actor notices.
+// receive delivers msg to c's actor. Replies and request time-outs are
+// matched to their pending request first; a request is unwrapped so the
+// actor sees the message and Respond knows where to answer.
 func (h *handler) receive(c *shard.Conn, from uint64, msg any) {
-	a, ok := c.User.(Actor)
-	if !ok {
+	var a Actor
+	switch u := c.User.(type) {
+	case *cell:
+		a = u.a
+	case Actor:
+		a = u
+	default:
 		return
 	}
 	ctx := &h.ctx
+	ctx.req = nil
+	switch m := msg.(type) {
+	case *request:
+		ctx.req, msg = m, m.msg
+	case *response:
+		p, ok := h.pending[m.ID]
+		if !ok {
+			return // its time-out was delivered already
+		}
+		delete(h.pending, m.ID)
+		h.sh.CancelTimer(p.timer)
+		msg = m.Response
+	case requestTimeout:
+		if _, ok := h.pending[m.id]; !ok {
+			return
+		}
+		delete(h.pending, m.id)
+		msg = Response{ID: m.id, Err: ErrTimeout}
+	}
 	ctx.conn, ctx.msg = c, msg
 	ctx.self, ctx.from = ID(h.sh.Addr(c)), ID(from)
 	defer h.recover(c)
 	a.Receive(ctx)
-	ctx.conn, ctx.msg = nil, nil
+	ctx.conn, ctx.msg, ctx.req = nil, nil, nil
 }
 
+// recover handles a panic in Receive: a connection is closed with a
+// *PanicError; a spawned actor is restarted or stopped by its policy. No
+// other actor notices.
 func (h *handler) recover(c *shard.Conn) {
 	r := recover()
 	if r == nil {
 		return
 	}
-	h.ctx.conn, h.ctx.msg = nil, nil
-	h.sh.Close(c, &PanicError{Value: r, Stack: debug.Stack()})
+	h.ctx.conn, h.ctx.msg, h.ctx.req = nil, nil, nil
+	f := Failure{ID: ID(h.sh.Addr(c)), Panic: r, Stack: debug.Stack(), Action: ActionClosed}
+	if cl, ok := c.User.(*cell); ok {
+		if cl.allow(time.Now()) {
+			f.Action = ActionRestarted
+			cl.a = cl.f()
+			h.sh.Send(uint64(f.ID), 0, Started{})
+		} else {
+			f.Action = ActionStopped
+			h.sh.Close(c, nil)
+		}
+	} else {
+		h.sh.Close(c, &PanicError{Value: r, Stack: f.Stack})
+	}
+	if hook := h.sys.cfg.onFailure; hook != nil {
+		hook(f)
+	}
 }

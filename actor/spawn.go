@@ -1,13 +1,34 @@
 package actor
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // ErrNilFactory is returned by Spawn and Listen when given a nil factory.
 var ErrNilFactory = errors.New("actor: nil factory")
 
 type spawnRequest struct {
-	f     Factory
-	reply chan spawnReply
+	f      Factory
+	policy Policy
+	reply  chan spawnReply
+}
+
+// SpawnOption configures a spawned actor.
+type SpawnOption func(*spawnRequest)
+
+// Supervise sets what happens when the actor panics. The default is
+// RestartOnFailure(3, 10*time.Second).
+func Supervise(p Policy) SpawnOption { return func(r *spawnRequest) { r.policy = p } }
+
+var defaultPolicy = RestartOnFailure(3, 10*time.Second)
+
+func newSpawnRequest(f Factory, opts []SpawnOption) *spawnRequest {
+	r := &spawnRequest{f: f, policy: defaultPolicy}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 type spawnReply struct {
@@ -19,11 +40,12 @@ type spawnReply struct {
 // world) on one of the system's shards, chosen round-robin, and returns its
 // ID once it exists; it receives Started first. Safe from any goroutine but a
 // shard's: it waits for the shard, so inside Receive use Context.Spawn.
-func (s *System) Spawn(f Factory) (ID, error) {
+func (s *System) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 	if f == nil {
 		return 0, ErrNilFactory
 	}
-	req := &spawnRequest{f: f, reply: make(chan spawnReply, 1)}
+	req := newSpawnRequest(f, opts)
+	req.reply = make(chan spawnReply, 1)
 	if err := s.g.Spawn(req); err != nil {
 		return 0, err
 	}
@@ -34,7 +56,7 @@ func (s *System) Spawn(f Factory) (ID, error) {
 // Spawn starts an actor that is not a connection on this actor's shard and
 // returns its ID at once. The new actor receives Started before any message
 // sent to it afterwards.
-func (c *Context) Spawn(f Factory) (ID, error) {
+func (c *Context) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 	if f == nil {
 		return 0, ErrNilFactory
 	}
@@ -42,7 +64,8 @@ func (c *Context) Spawn(f Factory) (ID, error) {
 	if err != nil {
 		return 0, err
 	}
-	conn.User = f()
+	req := newSpawnRequest(f, opts)
+	conn.User = &cell{a: f(), f: f, policy: req.policy}
 	id := ID(c.sh.Addr(conn))
 	if err := c.sh.Send(uint64(id), 0, Started{}); err != nil {
 		return 0, err

@@ -2,6 +2,7 @@ package actor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
@@ -26,33 +27,84 @@ func ParseBalance(s string) (Balance, error) { return shard.ParseBalance(s) }
 type ShardStats = shard.Stats
 
 // Option configures a System.
-type Option func(*shard.Config)
+type Option func(*config)
+
+type config struct {
+	shard.Config
+	workers    int              // worker goroutines for Context.Go
+	queue      int              // jobs that may wait for a worker
+	onFailure  func(Failure)    // supervision hook
+	onStarted  func(*System)    // after Start
+	onStopping func(*System)    // at the beginning of Stop
+	deadLetter func(DeadLetter) // dead-letter hook
+}
 
 // Shards sets the number of shards (event loops); the default is 1. One per
 // CPU is usual.
-func Shards(n int) Option { return func(c *shard.Config) { c.Shards = n } }
+func Shards(n int) Option { return func(c *config) { c.Shards = n } }
 
 // Node sets this process's node number in a cluster (0 to 1023); IDs carry it.
-func Node(n int) Option { return func(c *shard.Config) { c.Node = n } }
+func Node(n int) Option { return func(c *config) { c.Node = n } }
 
 // LoadBalancing sets how accepted connections are spread over shards.
-func LoadBalancing(b Balance) Option { return func(c *shard.Config) { c.Balance = b } }
+func LoadBalancing(b Balance) Option { return func(c *config) { c.Balance = b } }
 
 // ReusePort gives every shard its own SO_REUSEPORT socket for each TCP
 // listener, so the kernel spreads connections and no acceptor goroutine hands
 // them over. Unix-socket listeners keep a single socket.
-func ReusePort(on bool) Option { return func(c *shard.Config) { c.ReusePort = on } }
+func ReusePort(on bool) Option { return func(c *config) { c.ReusePort = on } }
 
 // InboxSize sets each shard's inbox ring size (a power of two, default 8192):
 // how many messages from other goroutines can wait for a shard at once.
-func InboxSize(n int) Option { return func(c *shard.Config) { c.InboxSize = n } }
+func InboxSize(n int) Option { return func(c *config) { c.InboxSize = n } }
+
+// MaxRetry bounds how many sends to one other shard a shard keeps for retry
+// while that shard's inbox is full (default 65536); past it sends are dropped
+// as dead letters with ErrOverflow. This is the explicit bound of every
+// actor's mailbox.
+func MaxRetry(n int) Option { return func(c *config) { c.MaxRetry = n } }
 
 // ReadBufferSize sets each shard's read buffer (default 64 KiB).
-func ReadBufferSize(n int) Option { return func(c *shard.Config) { c.ReadBufferSize = n } }
+func ReadBufferSize(n int) Option { return func(c *config) { c.ReadBufferSize = n } }
+
+// Workers sets the worker pool behind Context.Go: n goroutines (default 16)
+// and a queue of up to queue waiting jobs (default 1024) before Go fails with
+// ErrBusy.
+func Workers(n, queue int) Option {
+	return func(c *config) { c.workers, c.queue = n, queue }
+}
+
+// OnFailure sets a hook that sees every panic in Receive, with its stack and
+// what supervision did. It runs on the failing actor's shard goroutine and
+// must not block.
+func OnFailure(f func(Failure)) Option { return func(c *config) { c.onFailure = f } }
+
+// OnStarted sets a hook called once the system runs (gnet's OnBoot).
+func OnStarted(f func(*System)) Option { return func(c *config) { c.onStarted = f } }
+
+// OnStopping sets a hook called when Stop begins, before anything closes
+// (gnet's OnShutdown).
+func OnStopping(f func(*System)) Option { return func(c *config) { c.onStopping = f } }
+
+// OnDeadLetter sets a hook that sees every message whose target did not
+// exist. It runs on the shard goroutine that found the target gone and must
+// not block; to handle dead letters in an actor, Send them to it from here.
+func OnDeadLetter(f func(DeadLetter)) Option { return func(c *config) { c.deadLetter = f } }
+
+// DeadLetter is a message that could not be delivered: its target had
+// stopped or closed, or its ID was stale. It is never delivered to anyone
+// else.
+type DeadLetter struct {
+	To      ID
+	From    ID
+	Message any
+}
 
 // System is a set of shards, their listeners and actors.
 type System struct {
-	g *shard.Group
+	g       *shard.Group
+	cfg     config
+	workers *workers
 }
 
 // Listener is one address a system listens on.
@@ -73,16 +125,21 @@ func (l *Listener) AcceptErrors() uint64 { return l.l.AcceptErrors() }
 // NewSystem creates a system's shards. Nothing runs until Start.
 func NewSystem(opts ...Option) (*System, error) {
 	s := &System{}
-	cfg := shard.Config{}
+	cfg := config{workers: 16, queue: 1024}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.workers <= 0 || cfg.queue < 0 {
+		return nil, fmt.Errorf("actor: Workers(%d, %d): want at least one worker and a queue of zero or more", cfg.workers, cfg.queue)
+	}
 	cfg.NewHandler = func(sh *shard.Shard) shard.Handler {
-		h := &handler{sys: s, sh: sh}
-		h.ctx.sys, h.ctx.sh = s, sh
+		h := &handler{sys: s, sh: sh, pending: make(map[RequestID]pendingRequest)}
+		h.ctx.sys, h.ctx.sh, h.ctx.h = s, sh, h
 		return h
 	}
-	g, err := shard.NewGroup(cfg)
+	s.cfg = cfg
+	s.workers = &workers{sys: s, jobs: make(chan job, cfg.queue), size: cfg.workers}
+	g, err := shard.NewGroup(cfg.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -110,15 +167,46 @@ func (s *System) Listen(addr string, c codec.Codec, f Factory) (*Listener, error
 	return &Listener{l: l}, nil
 }
 
-// Start runs the shards and starts accepting on every listener.
-func (s *System) Start() error { return s.g.Start() }
+// Start runs the shards, the worker pool, and starts accepting on every
+// listener.
+func (s *System) Start() error {
+	if err := s.g.Start(); err != nil {
+		return err
+	}
+	s.workers.start()
+	if s.cfg.onStarted != nil {
+		s.cfg.onStarted(s)
+	}
+	return nil
+}
 
 // Stop stops gracefully: no new connections; every shard delivers what its
 // inbox holds, flushes what its connections wrote, then closes them (their
 // actors get Closed{Err: ErrShutdown}). If ctx ends first, what remains is
 // closed at once and Stop returns ctx's error. When Stop returns, the
 // system's goroutines and descriptors are all gone.
-func (s *System) Stop(ctx context.Context) error { return s.g.Stop(ctx) }
+func (s *System) Stop(ctx context.Context) error {
+	if s.cfg.onStopping != nil && s.g.Running() {
+		s.cfg.onStopping(s)
+	}
+	err := s.g.Stop(ctx)
+	if errors.Is(err, ErrStopped) {
+		return err
+	}
+	done := make(chan struct{})
+	go func() {
+		s.workers.stop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err() // a worker is still blocked in user code
+		}
+	}
+	return err
+}
 
 // Send sends msg to the actor with ID to from outside any actor. Safe from any
 // goroutine (do not call it from Receive; use Context.Send there). While the

@@ -72,9 +72,8 @@ func TestTimersDieWithTheirActorAndCostNoGoroutines(t *testing.T) {
 			first.Do(func() { arm(ctx, timers, armed) })
 		}
 	}
-	before := runtime.NumGoroutine()
-
 	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory)
+	before := runtime.NumGoroutine()
 	c := dial(t, l.Addr())
 	<-armed
 	require.LessOrEqual(t, runtime.NumGoroutine(), before+3, "timers must not cost goroutines")
