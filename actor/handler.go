@@ -96,6 +96,8 @@ func (h *handler) receive(c *shard.Conn, from uint64, msg any) {
 		delete(h.pending, m.ID)
 		h.sh.CancelTimer(p.timer)
 		msg = m.Response
+	case shard.Pressure:
+		msg = Backpressure(m)
 	case requestTimeout:
 		if _, ok := h.pending[m.id]; !ok {
 			return

@@ -81,13 +81,26 @@ func (echoActor) Receive(ctx *actor.Context) {
 func echoFactory() actor.Actor { return echoActor{} }
 
 // startSystem starts a system with one listener and stops it at cleanup,
-// checking that no goroutine or descriptor leaked.
-func startSystem(t *testing.T, addr string, c codec.Codec, f actor.Factory, opts ...actor.Option) (*actor.System, *actor.Listener) {
+// checking that no goroutine or descriptor leaked. opts are actor.Option
+// (for the system) and actor.ListenOption (for the listener) values.
+func startSystem(t *testing.T, addr string, c codec.Codec, f actor.Factory, opts ...any) (*actor.System, *actor.Listener) {
 	t.Helper()
 	fds := countFDs(t)
-	sys, err := actor.NewSystem(opts...)
+	var sysOpts []actor.Option
+	var lisOpts []actor.ListenOption
+	for _, o := range opts {
+		switch o := o.(type) {
+		case actor.Option:
+			sysOpts = append(sysOpts, o)
+		case actor.ListenOption:
+			lisOpts = append(lisOpts, o)
+		default:
+			t.Fatalf("startSystem: option of type %T", o)
+		}
+	}
+	sys, err := actor.NewSystem(sysOpts...)
 	require.NoError(t, err)
-	l, err := sys.Listen(addr, c, f)
+	l, err := sys.Listen(addr, c, f, lisOpts...)
 	require.NoError(t, err)
 	require.NoError(t, sys.Start())
 	t.Cleanup(func() {

@@ -122,6 +122,13 @@ func (l *Listener) Accepted() uint64 { return l.l.Accepted() }
 // descriptors or memory and the listener backed off before retrying.
 func (l *Listener) AcceptErrors() uint64 { return l.l.AcceptErrors() }
 
+// Open returns how many of the listener's connections are open now.
+func (l *Listener) Open() int { return l.l.Open() }
+
+// Refused returns how many connections were closed at once because MaxConns
+// were already open.
+func (l *Listener) Refused() uint64 { return l.l.OverLimit() }
+
 // NewSystem creates a system's shards. Nothing runs until Start.
 func NewSystem(opts ...Option) (*System, error) {
 	s := &System{}
@@ -152,7 +159,7 @@ func NewSystem(opts ...Option) (*System, error) {
 // makes an actor with f for every accepted connection. c frames and encodes
 // its messages. Several listeners may serve one system, each with its own
 // codec and factory, added before or after Start. Safe from any goroutine.
-func (s *System) Listen(addr string, c codec.Codec, f Factory) (*Listener, error) {
+func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ListenOption) (*Listener, error) {
 	if f == nil {
 		return nil, fmt.Errorf("actor: listen %s: %w", addr, ErrNilFactory)
 	}
@@ -160,7 +167,14 @@ func (s *System) Listen(addr string, c codec.Codec, f Factory) (*Listener, error
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.g.Listen(network, address, c, f)
+	var lim shard.Limits
+	for _, o := range opts {
+		o(&lim)
+	}
+	if lim.MaxConns < 0 || lim.HighWater < 0 || lim.MaxBuffered < 0 || lim.IdleTimeout < 0 {
+		return nil, fmt.Errorf("actor: listen %s: negative limit", addr)
+	}
+	l, err := s.g.Listen(network, address, c, f, lim)
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,7 @@ func NewInbox[T any](size int, w disruptor.Waker) (*Inbox[T], error) {
 		writer: writer,
 		reader: disruptor.NewReader(writer, gate, ws),
 		parker: parker,
+		gate:   gate,
 	}, nil
 }
 
@@ -134,6 +135,12 @@ func (b *Inbox[T]) Len() int {
 		return 0
 	}
 	return int(hi - lo + 1)
+}
+
+// Depth reports roughly how many values wait in the inbox: claimed slots not
+// yet drained. Safe from any goroutine; the answer may be stale at once.
+func (b *Inbox[T]) Depth() int {
+	return int(b.writer.Cursor() - b.gate.Load())
 }
 
 // Announce tells producers that the consumer is about to sleep. The consumer

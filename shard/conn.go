@@ -6,7 +6,7 @@ package shard
 //
 // An idle connection holds no buffer: in and out are nil unless a partial
 // frame is waiting to be completed or written bytes are waiting for the
-// socket to drain. 56 bytes on 64-bit platforms.
+// socket to drain. 64 bytes on 64-bit platforms.
 type Conn struct {
 	// User is the handler's value for this slot (the actor). Read and written
 	// by the handler on the shard goroutine.
@@ -18,6 +18,7 @@ type Conn struct {
 	fd    int32     // 4B — socket, or -1
 	slot  int32     // 4B — index in the table
 	gen   uint32    // 4B — generation of the current occupant; 0 while the slot is free
+	seen  uint32    // 4B — shard clock (ms) of the last read, for idle timeouts
 	state connState // 1B
 	flags connFlags // 1B
 }
@@ -35,6 +36,7 @@ type connFlags uint8
 const (
 	flagDirty     connFlags = 1 << iota // queued on the shard's flush list
 	flagWantWrite                       // registered for writability after a short write
+	flagPressure                        // over the high-water mark, handler told
 )
 
 // Open reports whether the connection is open for reading and writing.

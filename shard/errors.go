@@ -25,6 +25,14 @@ var (
 	ErrBadAddress = errors.New("shard: invalid address")
 	// ErrTooManySlots is returned when a shard has no free slot left.
 	ErrTooManySlots = errors.New("shard: slot table full")
+	// ErrIdle is the close reason of a connection that stayed silent past
+	// its listener's idle timeout.
+	ErrIdle = errors.New("shard: idle timeout")
+	// ErrSlowConsumer is the close reason of a connection whose outbound
+	// bytes passed its limit (PolicyDisconnect, or MaxBuffered).
+	ErrSlowConsumer = errors.New("shard: slow consumer, outbound limit passed")
+	// ErrBackpressure is returned by writes refused under PolicyDrop.
+	ErrBackpressure = errors.New("shard: write dropped under backpressure")
 	// ErrListenerClosed is returned by Listen on a stopped group.
 	ErrListenerClosed = errors.New("shard: listener closed")
 )

@@ -126,10 +126,10 @@ func (g *Group) Node() int { return g.cfg.Node }
 func (g *Group) Running() bool { return groupState(g.state.Load()) == stateRunning }
 
 // Listen binds a listener. network is tcp, tcp4, tcp6 or unix. Connections
-// it accepts are decoded with c, and tag is handed to the handler through
-// Conn.Listener().Tag. Listeners may be added before or after Start. Safe
+// it accepts are decoded with c, kept within lim, and tag is handed to the
+// handler through Conn.Listener().Tag. Listeners may be added before or after Start. Safe
 // from any goroutine.
-func (g *Group) Listen(network, address string, c codec.Codec, tag any) (*Listener, error) {
+func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limits) (*Listener, error) {
 	if c == nil {
 		return nil, fmt.Errorf("shard: listen %s://%s: nil codec", network, address)
 	}
@@ -139,7 +139,7 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any) (*Listen
 		return nil, ErrListenerClosed
 	}
 	_, raw := c.(*codec.BytesCodec)
-	l := &Listener{Tag: tag, network: network, codec: c, raw: raw, index: len(g.listeners)}
+	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: raw, index: len(g.listeners)}
 	l.tcp = network != "unix"
 	count := 1
 	if g.cfg.ReusePort && l.tcp {

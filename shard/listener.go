@@ -3,6 +3,7 @@ package shard
 import (
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/shoalrt/shoal/codec"
 )
@@ -12,6 +13,9 @@ import (
 type Listener struct {
 	// Tag is the handler's value for this listener. Set before Listen; read-only after.
 	Tag any
+	// Limits holds the listener's per-connection limits. Set before Listen;
+	// read-only after.
+	Limits Limits
 
 	network string      // tcp, tcp4, tcp6 or unix
 	addr    net.Addr    // the bound address (port resolved)
@@ -23,7 +27,60 @@ type Listener struct {
 
 	accepted atomic.Uint64 // connections accepted
 	refused  atomic.Uint64 // accept errors that made the listener back off
+	overMax  atomic.Uint64 // connections closed at once because MaxConns were open
+	open     atomic.Int64  // connections open now
 }
+
+// Limits are a listener's per-connection limits. Zero values mean no limit.
+type Limits struct {
+	// MaxConns is the most connections open at once; beyond it new ones are
+	// closed at once (after Refusal is written to them, if set).
+	MaxConns int
+	// Refusal is written to a connection refused for MaxConns before it is
+	// closed. Optional.
+	Refusal []byte
+	// IdleTimeout closes a connection that has sent nothing for this long,
+	// with ErrIdle. Checked a few times per period, so the close comes up to
+	// a quarter period late.
+	IdleTimeout time.Duration
+	// HighWater is the outbound bytes past which a connection is under
+	// backpressure: the handler is told (Handler.Receive with a Pressure) and
+	// Policy applies. Below half of it, the handler is told it drained.
+	HighWater int
+	// Policy is what happens past HighWater.
+	Policy PressurePolicy
+	// MaxBuffered is the hard cap of outbound bytes for PolicyKeep: past it
+	// the connection closes with ErrSlowConsumer. 0 means 4 × HighWater.
+	MaxBuffered int
+}
+
+// PressurePolicy is what a connection does past its high-water mark.
+type PressurePolicy uint8
+
+const (
+	// PolicyKeep keeps every write and waits for the peer to drain, up to
+	// Limits.MaxBuffered.
+	PolicyKeep PressurePolicy = iota
+	// PolicyDrop refuses writes with ErrBackpressure while over the mark.
+	PolicyDrop
+	// PolicyDisconnect closes the connection with ErrSlowConsumer.
+	PolicyDisconnect
+)
+
+// Pressure is delivered to a connection's occupant (Handler.Receive, from 0)
+// when its outbound bytes cross the high-water mark (High) and when they fall
+// back under half of it (!High).
+type Pressure struct {
+	High     bool
+	Buffered int
+}
+
+// Open returns the number of connections open now. Safe from any goroutine.
+func (l *Listener) Open() int { return int(l.open.Load()) }
+
+// OverLimit returns how many connections were closed at once because
+// Limits.MaxConns were open. Safe from any goroutine.
+func (l *Listener) OverLimit() uint64 { return l.overMax.Load() }
 
 // Addr returns the address the listener is bound to.
 func (l *Listener) Addr() net.Addr { return l.addr }

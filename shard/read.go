@@ -20,6 +20,7 @@ func (s *Shard) read(c *Conn) {
 		n, err := reactor.Read(int(c.fd), s.readBuf)
 		switch {
 		case n > 0:
+			c.seen = s.clock
 			s.stats.bytesIn.Add(uint64(n))
 			s.consume(c, s.readBuf[:n])
 			if n < len(s.readBuf) || c.state != stateOpen {

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/shoalrt/shoal/mailbox"
 	"github.com/shoalrt/shoal/reactor"
@@ -46,6 +47,9 @@ type Shard struct {
 	fire    func(to uint64, msg any) bool // s.fireTimer, bound once
 
 	closing   map[int32]error     // reason of each connection that flushes before it closes
+	clock     uint32              // ms since the timers' epoch, updated each turn while idle checks run
+	idleEvery time.Duration       // period of the idle sweep; 0 while none runs
+	idleTimer TimerID             // the idle sweep's timer
 	groups    map[string]*members // local members of each group with any here
 	joined    map[int32][]string  // groups each slot joined, for leaving on close
 	fanout    []uint64            // scratch copy of a group's members during a publish
@@ -58,6 +62,7 @@ type Shard struct {
 	stopAt atomic.Bool   // the group asked for a graceful stop
 	force  atomic.Bool   // the group's deadline passed: close everything now
 	conns  atomic.Int64  // open connections, read by the least-connections balancer
+	actors atomic.Int64  // spawned actors
 	done   chan struct{} // closed when the loop has exited and released its fds
 	stats  counters
 }
@@ -159,6 +164,9 @@ func (s *Shard) run() {
 		n, err := s.poller.Wait(s.events, s.timeout())
 		s.inbox.Awake()
 		s.busy = n > 0
+		if s.idleEvery > 0 {
+			s.clock = uint32(s.timers.now() / int64(time.Millisecond))
+		}
 		if err != nil {
 			s.stats.pollErrors.Add(1)
 		}
@@ -279,22 +287,28 @@ func (s *Shard) deliverTo(to, from uint64, msg any) {
 
 // open adopts an accepted socket.
 func (s *Shard) open(fd int, l *Listener) {
-	if s.stopping {
-		reactor.Close(fd)
+	if s.stopping || !l.reserve() {
+		refuse(fd, l)
 		return
 	}
 	c := s.table.alloc()
 	if c == nil {
+		l.open.Add(-1)
 		reactor.Close(fd)
 		s.stats.refused.Add(1)
 		return
 	}
 	c.fd, c.lis, c.state = int32(fd), l, stateOpen
 	if err := s.poller.Add(fd, connToken(c), reactor.Readable); err != nil {
+		l.open.Add(-1)
 		reactor.Close(fd)
 		s.table.release(c)
 		s.stats.refused.Add(1)
 		return
+	}
+	if d := l.Limits.IdleTimeout; d > 0 {
+		s.watchIdle(d)
+		c.seen = s.clock
 	}
 	s.conns.Add(1)
 	s.stats.opened.Add(1)

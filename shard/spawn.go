@@ -14,6 +14,7 @@ func (s *Shard) Spawn() (*Conn, error) {
 		return nil, ErrTooManySlots
 	}
 	c.state = stateOpen
+	s.actors.Add(1)
 	return c, nil
 }
 

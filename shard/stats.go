@@ -16,6 +16,8 @@ type counters struct {
 type Stats struct {
 	Shard       int    // the shard's index
 	Connections int    // open connections now
+	Actors      int    // spawned actors (without a connection) now
+	InboxDepth  int    // messages waiting in the shard's inbox now (approximate)
 	Opened      uint64 // connections adopted
 	Closed      uint64 // connections closed
 	Refused     uint64 // accepted sockets closed at once (no slot, poller error)
@@ -37,6 +39,8 @@ func (s *Shard) Stats() Stats {
 	return Stats{
 		Shard:       s.index,
 		Connections: int(s.conns.Load()),
+		Actors:      int(s.actors.Load()),
+		InboxDepth:  s.inbox.Depth(),
 		Opened:      c.opened.Load(),
 		Closed:      c.closed.Load(),
 		Refused:     c.refused.Load(),

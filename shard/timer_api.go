@@ -22,7 +22,12 @@ func (s *Shard) CancelTimer(t TimerID) bool { return s.timers.cancel(t) }
 func (s *Shard) Timers() int { return s.timers.Len() }
 
 // fireTimer delivers a due timer's message; false if its target is gone.
+// Address 0 marks the shard's own timers, whose message is a func().
 func (s *Shard) fireTimer(to uint64, msg any) bool {
+	if to == 0 {
+		msg.(func())()
+		return true
+	}
 	c := s.table.lookup(AddrSlot(to), AddrGen(to))
 	if c == nil || AddrShard(to) != s.index {
 		return false

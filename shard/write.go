@@ -14,6 +14,10 @@ func (s *Shard) WriteFrame(c *Conn, payload []byte) error {
 	if c.state != stateOpen || c.fd < 0 {
 		return ErrClosed
 	}
+	if c.flags&flagPressure != 0 && c.lis.Limits.Policy == PolicyDrop {
+		s.stats.dropped.Add(1)
+		return ErrBackpressure
+	}
 	out := s.outbound(c)
 	n := len(out.b)
 	b, err := c.lis.codec.Append(out.b, payload)
@@ -23,6 +27,9 @@ func (s *Shard) WriteFrame(c *Conn, payload []byte) error {
 	}
 	out.b = b
 	s.stats.msgsOut.Add(1)
+	if hw := c.lis.Limits.HighWater; hw > 0 && len(b)-out.off > hw {
+		s.overHighWater(c)
+	}
 	return nil
 }
 
@@ -130,6 +137,9 @@ func (s *Shard) flushConn(c *Conn) {
 				s.pool.put(c.out)
 				c.out = nil
 			}
+			if c.flags&flagPressure != 0 {
+				s.underHighWater(c)
+			}
 			continue
 		}
 		switch err {
@@ -171,8 +181,11 @@ func (s *Shard) finish(c *Conn) {
 	delete(s.closing, c.slot)
 	if c.fd >= 0 {
 		reactor.Close(int(c.fd))
+		c.lis.open.Add(-1)
 		s.conns.Add(-1)
 		s.stats.closed.Add(1)
+	} else {
+		s.actors.Add(-1)
 	}
 	if c.in != nil {
 		s.pool.put(c.in)

@@ -1,0 +1,108 @@
+package actor_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMaxConnsRefusesVisiblyAndCounts(t *testing.T) {
+	p := newProbe()
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), lineEcho(p),
+		actor.Shards(2), actor.MaxConns(3, []byte("server full\n")))
+	var kept []net.Conn
+	for i := 0; i < 3; i++ {
+		kept = append(kept, dial(t, l.Addr()))
+		p.next(t, isOpened)
+	}
+	extra := dial(t, l.Addr())
+	got, err := io.ReadAll(extra)
+	require.NoError(t, err)
+	require.Equal(t, "server full\n", string(got))
+	require.Equal(t, uint64(1), l.Refused())
+	require.Equal(t, 3, l.Open())
+
+	kept[0].Close()
+	p.next(t, isClosed)
+	require.Eventually(t, func() bool { return l.Open() == 2 }, waitFor, time.Millisecond)
+	again := dial(t, l.Addr())
+	_, err = again.Write([]byte("room again\n"))
+	require.NoError(t, err)
+	require.Equal(t, "room again", readLine(t, bufio.NewReader(again)))
+}
+
+func TestIdleTimeoutClosesSilentConnections(t *testing.T) {
+	p := newProbe()
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), lineEcho(p),
+		actor.IdleTimeout(50*time.Millisecond))
+	silent := dial(t, l.Addr())
+	require.ErrorIs(t, closedErr(t, p), actor.ErrIdle)
+	_, err := silent.Read(make([]byte, 1))
+	require.ErrorIs(t, err, io.EOF)
+}
+
+// flood writes size bytes to its peer for every line it receives and reports
+// Backpressure messages and write errors.
+func flood(p *probe, size int) actor.Factory {
+	chunk := make([]byte, size)
+	p.onMsg = func(ctx *actor.Context) {
+		if _, ok := ctx.Message().([]byte); ok {
+			for i := 0; i < 64; i++ {
+				if err := ctx.WriteBytes(chunk); err != nil {
+					p.events <- event{id: ctx.Self(), msg: err}
+					return
+				}
+			}
+		}
+	}
+	return p.factory
+}
+
+func TestHighWaterPolicies(t *testing.T) {
+	const mark = 256 << 10
+	tests := []struct {
+		name   string
+		policy actor.Overflow
+		check  func(t *testing.T, p *probe, c net.Conn)
+	}{
+		{name: "drop", policy: actor.DropWrites, check: func(t *testing.T, p *probe, c net.Conn) {
+			// the refused write (reported during the delivery) comes before
+			// the Backpressure message (queued behind it)
+			p.next(t, func(m any) bool { err, ok := m.(error); return ok && err == actor.ErrBackpressure })
+			bp := p.next(t, func(m any) bool { _, ok := m.(actor.Backpressure); return ok })
+			require.True(t, bp.msg.(actor.Backpressure).High)
+			// the reader catches up: the actor hears the output drained
+			go io.Copy(io.Discard, c)
+			drained := p.next(t, func(m any) bool { b, ok := m.(actor.Backpressure); return ok && !b.High })
+			require.Less(t, drained.msg.(actor.Backpressure).Buffered, mark/2)
+		}},
+		{name: "disconnect", policy: actor.Disconnect, check: func(t *testing.T, p *probe, c net.Conn) {
+			require.ErrorIs(t, closedErr(t, p), actor.ErrSlowConsumer)
+		}},
+		{name: "keep", policy: actor.KeepWrites, check: func(t *testing.T, p *probe, c net.Conn) {
+			bp := p.next(t, func(m any) bool { _, ok := m.(actor.Backpressure); return ok })
+			require.True(t, bp.msg.(actor.Backpressure).High)
+			// keeps writing past the mark until the hard cap, then closes
+			_, err := c.Write([]byte("more\nmore\nmore\nmore\n"))
+			require.NoError(t, err)
+			require.ErrorIs(t, closedErr(t, p), actor.ErrSlowConsumer)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newProbe()
+			_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.LengthField(4)), flood(p, 16<<10),
+				actor.HighWater(mark, tt.policy), actor.MaxBuffered(2*mark))
+			c := dial(t, l.Addr())
+			_, err := c.Write([]byte{0, 0, 0, 1, 'x'}) // one frame: the actor writes 1 MiB
+			require.NoError(t, err)
+			tt.check(t, p, c)
+		})
+	}
+}
