@@ -123,3 +123,84 @@ func BenchmarkSystemSend(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCrossShard: one actor on shard 0 sends to one actor on shard 1
+// (Context.Send through the target's inbox ring), against two goroutines
+// joined by a buffered channel (capacity 8192, the inbox's size) in the same
+// run. One op = one message; the message is a preallocated pointer, so any
+// allocation would be the runtime's.
+func BenchmarkCrossShard(b *testing.B) {
+	type ping struct{}
+	msg := any(&ping{})
+	b.Run("Shoal", func(b *testing.B) {
+		sys, err := actor.NewSystem(actor.Shards(2))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := sys.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer sys.Stop(context.Background())
+		done := make(chan struct{})
+		n := b.N
+		spawn := func(f actor.ReceiveFunc) actor.ID {
+			id, err := sys.Spawn(func() actor.Actor { return f })
+			if err != nil {
+				b.Fatal(err)
+			}
+			return id
+		}
+		got := 0
+		sink := spawn(func(ctx *actor.Context) {
+			if ctx.Message() == msg {
+				if got++; got == n {
+					close(done)
+				}
+			}
+		})
+		// the source sends in chunks, re-sending itself a "more" between
+		// them, so its shard's loop turns and the retry queue stays short
+		type more struct{}
+		var to actor.ID
+		sent := 0
+		source := func(ctx *actor.Context) {
+			switch m := ctx.Message().(type) {
+			case actor.ID:
+				to = m
+			case *more:
+			default:
+				return
+			}
+			for end := min(sent+1024, n); sent < end; sent++ {
+				ctx.Send(to, msg)
+			}
+			if sent < n {
+				ctx.Send(ctx.Self(), &more{})
+			}
+		}
+		src := spawn(source)
+		for src.Shard() == sink.Shard() { // round-robin placement: try the other shard
+			src = spawn(source)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		sys.Send(src, sink)
+		<-done
+	})
+	b.Run("Chan", func(b *testing.B) {
+		c := make(chan any, 8192)
+		done := make(chan struct{})
+		b.ReportAllocs()
+		b.ResetTimer()
+		go func() {
+			for i := 0; i < b.N; i++ {
+				<-c
+			}
+			close(done)
+		}()
+		for i := 0; i < b.N; i++ {
+			c <- msg
+		}
+		<-done
+	})
+}

@@ -75,6 +75,26 @@ func (b *Inbox[T]) TryPut(v *T) bool {
 	return true
 }
 
+// TryPutQueue moves values from the head of q into the inbox, up to max of
+// them, with one reservation and one commit (so one wake-up at most) for the
+// whole batch. It moves fewer when the inbox has less room, and returns how
+// many it moved. Safe from any goroutine that owns q.
+func (b *Inbox[T]) TryPutQueue(q *Queue[T], max int) int {
+	k := int64(min(q.Len(), max, b.ring.Size()))
+	for ; k > 0; k /= 2 {
+		lo, hi, ok := b.writer.TryReserve(k)
+		if !ok {
+			continue
+		}
+		for s := lo; s <= hi; s++ {
+			*b.ring.Slot(s), _ = q.Pop()
+		}
+		b.writer.Commit(lo, hi) // wakes the consumer if it sleeps
+		return int(k)
+	}
+	return 0
+}
+
 // PutWithin is TryPut that, while the inbox is full, yields the processor
 // and tries again, up to attempts times. It never holds a claimed slot while
 // it waits. It returns ErrFull when every attempt found the inbox full. Safe

@@ -23,17 +23,23 @@ func (s *Shard) Send(to, from uint64, msg any) error {
 	return s.post(i, &e)
 }
 
+// outboxBatch is how many envelopes for one shard a shard gathers before it
+// publishes them without waiting for the end of its turn.
+const outboxBatch = 256
+
 // post routes an envelope to shard i: the local queue for this shard, else
-// that shard's inbox, else the bounded retry queue for it.
+// the outbox for shard i, published into that shard's inbox in batches (one
+// reservation, one commit, at most one wake-up per batch) when it holds
+// outboxBatch envelopes and at the end of every turn. While the target's
+// inbox is full the outbox keeps what it holds, up to MaxRetry envelopes.
 func (s *Shard) post(i int, e *envelope) error {
 	if i == s.index {
 		s.local.Push(*e)
 		return nil
 	}
-	q := &s.retry[i]
-	// fast path: nothing waits for that shard, and its ring has room
-	if q.Len() == 0 && s.group.shards[i].inbox.TryPut(e) {
-		return nil
+	q := &s.outbox[i]
+	if q.Len() >= s.group.cfg.MaxRetry {
+		s.publishOutbox(i)
 	}
 	if q.Len() >= s.group.cfg.MaxRetry {
 		s.stats.dropped.Add(1)
@@ -44,19 +50,31 @@ func (s *Shard) post(i int, e *envelope) error {
 		return ErrOverflow
 	}
 	q.Push(*e)
-	s.retryN++
+	s.outboxN++
+	if q.Len() >= outboxBatch {
+		s.publishOutbox(i)
+	}
 	return nil
 }
 
-// retrySends moves kept envelopes into their targets' inboxes while they
-// have room.
-func (s *Shard) retrySends() {
-	for i := range s.retry {
-		q := &s.retry[i]
-		t := s.group.shards[i].inbox
-		for e := q.Peek(); e != nil && t.TryPut(e); e = q.Peek() {
-			q.Pop()
-			s.retryN--
+// publishOutbox moves shard i's outbox into its inbox while there is room.
+func (s *Shard) publishOutbox(i int) {
+	q := &s.outbox[i]
+	t := s.group.shards[i].inbox
+	for q.Len() > 0 {
+		n := t.TryPutQueue(q, outboxBatch)
+		if n == 0 {
+			return
+		}
+		s.outboxN -= n
+	}
+}
+
+// publishOutboxes publishes every outbox.
+func (s *Shard) publishOutboxes() {
+	for i := range s.outbox {
+		if s.outbox[i].Len() > 0 {
+			s.publishOutbox(i)
 		}
 	}
 }

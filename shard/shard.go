@@ -34,8 +34,8 @@ type Shard struct {
 	events  []reactor.Ready
 	inbox   *mailbox.Inbox[envelope]
 	local   mailbox.Queue[envelope]   // same-shard sends, drained each turn
-	retry   []mailbox.Queue[envelope] // per target shard: sends its full inbox refused
-	retryN  int                       // envelopes across retry
+	outbox  []mailbox.Queue[envelope] // per target shard: sends not yet published into its inbox
+	outboxN int                       // envelopes across retry
 	table   table
 	readBuf []byte
 	scratch []byte // Marshal output before framing
@@ -136,7 +136,7 @@ func newShard(g *Group, index int) (*Shard, error) {
 		node:    g.cfg.Node,
 		poller:  p,
 		events:  make([]reactor.Ready, 1024),
-		retry:   make([]mailbox.Queue[envelope], g.cfg.Shards),
+		outbox:  make([]mailbox.Queue[envelope], g.cfg.Shards),
 		readBuf: make([]byte, g.cfg.ReadBufferSize),
 		box:     newFrameBox(),
 		closing: make(map[int32]error),
@@ -176,6 +176,9 @@ func (s *Shard) run() {
 		s.drain()
 		s.timers.expire(s.fire)
 		s.flush()
+		if s.outboxN > 0 {
+			s.publishOutboxes()
+		}
 		if s.force.Load() {
 			s.abortAll()
 			return
@@ -201,7 +204,7 @@ func (s *Shard) run() {
 // which makes the blocking poll return. Stop requests write the eventfd
 // unconditionally.
 func (s *Shard) timeout() int {
-	if s.local.Len() > 0 || s.retryN > 0 {
+	if s.local.Len() > 0 || s.outboxN > 0 {
 		return 0
 	}
 	if s.busy {
@@ -252,8 +255,8 @@ func (s *Shard) drain() {
 		e, _ := s.local.Pop()
 		s.handle(&e)
 	}
-	if s.retryN > 0 {
-		s.retrySends()
+	if s.outboxN > 0 {
+		s.publishOutboxes()
 	}
 }
 

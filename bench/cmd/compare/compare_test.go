@@ -36,7 +36,11 @@ func TestPickScenarios(t *testing.T) {
 		want    []string
 		wantErr bool
 	}{
-		{name: "all", list: "all", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem"}},
+		{name: "default is echo", list: "", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem"}},
+		{name: "echo", list: "echo", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem"}},
+		{name: "rooms", list: "rooms", want: []string{"room-100", "room-1000", "room-10000"}},
+		{name: "all", list: "all", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem", "room-100", "room-1000", "room-10000"}},
+		{name: "group and name", list: "room-1000,idle-mem,rooms", want: []string{"idle-mem", "room-100", "room-1000", "room-10000"}},
 		{name: "run order kept", list: "idle-mem, pingpong-64B-100c", want: []string{"pingpong-64B-100c", "idle-mem"}},
 		{name: "unknown", list: "pingpong-64B-100c,nope", wantErr: true},
 	}
@@ -61,16 +65,20 @@ func TestPickServers(t *testing.T) {
 	tests := []struct {
 		name    string
 		list    string
+		kinds   []string
 		want    string
 		wantErr bool
 	}{
-		{name: "table order", list: "std,shoal", want: "shoal,std"},
-		{name: "unknown", list: "gnet,nginx", wantErr: true},
-		{name: "empty", list: "", wantErr: true},
+		{name: "table order", list: "std,shoal", kinds: []string{kindEcho}, want: "shoal,std"},
+		{name: "every echo server", list: "", kinds: []string{kindEcho}, want: "shoal,gnet,std"},
+		{name: "every room server", list: "", kinds: []string{kindRoom}, want: "shoal,gnet,gnet-naive,hub"},
+		{name: "both kinds", list: "shoal,hub", kinds: []string{kindEcho, kindRoom}, want: "shoal,shoal,hub"},
+		{name: "room server for echo", list: "hub", kinds: []string{kindEcho}, wantErr: true},
+		{name: "unknown", list: "gnet,nginx", kinds: []string{kindEcho}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := pickServers(tt.list)
+			got, err := pickServers(tt.list, tt.kinds...)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
@@ -132,6 +140,24 @@ func TestSummarizeAndRatios(t *testing.T) {
 	sc.computeRatios("absent")
 	if sc.Ratios != nil {
 		t.Fatalf("ratios without a base: %+v", sc.Ratios)
+	}
+}
+
+func TestRoomTable(t *testing.T) {
+	sc := &scenarioReport{Name: "room-100", Desc: "room", Kind: kindRoom, Servers: []*serverReport{
+		{Server: "shoal", Rounds: []load.Result{{MsgsPerSec: 8e6, ServerNsMsg: 100, Gaps: 1}}},
+		{Server: "hub", Rounds: []load.Result{{MsgsPerSec: 4e6, ServerNsMsg: 250, Missing: 2}}},
+	}}
+	for _, s := range sc.Servers {
+		s.summarize(false)
+	}
+	sc.computeRatios("shoal")
+	var out bytes.Buffer
+	writeTable(&out, sc, 1, "3s")
+	for _, want := range []string{"deliveries/s", "gaps", "missing", "shoal/hub: deliveries/s 2.00x", "server CPU per delivery 0.40x"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
 	}
 }
 

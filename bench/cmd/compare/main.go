@@ -1,9 +1,12 @@
-// Command compare runs Shoal's echo server side by side with peer echo
-// servers (gnet v2, the Go standard library) under the same loads on this
-// machine and prints one table per scenario with absolute figures and
-// Shoal/peer ratios.
+// Command compare runs Shoal's servers side by side with peer servers under
+// the same loads on this machine and prints one table per scenario with
+// absolute figures and Shoal/peer ratios: the echo server against gnet v2
+// and the Go standard library, and (-scenarios rooms) a chat room on
+// Shoal's groups against gnet v2 by hand (write-combining and naive) and the
+// classic Go hub.
 //
-//	cd bench && go run ./cmd/compare                      # everything, ~5 min
+//	cd bench && go run ./cmd/compare                      # echo scenarios, ~4 min
+//	cd bench && go run ./cmd/compare -scenarios rooms     # room scenarios, ~4 min
 //	cd bench && go run ./cmd/compare -duration 2s -rounds 1 -scenarios pingpong-64B-100c
 //	cd bench && go run ./cmd/compare -json out.json
 //
@@ -25,6 +28,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -36,15 +40,15 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	var (
-		window    = flag.Duration("duration", 5*time.Second, "measured window per run")
+		window    = flag.Duration("duration", 5*time.Second, "measured window per run (room scenarios: 3s unless set)")
 		warmup    = flag.Duration("warmup", time.Second, "warm-up before each measured window")
 		rounds    = flag.Int("rounds", 3, "rounds per scenario; servers alternate within each round")
-		scenarios = flag.String("scenarios", "all", "comma-separated scenario names, or all")
-		servers   = flag.String("servers", "shoal,gnet,std", "comma-separated servers to compare")
+		scenarios = flag.String("scenarios", "echo", "comma-separated scenario names or groups: echo, rooms, all")
+		servers   = flag.String("servers", "", "comma-separated servers to compare (default: every server of each scenario's kind)")
 		base      = flag.String("base", "shoal", "server whose ratios to the others are printed")
 		jsonOut   = flag.String("json", "", "also write the full report as JSON to this file")
 		idleConns = flag.Int("idle-conns", 10000, "connections in the idle-memory scenario")
-		sources   = flag.String("sources", "127.0.0.2-127.0.0.9", "source addresses the idle scenario spreads its connections over")
+		sources   = flag.String("sources", "127.0.0.2-127.0.0.9", "source addresses the idle and room scenarios spread their connections over")
 		settle    = flag.Duration("settle", 500*time.Millisecond, "idle scenario: wait after the last echo before reading RSS")
 		serverCPU = flag.String("server-cpu", "0", "CPU the servers are pinned to")
 		loadCPU   = flag.String("load-cpu", "1", "CPU the load generator is pinned to")
@@ -52,12 +56,24 @@ func run() int {
 	)
 	flag.Parse()
 	started := time.Now()
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	scs, err := pickScenarios(*scenarios, *idleConns)
 	if err != nil {
 		return fail(err)
 	}
-	srvs, err := pickServers(*servers)
+	scs = withinFileLimit(scs)
+	var kinds []string
+	for _, sc := range scs {
+		if !slices.Contains(kinds, sc.kind) {
+			kinds = append(kinds, sc.kind)
+		}
+	}
+	if len(kinds) == 0 {
+		return fail(fmt.Errorf("no scenario to run"))
+	}
+	srvs, err := pickServers(*servers, kinds...)
 	if err != nil {
 		return fail(err)
 	}
@@ -87,20 +103,27 @@ func run() int {
 
 	fmt.Fprintf(os.Stderr, "compare: building into %s\n", tmp)
 	rc := &runConfig{pin: p, loadBin: filepath.Join(tmp, "load"), tmp: tmp,
-		warmup: *warmup, window: *window, settle: *settle, sources: *sources}
+		warmup: *warmup, window: *window, settle: *settle, sources: *sources,
+		roomWarmup: roomWarmup, roomWindow: roomWindow}
+	if set["duration"] {
+		rc.roomWindow = *window
+	}
+	if set["warmup"] {
+		rc.roomWarmup = *warmup
+	}
 	if err := goBuild(ctx, benchDir, "./cmd/load", rc.loadBin); err != nil {
 		return fail(err)
 	}
 	skipped := buildServers(ctx, srvs, benchDir, tmp)
-	var ready []*server
+	var readyAll []*server
 	for _, s := range srvs {
-		if why, ok := skipped[s.name]; ok {
-			fmt.Printf("SKIPPED %s: its build failed:\n%s\n", s.name, indent(why))
+		if why, ok := skipped[s.label()]; ok {
+			fmt.Printf("SKIPPED %s: its build failed:\n%s\n", s.label(), indent(why))
 			continue
 		}
-		ready = append(ready, s)
+		readyAll = append(readyAll, s)
 	}
-	if len(ready) == 0 {
+	if len(readyAll) == 0 {
 		return fail(fmt.Errorf("no server built"))
 	}
 
@@ -112,9 +135,19 @@ func run() int {
 	fmt.Printf("compare: servers on CPU %s, load generator on CPU %s (pinned: %v), GOMAXPROCS=1, %s\n",
 		p.serverCPU, p.loadCPU, p.on, runtime.Version())
 	for _, sc := range scs {
-		sr := &scenarioReport{Name: sc.name, Desc: sc.desc, Conns: sc.conns, Size: sc.size, Depth: sc.depth, Idle: sc.idle}
-		for _, s := range ready {
-			sr.Servers = append(sr.Servers, &serverReport{Server: s.name})
+		_, win := rc.timing(sc)
+		sr := &scenarioReport{Name: sc.name, Desc: sc.desc, Kind: sc.kind, Conns: sc.conns, Size: sc.size, Depth: sc.depth,
+			Senders: sc.senders, Idle: sc.idle, Window: win.String()}
+		var ready []*server
+		for _, s := range readyAll {
+			if s.kind == sc.kind {
+				ready = append(ready, s)
+				sr.Servers = append(sr.Servers, &serverReport{Server: s.name})
+			}
+		}
+		if len(ready) == 0 {
+			fmt.Printf("\nSKIPPED %s: no %s server built\n", sc.name, sc.kind)
+			continue
 		}
 		for r := range *rounds {
 			for k := range ready {
@@ -139,10 +172,12 @@ func run() int {
 		}
 		sr.computeRatios(*base)
 		rep.Scenarios = append(rep.Scenarios, sr)
-		writeTable(os.Stdout, sr, *rounds, window.String())
+		writeTable(os.Stdout, sr, *rounds, win.String())
 	}
-	if _, ok := skipped[*base]; ok {
-		fmt.Printf("\nNo %s/peer ratios: %s did not build (see above). Try -base gnet for gnet/std.\n", *base, *base)
+	for _, k := range kinds {
+		if _, ok := skipped[(&server{name: *base, kind: k}).label()]; ok {
+			fmt.Printf("\nNo %s/peer ratios for the %s scenarios: %s did not build (see above). Try -base gnet.\n", *base, k, *base)
+		}
 	}
 	rep.WallSec = time.Since(started).Seconds()
 	fmt.Printf("\ncompare: done in %s\n", time.Since(started).Round(time.Second))
@@ -176,6 +211,10 @@ func moduleDir(ctx context.Context) (string, error) {
 func progress(sc scenario, r load.Result) string {
 	if sc.idle {
 		return fmt.Sprintf("%.0f bytes/conn (RSS %.1f -> %.1f MiB), bad echoes %d", r.BytesPerConn, mib(r.RSSBefore), mib(r.RSSAfter), r.BadEchoes)
+	}
+	if sc.kind == kindRoom {
+		return fmt.Sprintf("%.0f deliveries/s, server %.0f ns/delivery at %.0f%% CPU, load %.0f%% CPU, other %.0f%% CPU, bad %d gaps %d missing %d conn errors %d",
+			r.MsgsPerSec, r.ServerNsMsg, r.ServerCPUPercent, r.LoadCPUPercent, r.OtherCPUPercent, r.BadEchoes, r.Gaps, r.Missing, r.ConnErrors)
 	}
 	return fmt.Sprintf("%.0f msgs/s, p99 %.0f µs, server %.0f ns/msg at %.0f%% CPU, load %.0f%% CPU, other %.0f%% CPU, errors %d/%d",
 		r.MsgsPerSec, r.P99Micros, r.ServerNsMsg, r.ServerCPUPercent, r.LoadCPUPercent, r.OtherCPUPercent, r.BadEchoes, r.ConnErrors)

@@ -31,9 +31,12 @@ type report struct {
 type scenarioReport struct {
 	Name    string          `json:"name"`
 	Desc    string          `json:"desc"`
+	Kind    string          `json:"kind"`
+	Window  string          `json:"window"`
 	Conns   int             `json:"conns"`
 	Size    int             `json:"size"`
 	Depth   int             `json:"depth"`
+	Senders int             `json:"senders,omitempty"`
 	Idle    bool            `json:"idle"`
 	Servers []*serverReport `json:"servers"`
 	Ratios  []ratio         `json:"ratios,omitempty"`
@@ -105,10 +108,13 @@ func (r *serverReport) summarize(idle bool) {
 	m.RSSBefore = uint64(med(func(x load.Result) float64 { return float64(x.RSSBefore) }))
 	m.RSSAfter = uint64(med(func(x load.Result) float64 { return float64(x.RSSAfter) }))
 	m.BytesPerConn = med(func(x load.Result) float64 { return x.BytesPerConn })
-	m.BadEchoes, m.ConnErrors, m.FirstError = 0, 0, ""
+	m.LinesSent = uint64(med(func(x load.Result) float64 { return float64(x.LinesSent) }))
+	m.BadEchoes, m.ConnErrors, m.FirstError, m.Gaps, m.Missing = 0, 0, "", 0, 0
 	for _, x := range r.Rounds {
 		m.BadEchoes += x.BadEchoes
 		m.ConnErrors += x.ConnErrors
+		m.Gaps += x.Gaps
+		m.Missing += x.Missing
 		if m.FirstError == "" {
 			m.FirstError = x.FirstError
 		}
@@ -172,9 +178,13 @@ func writeTable(w io.Writer, sc *scenarioReport, rounds int, window string) {
 		fmt.Fprintf(w, "\n== %s: %s (median of %d rounds, %s window) ==\n", sc.Name, sc.Desc, rounds, window)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	if sc.Idle {
+	room := sc.Kind == kindRoom
+	switch {
+	case room:
+		fmt.Fprintln(tw, "server\tdeliveries/s\tspread\tp50 µs\tp99 µs\tsrv ns/delivery\tusr ns\tsys ns\tsrv CPU%\tload CPU%\tother CPU%\tbad lines\tgaps\tmissing\tconn errs\trounds\t")
+	case sc.Idle:
 		fmt.Fprintln(tw, "server\tRSS before MiB\tRSS after MiB\tbytes/conn\tspread\tbad echoes\trounds\t")
-	} else {
+	default:
 		fmt.Fprintln(tw, "server\tmsgs/s\tspread\tp50 µs\tp99 µs\tsrv ns/msg\tusr ns\tsys ns\tsrv CPU%\tload CPU%\tother CPU%\tbad echoes\tconn errs\trounds\t")
 	}
 	for _, s := range sc.Servers {
@@ -182,6 +192,12 @@ func writeTable(w io.Writer, sc *scenarioReport, rounds int, window string) {
 		m := s.Median
 		if m == nil {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", s.Server, "no result", okRounds)
+			continue
+		}
+		if room {
+			fmt.Fprintf(tw, "%s\t%.0f\t%.0f%%\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%d\t%s\t\n", s.Server,
+				m.MsgsPerSec, 100*s.Spread, m.P50Micros, m.P99Micros, m.ServerNsMsg, m.ServerUserNsMsg, m.ServerSysNsMsg,
+				m.ServerCPUPercent, m.LoadCPUPercent, m.OtherCPUPercent, m.BadEchoes, m.Gaps, m.Missing, m.ConnErrors, okRounds)
 			continue
 		}
 		if sc.Idle {
@@ -203,9 +219,13 @@ func writeTable(w io.Writer, sc *scenarioReport, rounds int, window string) {
 		}
 	}
 	for _, r := range sc.Ratios {
-		if sc.Idle {
+		switch {
+		case room:
+			fmt.Fprintf(w, "  %s/%s: deliveries/s %.2fx (> 1: %s faster), server CPU per delivery %.2fx (< 1: %s cheaper)\n",
+				r.Base, r.Peer, r.MsgsPerSec, r.Base, r.CPUPerMsg, r.Base)
+		case sc.Idle:
 			fmt.Fprintf(w, "  %s/%s: memory per connection %.2fx (< 1: %s uses less)\n", r.Base, r.Peer, r.MemPerConn, r.Base)
-		} else {
+		default:
 			fmt.Fprintf(w, "  %s/%s: msgs/s %.2fx (> 1: %s faster), CPU per message %.2fx (< 1: %s cheaper)\n",
 				r.Base, r.Peer, r.MsgsPerSec, r.Base, r.CPUPerMsg, r.Base)
 		}

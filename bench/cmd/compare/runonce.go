@@ -20,8 +20,18 @@ type runConfig struct {
 	warmup   time.Duration
 	window   time.Duration
 	settle   time.Duration
-	sources  string // -sources for the idle scenario
+	sources  string // -sources for the idle and room scenarios
 	serverID int    // counts runs, to name their logs
+	// roomWarmup and roomWindow replace warmup and window in room scenarios.
+	roomWarmup, roomWindow time.Duration
+}
+
+// timing returns the warm-up and window of a run of sc.
+func (rc *runConfig) timing(sc scenario) (warmup, window time.Duration) {
+	if sc.kind == kindRoom {
+		return rc.roomWarmup, rc.roomWindow
+	}
+	return rc.warmup, rc.window
 }
 
 // runOnce starts a fresh server s, runs the load generator once for sc
@@ -49,10 +59,15 @@ func runOnce(ctx context.Context, rc *runConfig, sc scenario, s *server) (load.R
 		"-depth", strconv.Itoa(sc.depth),
 		"-server-pid", strconv.Itoa(sp.pid()),
 	}
-	if sc.idle {
+	warmup, window := rc.timing(sc)
+	switch {
+	case sc.idle:
 		args = append(args, "-idle", "-sources", rc.sources, "-settle", rc.settle.String())
-	} else {
-		args = append(args, "-warmup", rc.warmup.String(), "-duration", rc.window.String())
+	case sc.kind == kindRoom:
+		args = append(args, "-room", "-senders", strconv.Itoa(sc.senders), "-ahead", strconv.Itoa(sc.depth),
+			"-sources", rc.sources, "-warmup", warmup.String(), "-duration", window.String())
+	default:
+		args = append(args, "-warmup", warmup.String(), "-duration", window.String())
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := rc.pin.command(ctx, rc.pin.loadCPU, rc.loadBin, args...)

@@ -33,33 +33,43 @@ func TestRunOnce(t *testing.T) {
 	}
 	rc := &runConfig{loadBin: filepath.Join(tmp, "load"), tmp: tmp,
 		warmup: 20 * time.Millisecond, window: 200 * time.Millisecond, settle: time.Millisecond,
+		roomWarmup: 20 * time.Millisecond, roomWindow: 200 * time.Millisecond,
 		sources: "127.0.0.2-127.0.0.3"}
 	if err := goBuild(ctx, benchDir, "./cmd/load", rc.loadBin); err != nil {
 		t.Fatal(err)
 	}
-	srvs, err := pickServers("std")
+	srvs, err := pickServers("std,gnet,gnet-naive,hub", kindEcho, kindRoom)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if skipped := buildServers(ctx, srvs, benchDir, tmp); len(skipped) > 0 {
 		t.Fatalf("build: %v", skipped)
 	}
+	byLabel := map[string]*server{}
+	for _, s := range srvs {
+		byLabel[s.label()] = s
+	}
 
+	room := scenario{name: "room", kind: kindRoom, conns: 30, size: 32, depth: 8, senders: 3}
 	tests := []struct {
-		name string
-		sc   scenario
+		name   string
+		server string
+		sc     scenario
 	}{
-		{name: "ping-pong", sc: scenario{name: "pp", conns: 4, size: 64, depth: 1}},
-		{name: "pipelined", sc: scenario{name: "pl", conns: 4, size: 64, depth: 4}},
-		{name: "idle", sc: scenario{name: "idle", conns: 20, size: 64, depth: 1, idle: true}},
+		{name: "ping-pong", server: "std (echo)", sc: scenario{name: "pp", kind: kindEcho, conns: 4, size: 64, depth: 1}},
+		{name: "pipelined", server: "std (echo)", sc: scenario{name: "pl", kind: kindEcho, conns: 4, size: 64, depth: 4}},
+		{name: "idle", server: "std (echo)", sc: scenario{name: "idle", kind: kindEcho, conns: 20, size: 64, depth: 1, idle: true}},
+		{name: "room, hub", server: "hub (room)", sc: room},
+		{name: "room, gnet combining", server: "gnet (room)", sc: room},
+		{name: "room, gnet naive", server: "gnet-naive (room)", sc: room},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := runOnce(ctx, rc, tt.sc, srvs[0])
+			res, err := runOnce(ctx, rc, tt.sc, byLabel[tt.server])
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.BadEchoes != 0 || res.ConnErrors != 0 || res.Conns != tt.sc.conns {
+			if res.BadEchoes != 0 || res.ConnErrors != 0 || res.Conns != tt.sc.conns || res.Gaps != 0 || res.Missing != 0 {
 				t.Fatalf("result %+v", res)
 			}
 			if !tt.sc.idle && (res.Messages == 0 || !res.ServerCPUMeasured) {

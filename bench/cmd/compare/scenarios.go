@@ -3,37 +3,81 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
-// scenario is one load shape every server is run under.
+// Kinds of scenario; each has its own set of servers.
+const (
+	kindEcho = "echo" // echo servers: ping-pong, pipelined, idle memory
+	kindRoom = "room" // chat rooms: every line to every member
+)
+
+// Room scenario shape: 10 senders, 32-byte lines, 8 of a sender's own lines
+// in flight; shorter windows than echo so that a rooms run stays within
+// about 4 minutes.
+const (
+	roomSenders = 10
+	roomLine    = 32
+	roomAhead   = 8
+	roomWindow  = 3 * time.Second
+	roomWarmup  = time.Second
+)
+
+// scenario is one load shape every server of its kind is run under.
 type scenario struct {
-	name  string // short name used by -scenarios and in the JSON
-	desc  string // one line for the table's title
-	conns int
-	size  int  // message bytes
-	depth int  // messages in flight per connection (1 = ping-pong)
-	idle  bool // memory per idle connection instead of throughput
+	name    string // short name used by -scenarios and in the JSON
+	desc    string // one line for the table's title
+	kind    string // kindEcho or kindRoom
+	conns   int
+	size    int  // message (line) bytes
+	depth   int  // messages in flight per connection (1 = ping-pong); room: a sender's own lines ahead
+	senders int  // room: connections that send
+	idle    bool // memory per idle connection instead of throughput
 }
 
-// allScenarios are the scenarios in the order they run. idleConns is the
-// connection count of the memory scenario.
+// groups are the names -scenarios accepts besides single scenarios: echo
+// (every echo scenario, the default), rooms (every room), all (both).
+var groups = []string{"echo", "rooms", "all"}
+
+// allScenarios are the scenarios in the order they run: the echo ones, then
+// the rooms. idleConns is the connection count of the memory scenario.
 func allScenarios(idleConns int) []scenario {
+	room := func(n int) scenario {
+		return scenario{name: fmt.Sprintf("room-%d", n), kind: kindRoom, conns: n, size: roomLine, depth: roomAhead, senders: roomSenders,
+			desc: fmt.Sprintf("chat room, %d members, %d sending %d-byte lines (%d ahead), every line to every member", n, roomSenders, roomLine, roomAhead)}
+	}
 	return []scenario{
-		{name: "pingpong-64B-100c", desc: "64-byte ping-pong, 100 connections", conns: 100, size: 64, depth: 1},
-		{name: "pingpong-64B-1000c", desc: "64-byte ping-pong, 1000 connections", conns: 1000, size: 64, depth: 1},
-		{name: "pingpong-4KiB-100c", desc: "4 KiB ping-pong, 100 connections", conns: 100, size: 4096, depth: 1},
-		{name: "pipeline32-64B-100c", desc: "64-byte pipelined, 32 in flight per connection, 100 connections", conns: 100, size: 64, depth: 32},
-		{name: "idle-mem", desc: fmt.Sprintf("memory per idle connection, %d connections each echoing one 64-byte message", idleConns),
+		{name: "pingpong-64B-100c", kind: kindEcho, desc: "64-byte ping-pong, 100 connections", conns: 100, size: 64, depth: 1},
+		{name: "pingpong-64B-1000c", kind: kindEcho, desc: "64-byte ping-pong, 1000 connections", conns: 1000, size: 64, depth: 1},
+		{name: "pingpong-4KiB-100c", kind: kindEcho, desc: "4 KiB ping-pong, 100 connections", conns: 100, size: 4096, depth: 1},
+		{name: "pipeline32-64B-100c", kind: kindEcho, desc: "64-byte pipelined, 32 in flight per connection, 100 connections", conns: 100, size: 64, depth: 32},
+		{name: "idle-mem", kind: kindEcho, desc: fmt.Sprintf("memory per idle connection, %d connections each echoing one 64-byte message", idleConns),
 			conns: idleConns, size: 64, depth: 1, idle: true},
+		room(100),
+		room(1000),
+		room(10000),
 	}
 }
 
-// pickScenarios returns the scenarios named in the comma-separated list
-// (or all for "all" / ""), in run order.
+// inGroup reports whether s belongs to the named group.
+func inGroup(group string, s scenario) bool {
+	switch group {
+	case "echo":
+		return s.kind == kindEcho
+	case "rooms":
+		return s.kind == kindRoom
+	case "all":
+		return true
+	}
+	return false
+}
+
+// pickScenarios returns the scenarios named in the comma-separated list of
+// names and groups (echo, rooms, all; "" is echo), in run order.
 func pickScenarios(list string, idleConns int) ([]scenario, error) {
 	all := allScenarios(idleConns)
-	if list == "" || list == "all" {
-		return all, nil
+	if strings.TrimSpace(list) == "" {
+		list = "echo"
 	}
 	want := map[string]bool{}
 	for n := range strings.SplitSeq(list, ",") {
@@ -43,10 +87,19 @@ func pickScenarios(list string, idleConns int) ([]scenario, error) {
 	}
 	var out []scenario
 	for _, s := range all {
-		if want[s.name] {
-			out = append(out, s)
-			delete(want, s.name)
+		picked := want[s.name]
+		for _, g := range groups {
+			picked = picked || (want[g] && inGroup(g, s))
 		}
+		if picked {
+			out = append(out, s)
+		}
+	}
+	for _, s := range all {
+		delete(want, s.name)
+	}
+	for _, g := range groups {
+		delete(want, g)
 	}
 	if len(want) > 0 {
 		var names []string
@@ -57,7 +110,7 @@ func pickScenarios(list string, idleConns int) ([]scenario, error) {
 		for n := range want {
 			unknown = append(unknown, n)
 		}
-		return nil, fmt.Errorf("unknown scenario(s) %v; known: %s", unknown, strings.Join(names, ", "))
+		return nil, fmt.Errorf("unknown scenario(s) %v; known: echo, rooms, all, %s", unknown, strings.Join(names, ", "))
 	}
 	return out, nil
 }

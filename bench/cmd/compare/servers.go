@@ -5,30 +5,40 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
-// server is one echo server under comparison.
+// server is one server under comparison in the scenarios of its kind.
 type server struct {
 	name string   // short name for flags and tables
+	kind string   // kindEcho or kindRoom: the scenarios it serves
 	pkg  string   // package to build, relative to module
 	root bool     // build from the main module (../) instead of bench/
 	args []string // flags besides -addr: one core, one loop
 	bin  string   // built binary; "" until built
 }
 
-// allServers lists the servers in table order; Shoal first.
+// label names s in messages and in the report's skipped list.
+func (s *server) label() string { return s.name + " (" + s.kind + ")" }
+
+// allServers lists the servers in table order, echo then room; Shoal first
+// in each. Names repeat across kinds: -servers shoal picks both Shoals.
 func allServers() []*server {
 	return []*server{
-		{name: "shoal", pkg: "./examples/echo", root: true, args: []string{"-shards", "1"}},
-		{name: "gnet", pkg: "./servers/gnetecho", args: []string{"-multicore=false"}},
-		{name: "std", pkg: "./servers/stdecho"},
+		{name: "shoal", kind: kindEcho, pkg: "./examples/echo", root: true, args: []string{"-shards", "1"}},
+		{name: "gnet", kind: kindEcho, pkg: "./servers/gnetecho", args: []string{"-multicore=false"}},
+		{name: "std", kind: kindEcho, pkg: "./servers/stdecho"},
+		{name: "shoal", kind: kindRoom, pkg: "./servers/shoalroom", args: []string{"-shards", "1"}},
+		{name: "gnet", kind: kindRoom, pkg: "./servers/gnetroom", args: []string{"-combine=true"}},
+		{name: "gnet-naive", kind: kindRoom, pkg: "./servers/gnetroom", args: []string{"-combine=false"}},
+		{name: "hub", kind: kindRoom, pkg: "./servers/hubroom"},
 	}
 }
 
-// pickServers returns the servers named in the comma-separated list, in
-// table order.
-func pickServers(list string) ([]*server, error) {
+// pickServers returns the servers of the given kinds named in the
+// comma-separated list ("" for every one), in table order.
+func pickServers(list string, kinds ...string) ([]*server, error) {
 	want := map[string]bool{}
 	for n := range strings.SplitSeq(list, ",") {
 		if n = strings.TrimSpace(n); n != "" {
@@ -36,14 +46,27 @@ func pickServers(list string) ([]*server, error) {
 		}
 	}
 	var out []*server
+	known := map[string]bool{}
+	var names []string
 	for _, s := range allServers() {
-		if want[s.name] {
+		if !slices.Contains(kinds, s.kind) {
+			continue
+		}
+		if !known[s.name] {
+			known[s.name] = true
+			names = append(names, s.name)
+		}
+		if len(want) == 0 || want[s.name] {
 			out = append(out, s)
-			delete(want, s.name)
 		}
 	}
-	if len(want) > 0 || len(out) == 0 {
-		return nil, fmt.Errorf("bad -servers %q; known: shoal, gnet, std", list)
+	for n := range want {
+		if !known[n] {
+			return nil, fmt.Errorf("bad -servers %q; known: %s", list, strings.Join(names, ", "))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("bad -servers %q; known: %s", list, strings.Join(names, ", "))
 	}
 	return out, nil
 }
@@ -60,21 +83,32 @@ func goBuild(ctx context.Context, dir, pkg, out string) error {
 	return nil
 }
 
-// buildServers builds every server into tmp and returns why each that failed
-// did; those are left with bin == "" and skipped.
+// buildServers builds every server into tmp (each package once) and returns,
+// by label, why each that failed did; those are left with bin == "" and
+// skipped.
 func buildServers(ctx context.Context, servers []*server, benchDir, tmp string) map[string]string {
 	skipped := map[string]string{}
+	type build struct{ bin, err string }
+	built := map[string]build{}
 	for _, s := range servers {
 		dir := benchDir
 		if s.root {
 			dir = filepath.Dir(benchDir)
 		}
-		out := filepath.Join(tmp, s.name+"-echo")
-		if err := goBuild(ctx, dir, s.pkg, out); err != nil {
-			skipped[s.name] = err.Error()
+		key := dir + " " + s.pkg
+		b, ok := built[key]
+		if !ok {
+			b.bin = filepath.Join(tmp, fmt.Sprintf("%s-%s-%d", s.name, s.kind, len(built)))
+			if err := goBuild(ctx, dir, s.pkg, b.bin); err != nil {
+				b = build{err: err.Error()}
+			}
+			built[key] = b
+		}
+		if b.err != "" {
+			skipped[s.label()] = b.err
 			continue
 		}
-		s.bin = out
+		s.bin = b.bin
 	}
 	return skipped
 }

@@ -4,6 +4,7 @@
 //
 //	load -addr 127.0.0.1:9000 -conns 100 -size 64 -depth 1 -warmup 1s -duration 5s -server-pid 1234
 //	load -idle -addr 127.0.0.1:9000 -conns 10000 -sources 127.0.0.2-127.0.0.9 -server-pid 1234
+//	load -room -addr 127.0.0.1:9003 -conns 1000 -senders 10 -ahead 8 -size 32 -sources 127.0.0.2-127.0.0.9 -server-pid 1234
 //
 // It stops by itself: the whole run is bounded by its warm-up, window and
 // grace, and a watchdog exits the process if that bound is ever overrun.
@@ -34,6 +35,10 @@ func main() {
 	flag.DurationVar(&cfg.Settle, "settle", 500*time.Millisecond, "idle: wait after the last echo before reading RSS")
 	sources := flag.String("sources", "", "local source addresses, e.g. 127.0.0.2-127.0.0.9 (default: kernel's choice)")
 	idle := flag.Bool("idle", false, "measure server memory per idle connection instead of throughput")
+	roomMode := flag.Bool("room", false, "drive a chat room (every line to every connection) instead of an echo server")
+	flag.IntVar(&cfg.Senders, "senders", 10, "room: connections that send lines")
+	flag.IntVar(&cfg.Ahead, "ahead", 8, "room: own lines a sender may have unreturned")
+	flag.IntVar(&cfg.Verify, "verify", 16, "room: non-sending members whose every line is checked")
 	flag.Parse()
 
 	var err error
@@ -41,8 +46,9 @@ func main() {
 		fatal(err)
 	}
 
-	// Bound the whole run: dialing gets 30 s, then the phases, then grace.
-	limit := 30*time.Second + cfg.Warmup + cfg.Duration + cfg.Settle + 10*time.Second
+	// Bound the whole run: dialing and joining get 40 s, then the phases,
+	// then grace.
+	limit := 40*time.Second + cfg.Warmup + cfg.Duration + cfg.Settle + 25*time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -54,9 +60,12 @@ func main() {
 	defer watchdog.Stop()
 
 	var res load.Result
-	if *idle {
+	switch {
+	case *idle:
 		res, err = load.RunIdle(ctx, cfg)
-	} else {
+	case *roomMode:
+		res, err = load.RunRoom(ctx, cfg)
+	default:
 		res, err = load.Run(ctx, cfg)
 	}
 	if err != nil {

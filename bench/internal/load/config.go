@@ -45,6 +45,18 @@ type Config struct {
 	// Settle is how long RunIdle waits after the last echo before reading the
 	// server's RSS (default 500 ms).
 	Settle time.Duration
+
+	// Senders is the number of connections that send lines in RunRoom
+	// (connections 0 to Senders-1); every connection receives. RunRoom needs
+	// 1 <= Senders <= Conns; Run and RunIdle ignore it.
+	Senders int
+	// Ahead bounds, in RunRoom, how many of its own lines a sender may have
+	// sent and not yet received back from the room (default 8).
+	Ahead int
+	// Verify is the number of non-sending members whose every line RunRoom
+	// parses and checks (format, sender, order); the senders are always
+	// checked, the rest only counted (default 16).
+	Verify int
 }
 
 // withDefaults returns c with zero optional fields set to their defaults.
@@ -63,6 +75,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Settle <= 0 {
 		c.Settle = 500 * time.Millisecond
+	}
+	if c.Ahead <= 0 {
+		c.Ahead = 8
+	}
+	if c.Verify <= 0 {
+		c.Verify = 16
 	}
 	return c
 }
@@ -94,4 +112,15 @@ func (c Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// validateRoom is validate plus what RunRoom needs.
+func (c Config) validateRoom() error {
+	switch {
+	case c.Senders < 1 || c.Senders > c.Conns || c.Senders > maxSenders:
+		return fmt.Errorf("%w: Senders = %d, want 1..min(Conns, %d)", ErrBadConfig, c.Senders, maxSenders)
+	case c.Size < minLineSize:
+		return fmt.Errorf("%w: Size = %d, want >= %d for a room line", ErrBadConfig, c.Size, minLineSize)
+	}
+	return c.validate()
 }

@@ -13,3 +13,7 @@ var ErrNotLoopback = errors.New("load: address is not loopback")
 // ErrDial is returned, wrapped with the first underlying error, when some of
 // the connections could not be opened.
 var ErrDial = errors.New("load: dial failed")
+
+// ErrNotJoined is returned by RunRoom when some connections never received a
+// probe line: the server did not make them members of the room in time.
+var ErrNotJoined = errors.New("load: not every connection joined the room")

@@ -45,4 +45,21 @@ type Result struct {
 	RSSBefore    uint64  `json:"rss_before"`
 	RSSAfter     uint64  `json:"rss_after"`
 	BytesPerConn float64 `json:"bytes_per_conn"`
+
+	// Room runs (RunRoom): Messages counts deliveries (a line read by one
+	// member), P50Micros/P99Micros time a sender's line until it reads it
+	// back, BadEchoes counts malformed, unknown, repeated or reordered lines
+	// on the checked members.
+	Senders int `json:"senders,omitempty"`
+	// Verified is the number of members whose every line was checked.
+	Verified int `json:"verified,omitempty"`
+	// LinesSent is the number of lines the senders wrote over the whole run.
+	LinesSent uint64 `json:"lines_sent,omitempty"`
+	// Gaps counts lines a checked member skipped: a sender's sequence number
+	// jumped forward.
+	Gaps uint64 `json:"gaps,omitempty"`
+	// Missing counts deliveries still owed at the end: for every member still
+	// connected, lines sent by anyone that it had not received when the
+	// drain after the window ended.
+	Missing uint64 `json:"missing,omitempty"`
 }

@@ -72,37 +72,44 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		Size:       cfg.Size,
 		Depth:      cfg.Depth,
 		Messages:   end.msgs - start.msgs,
-		WindowSec:  end.at.Sub(start.at).Seconds(),
 		P50Micros:  micros(st.hist.Quantile(0.50)),
 		P99Micros:  micros(st.hist.Quantile(0.99)),
 		BadEchoes:  st.bad.Load(),
 		ConnErrors: st.connErrs.Load(),
 		FirstError: st.firstError(),
 	}
-	if res.WindowSec > 0 {
-		res.MsgsPerSec = float64(res.Messages) / res.WindowSec
-		res.LoadCPUPercent = 100 * (end.self - start.self).Seconds() / res.WindowSec
-	}
-	if cfg.ServerPID > 0 {
-		cpu := end.server.Sub(start.server)
-		if res.WindowSec > 0 && end.mach.Total > 0 {
-			tasks := time.Duration(end.mach.Sub(start.mach).Tasks) * (time.Second / procstat.ClockTicks)
-			other := tasks - cpu.Total() - (end.self - start.self)
-			res.OtherCPUPercent = max(0, 100*other.Seconds()/res.WindowSec)
-		}
-		res.ServerCPUMeasured = true
-		res.ServerUserTicks, res.ServerSysTicks = cpu.User, cpu.System
-		if res.WindowSec > 0 {
-			res.ServerCPUPercent = 100 * cpu.Total().Seconds() / res.WindowSec
-		}
-		if res.Messages > 0 {
-			n := float64(res.Messages)
-			res.ServerUserNsMsg = float64(cpu.UserTime().Nanoseconds()) / n
-			res.ServerSysNsMsg = float64(cpu.SystemTime().Nanoseconds()) / n
-			res.ServerNsMsg = float64(cpu.Total().Nanoseconds()) / n
-		}
-	}
+	res.addCPU(start, end, cfg.ServerPID)
 	return res, nil
+}
+
+// addCPU fills r's rates and CPU figures from the snapshots at the edges of
+// the window; r.Messages must be set. The server's are filled if pid > 0.
+func (r *Result) addCPU(start, end snapshot, pid int) {
+	r.WindowSec = end.at.Sub(start.at).Seconds()
+	if r.WindowSec > 0 {
+		r.MsgsPerSec = float64(r.Messages) / r.WindowSec
+		r.LoadCPUPercent = 100 * (end.self - start.self).Seconds() / r.WindowSec
+	}
+	if pid <= 0 {
+		return
+	}
+	cpu := end.server.Sub(start.server)
+	if r.WindowSec > 0 && end.mach.Total > 0 {
+		tasks := time.Duration(end.mach.Sub(start.mach).Tasks) * (time.Second / procstat.ClockTicks)
+		other := tasks - cpu.Total() - (end.self - start.self)
+		r.OtherCPUPercent = max(0, 100*other.Seconds()/r.WindowSec)
+	}
+	r.ServerCPUMeasured = true
+	r.ServerUserTicks, r.ServerSysTicks = cpu.User, cpu.System
+	if r.WindowSec > 0 {
+		r.ServerCPUPercent = 100 * cpu.Total().Seconds() / r.WindowSec
+	}
+	if r.Messages > 0 {
+		n := float64(r.Messages)
+		r.ServerUserNsMsg = float64(cpu.UserTime().Nanoseconds()) / n
+		r.ServerSysNsMsg = float64(cpu.SystemTime().Nanoseconds()) / n
+		r.ServerNsMsg = float64(cpu.Total().Nanoseconds()) / n
+	}
 }
 
 // snapshot is the state at one edge of the measured window.
