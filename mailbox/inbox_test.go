@@ -117,3 +117,34 @@ func TestNewInboxRejectsBadSize(t *testing.T) {
 }
 
 var _ disruptor.Waker = chanWaker{}
+
+func TestInboxTryPutQueueMovesWhatFitsInOrder(t *testing.T) {
+	in, err := NewInbox[msg](8, chanWaker{c: make(chan struct{}, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q Queue[msg]
+	for i := 0; i < 20; i++ {
+		q.Push(msg{seq: i})
+	}
+	if n := in.TryPutQueue(&q, 5); n != 5 || q.Len() != 15 {
+		t.Fatalf("moved %d, left %d; want 5, 15", n, q.Len())
+	}
+	moved := 0
+	for n := in.TryPutQueue(&q, 100); n > 0; n = in.TryPutQueue(&q, 100) {
+		moved += n
+	}
+	if moved != 3 || q.Len() != 12 {
+		t.Fatalf("moved %d into 3 free slots, left %d", moved, q.Len())
+	}
+	next := 0
+	in.Drain(100, func(m *msg) {
+		if m.seq != next {
+			t.Fatalf("got %d, want %d", m.seq, next)
+		}
+		next++
+	})
+	if next != 8 {
+		t.Fatalf("drained %d, want 8", next)
+	}
+}

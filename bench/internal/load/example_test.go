@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/shoalrt/shoal/bench/internal/hubroom"
 	"github.com/shoalrt/shoal/bench/internal/load"
 	"github.com/shoalrt/shoal/bench/internal/stdecho"
 )
@@ -32,4 +33,28 @@ func ExampleRun() {
 	}
 	fmt.Println("measured:", res.Messages > 0, "bad echoes:", res.BadEchoes)
 	// Output: measured: true bad echoes: 0
+}
+
+// Drive a 20-member chat room with 4 senders for a short window.
+func ExampleRunRoom() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	go hubroom.Serve(ln, 1<<12)
+
+	res, err := load.RunRoom(context.Background(), load.Config{
+		Addr:     ln.Addr().String(),
+		Conns:    20,
+		Senders:  4,
+		Size:     32,
+		Warmup:   10 * time.Millisecond,
+		Duration: 100 * time.Millisecond,
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("measured:", res.Messages > 0, "bad:", res.BadEchoes, "gaps:", res.Gaps, "missing:", res.Missing)
+	// Output: measured: true bad: 0 gaps: 0 missing: 0
 }
