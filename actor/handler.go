@@ -26,8 +26,13 @@ type pendingRequest struct {
 }
 
 func (h *handler) Open(c *shard.Conn) {
-	f := c.Listener().Tag.(Factory)
-	c.User = f()
+	switch tag := c.Listener().Tag.(type) {
+	case Factory:
+		c.User = tag()
+	case *dialRequest:
+		c.User = tag.f()
+		tag.reply <- spawnReply{id: ID(h.sh.Addr(c))}
+	}
 	h.receive(c, 0, Opened{})
 }
 

@@ -30,6 +30,9 @@ func refuse(fd int, l *Listener) {
 	}
 	reactor.Close(fd)
 	l.overMax.Add(1)
+	if l.refusedHook != nil {
+		l.refusedHook()
+	}
 }
 
 // overHighWater applies c's backpressure policy once its outbound bytes

@@ -25,6 +25,8 @@ type Listener struct {
 	fds     []int       // one listening socket, or one per shard with ReusePort
 	index   int         // position in the group's listener list (poller token)
 
+	refusedHook func() // called when the shard cannot adopt a dialled socket
+
 	accepted atomic.Uint64 // connections accepted
 	refused  atomic.Uint64 // accept errors that made the listener back off
 	overMax  atomic.Uint64 // connections closed at once because MaxConns were open

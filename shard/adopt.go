@@ -1,0 +1,43 @@
+package shard
+
+import (
+	"fmt"
+
+	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/reactor"
+	"golang.org/x/sys/unix"
+)
+
+// Adopt hands a connected socket that this process made (an outbound
+// connection) to a shard, chosen round-robin, which serves it exactly like an
+// accepted one: c decodes it, Handler.Open gets it with tag as its
+// Listener().Tag. The group owns fd from then on, even on error. If the shard
+// cannot take it (the group is stopping, or the table is full) the socket is
+// closed and refused is called, on that shard's goroutine. Safe from any
+// goroutine but a shard's.
+func (g *Group) Adopt(fd int, network string, c codec.Codec, tag any, lim Limits, refused func()) error {
+	if c == nil {
+		reactor.Close(fd)
+		return fmt.Errorf("shard: adopt: nil codec")
+	}
+	if !g.Running() {
+		reactor.Close(fd)
+		return ErrStopped
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		reactor.Close(fd)
+		return fmt.Errorf("shard: adopt: %w", err)
+	}
+	if network != "unix" {
+		_ = reactor.SetNoDelay(fd, true)
+	}
+	_, raw := c.(*codec.BytesCodec)
+	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: raw, tcp: network != "unix", refusedHook: refused}
+	s := g.shards[int(spawnNext.Add(1))%len(g.shards)]
+	e := envelope{kind: kindOpen, fd: int32(fd), lis: l}
+	if s.inbox.PutWithin(&e, 4096) != nil {
+		reactor.Close(fd)
+		return ErrInboxFull
+	}
+	return nil
+}
