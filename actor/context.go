@@ -3,9 +3,7 @@ package actor
 import (
 	"net"
 
-	"github.com/shoalrt/shoal/reactor"
 	"github.com/shoalrt/shoal/shard"
-	"golang.org/x/sys/unix"
 )
 
 // Context is what Receive gets: the message, who the actor is, and the ways
@@ -92,16 +90,13 @@ func (c *Context) Send(to ID, msg any) error {
 }
 
 // RemoteAddr returns the peer's address, or nil for an actor without a
-// connection or a socket that is gone. It makes a system call.
+// connection or a socket that is gone. For a stream connection it makes a
+// system call.
 func (c *Context) RemoteAddr() net.Addr {
-	if c.conn == nil || c.conn.Fd() < 0 {
+	if c.conn == nil {
 		return nil
 	}
-	sa, err := unix.Getpeername(c.conn.Fd())
-	if err != nil {
-		return nil
-	}
-	return reactor.SockaddrToAddr(c.conn.Listener().Network(), sa)
+	return c.sh.RemoteAddr(c.conn)
 }
 
 // Buffered returns how many bytes written to the connection are still waiting

@@ -8,7 +8,11 @@
 //     scenario against every server on pinned CPUs and prints the comparison.
 //   - cmd/load: the load generator as a process of its own.
 //   - servers/gnetecho, servers/stdecho: the peer echo servers.
-//   - internal/load, internal/procstat, internal/stdecho: the mechanisms.
+//   - servers/shoalroom, servers/gnetroom, servers/hubroom: the chat rooms
+//     (every line to every member) on Shoal's groups, on gnet v2 by hand
+//     (write-combining or naive) and as the classic Go hub.
+//   - internal/load, internal/procstat, internal/stdecho, internal/hubroom:
+//     the mechanisms.
 //
 // See docs/benchmarks.md in the main repository for how to run it.
 package bench

@@ -71,19 +71,26 @@ func acceptFrom(l *Listener, lfd int, adopt adoptFunc) (exhausted bool) {
 	return false
 }
 
-// shardListener is a ReusePort listener owned by one shard.
+// shardListener is a socket served by one shard: a ReusePort listener, or a
+// UDP socket.
 type shardListener struct {
-	lis *Listener
-	fd  int
-	off backoff
+	lis   *Listener
+	fd    int
+	off   backoff
+	peers map[reactor.PeerKey]uint64 // UDP: address of each remote's actor
 }
 
-// listen starts accepting on this shard's socket of l (ReusePort mode).
-func (s *Shard) listen(l *Listener) {
+// listen starts serving fd, a socket of l: accepting (ReusePort mode) or
+// reading datagrams (UDP).
+func (s *Shard) listen(l *Listener, fd int) {
 	if s.stopping {
 		return
 	}
-	sl := &shardListener{lis: l, fd: l.fds[s.index]}
+	sl := &shardListener{lis: l, fd: fd}
+	if l.packet {
+		sl.peers = make(map[reactor.PeerKey]uint64)
+		s.watchIdle(l.Limits.IdleTimeout)
+	}
 	s.listeners = append(s.listeners, sl)
 	if err := s.poller.Add(sl.fd, listenToken|uint64(len(s.listeners)-1), reactor.Readable); err != nil {
 		s.stats.pollErrors.Add(1)
@@ -95,6 +102,10 @@ func (s *Shard) acceptReady(i int) {
 		return
 	}
 	sl := s.listeners[i]
+	if sl.lis.packet {
+		s.readDatagrams(sl)
+		return
+	}
 	if acceptFrom(sl.lis, sl.fd, s.adoptLocal) {
 		sl.off.fail(time.Now())
 		s.poller.Remove(sl.fd)

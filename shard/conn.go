@@ -37,6 +37,7 @@ const (
 	flagDirty     connFlags = 1 << iota // queued on the shard's flush list
 	flagWantWrite                       // registered for writability after a short write
 	flagPressure                        // over the high-water mark, handler told
+	flagPacket                          // a datagram peer: fd is its listener's socket, shared
 )
 
 // Open reports whether the connection is open for reading and writing.

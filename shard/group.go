@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/reactor"
@@ -125,7 +127,9 @@ func (g *Group) Node() int { return g.cfg.Node }
 // Running reports whether the group has started and not begun to stop.
 func (g *Group) Running() bool { return groupState(g.state.Load()) == stateRunning }
 
-// Listen binds a listener. network is tcp, tcp4, tcp6 or unix. Connections
+// Listen binds a listener. network is tcp, tcp4, tcp6, unix, udp, udp4 or
+// udp6; for UDP every remote address becomes a connection whose messages are
+// its datagrams. Connections
 // it accepts are decoded with c, kept within lim, and tag is handed to the
 // handler through Conn.Listener().Tag. Listeners may be added before or after Start. Safe
 // from any goroutine.
@@ -140,9 +144,13 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 	}
 	_, raw := c.(*codec.BytesCodec)
 	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: raw, index: len(g.listeners)}
-	l.tcp = network != "unix"
+	l.packet = strings.HasPrefix(network, "udp")
+	l.tcp = network != "unix" && !l.packet
+	if l.packet && l.Limits.IdleTimeout <= 0 {
+		l.Limits.IdleTimeout = DefaultPacketIdle
+	}
 	count := 1
-	if g.cfg.ReusePort && l.tcp {
+	if g.cfg.ReusePort && network != "unix" {
 		count = len(g.shards)
 	}
 	for i := 0; i < count; i++ {
@@ -150,7 +158,11 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 		if i > 0 {
 			addr = l.addr.String() // later sockets join the first one's port
 		}
-		fd, bound, err := reactor.Listen(network, addr, reactor.ListenOptions{ReusePort: g.cfg.ReusePort && l.tcp})
+		open := reactor.Listen
+		if l.packet {
+			open = reactor.ListenPacket
+		}
+		fd, bound, err := open(network, addr, reactor.ListenOptions{ReusePort: g.cfg.ReusePort && network != "unix"})
 		if err != nil {
 			for _, fd := range l.fds {
 				reactor.Close(fd)
@@ -169,17 +181,24 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 	return l, nil
 }
 
-// serve hands l to the acceptor or, with ReusePort, to every shard.
+// serve hands l to the acceptor, or each of its sockets to a shard: with
+// ReusePort one per shard, and a single UDP socket to one shard chosen by
+// the listener's index.
 func (g *Group) serve(l *Listener) {
-	if len(l.fds) == 1 {
+	if len(l.fds) == 1 && !l.packet {
 		g.acc.add(l)
 		return
 	}
-	for _, s := range g.shards {
-		e := envelope{kind: kindListen, lis: l}
+	for i, fd := range l.fds {
+		s := g.shards[(l.index+i)%len(g.shards)]
+		e := envelope{kind: kindListen, lis: l, fd: int32(fd)}
 		s.inbox.Put(&e)
 	}
 }
+
+// DefaultPacketIdle is how long a UDP peer may stay silent before its actor
+// is closed, when the listener sets no idle timeout.
+const DefaultPacketIdle = time.Minute
 
 // Start runs the shards and the acceptor. Safe from any goroutine; a second
 // call returns an error.
@@ -286,7 +305,7 @@ func (g *Group) target(to uint64) (*Shard, error) {
 // ParseAddress splits "tcp://host:port", "unix:///path" and the like into a
 // network and an address; a bare "host:port" means tcp.
 func ParseAddress(s string) (network, address string, err error) {
-	for _, n := range []string{"tcp", "tcp4", "tcp6", "unix"} {
+	for _, n := range []string{"tcp", "tcp4", "tcp6", "unix", "udp", "udp4", "udp6"} {
 		if p := n + "://"; len(s) > len(p) && s[:len(p)] == p {
 			return n, s[len(p):], nil
 		}

@@ -22,6 +22,7 @@ type Listener struct {
 	codec   codec.Codec // framing and serialisation of every connection
 	raw     bool        // codec is a *codec.BytesCodec: frames are delivered unboxed
 	tcp     bool        // set TCP_NODELAY on accepted sockets
+	packet  bool        // a UDP socket: each remote address is a connection
 	fds     []int       // one listening socket, or one per shard with ReusePort
 	index   int         // position in the group's listener list (poller token)
 
@@ -87,7 +88,7 @@ func (l *Listener) OverLimit() uint64 { return l.overMax.Load() }
 // Addr returns the address the listener is bound to.
 func (l *Listener) Addr() net.Addr { return l.addr }
 
-// Network returns the listener's network: tcp, tcp4, tcp6 or unix.
+// Network returns the listener's network: tcp, tcp4, tcp6, unix, udp, udp4 or udp6.
 func (l *Listener) Network() string { return l.network }
 
 // Codec returns the listener's codec.

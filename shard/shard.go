@@ -53,6 +53,8 @@ type Shard struct {
 	groups    map[string]*members // local members of each group with any here
 	joined    map[int32][]string  // groups each slot joined, for leaving on close
 	fanout    []uint64            // scratch copy of a group's members during a publish
+	peers     map[int32]*peer     // datagram peers by slot
+	dgram     []byte              // scratch for framing a datagram
 	listeners []*shardListener
 	stopping  bool // began the graceful stop
 	busy      bool // the last poll reported ready descriptors
@@ -142,6 +144,7 @@ func newShard(g *Group, index int) (*Shard, error) {
 		closing: make(map[int32]error),
 		groups:  make(map[string]*members),
 		joined:  make(map[int32][]string),
+		peers:   make(map[int32]*peer),
 		waker:   &safeWaker{w: w},
 		done:    make(chan struct{}),
 	}
@@ -268,7 +271,7 @@ func (s *Shard) handle(e *envelope) {
 	case kindOpen:
 		s.open(int(e.fd), e.lis)
 	case kindListen:
-		s.listen(e.lis)
+		s.listen(e.lis, int(e.fd))
 	case kindSpawn:
 		c, _ := s.Spawn()
 		s.h.Spawned(c, e.msg)

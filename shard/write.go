@@ -14,6 +14,9 @@ func (s *Shard) WriteFrame(c *Conn, payload []byte) error {
 	if c.state != stateOpen || c.fd < 0 {
 		return ErrClosed
 	}
+	if c.flags&flagPacket != 0 {
+		return s.sendDatagram(c, payload)
+	}
 	if c.flags&flagPressure != 0 && c.lis.Limits.Policy == PolicyDrop {
 		s.stats.dropped.Add(1)
 		return ErrBackpressure
@@ -179,7 +182,9 @@ func (s *Shard) wantWrite(c *Conn) {
 func (s *Shard) finish(c *Conn) {
 	reason := s.closing[c.slot]
 	delete(s.closing, c.slot)
-	if c.fd >= 0 {
+	if c.flags&flagPacket != 0 {
+		s.closePeer(c)
+	} else if c.fd >= 0 {
 		reactor.Close(int(c.fd))
 		c.lis.open.Add(-1)
 		s.conns.Add(-1)

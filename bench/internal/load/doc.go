@@ -1,5 +1,5 @@
-// Package load is a closed-loop TCP load generator for echo servers on
-// loopback.
+// Package load is a closed-loop TCP load generator for echo servers and chat
+// rooms on loopback.
 //
 // It owns the client side of a benchmark run: dialing the connections
 // (spread over several loopback source addresses when asked), driving them in
@@ -9,6 +9,12 @@
 // at the edges of the measured window. It must not know which server it is
 // talking to, how that server was started, or how results are compared and
 // printed: that is cmd/compare's job.
+//
+// RunRoom drives a chat room instead (every line any connection sends goes to
+// every connection): a few connections send lines with a bounded number of
+// their own in flight, every connection reads and counts deliveries, and the
+// senders plus a sample of members check every line's format, sender and
+// order; at the end every member must have received every line.
 //
 // Every run is bounded in time (warm-up + window + a grace period, after which
 // a stuck connection's deadline fires) and in count (the configured number of
