@@ -86,9 +86,7 @@ func (b *Inbox[T]) TryPutQueue(q *Queue[T], max int) int {
 		if !ok {
 			continue
 		}
-		for s := lo; s <= hi; s++ {
-			*b.ring.Slot(s), _ = q.Pop()
-		}
+		q.moveTo(int(k), func(i int, v *T) { *b.ring.Slot(lo + int64(i)) = *v })
 		b.writer.Commit(lo, hi) // wakes the consumer if it sleeps
 		return int(k)
 	}

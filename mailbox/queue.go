@@ -57,3 +57,20 @@ func (q *Queue[T]) grow() {
 	}
 	q.buf, q.head = buf, 0
 }
+
+// moveTo hands the n oldest values to put, oldest first, then removes them,
+// clearing their slots in bulk.
+func (q *Queue[T]) moveTo(n int, put func(i int, v *T)) {
+	mask := len(q.buf) - 1
+	for i := 0; i < n; i++ {
+		put(i, &q.buf[(q.head+i)&mask])
+	}
+	if end := q.head + n; end <= len(q.buf) {
+		clear(q.buf[q.head:end])
+	} else {
+		clear(q.buf[q.head:])
+		clear(q.buf[:end-len(q.buf)])
+	}
+	q.head = (q.head + n) & mask
+	q.n -= n
+}

@@ -129,7 +129,7 @@ func (a *acceptor) timeout() int {
 // losing the connection.
 func (a *acceptor) publish(l *Listener, fd int, sa unix.Sockaddr) {
 	s := a.bal.pick(sa)
-	e := envelope{kind: kindOpen, fd: int32(fd), lis: l}
+	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
 	s.inbox.Put(&e)
 }
 

@@ -34,7 +34,7 @@ func (g *Group) Adopt(fd int, network string, c codec.Codec, tag any, lim Limits
 	_, raw := c.(*codec.BytesCodec)
 	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: raw, tcp: network != "unix", refusedHook: refused}
 	s := g.shards[int(spawnNext.Add(1))%len(g.shards)]
-	e := envelope{kind: kindOpen, fd: int32(fd), lis: l}
+	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
 	if s.inbox.PutWithin(&e, 4096) != nil {
 		reactor.Close(fd)
 		return ErrInboxFull

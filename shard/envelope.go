@@ -1,15 +1,26 @@
 package shard
 
-// envelope is one slot of a shard's inbox ring: a message for an actor, or a
-// command from the acceptor or the group. 64 bytes on 64-bit platforms.
+// envelope is one slot of a shard's inbox ring (and of its queues): a
+// message for an actor, or a command from the acceptor or the group. Kept to
+// 40 bytes, since every cross-shard message is copied twice (outbox, ring).
+//
+//	kind         msg                  to                 from
+//	kindMessage  the message          target address     sender address
+//	kindPublish  *publication         -                  sender address
+//	kindOpen     *Listener            the socket         -
+//	kindListen   *Listener            the socket         -
+//	kindSpawn    Group.Spawn's arg    -                  -
 type envelope struct {
-	msg   any       // 16B — the message (kindMessage, kindPublish), or Spawn's argument
-	group string    // 16B — kindPublish: the group
-	lis   *Listener // 8B — kindOpen: the listener that accepted fd
-	to    uint64    // 8B — kindMessage: target address
-	from  uint64    // 8B — kindMessage: sender address, 0 if none
-	fd    int32     // 4B — kindOpen: the accepted socket
-	kind  envKind   // 1B
+	msg  any     // 16B
+	to   uint64  // 8B
+	from uint64  // 8B
+	kind envKind // 1B
+}
+
+// publication is a published message with its group's name.
+type publication struct {
+	group string
+	msg   any
 }
 
 type envKind uint8

@@ -191,7 +191,7 @@ func (g *Group) serve(l *Listener) {
 	}
 	for i, fd := range l.fds {
 		s := g.shards[(l.index+i)%len(g.shards)]
-		e := envelope{kind: kindListen, lis: l, fd: int32(fd)}
+		e := envelope{kind: kindListen, to: uint64(fd), msg: l}
 		s.inbox.Put(&e)
 	}
 }

@@ -136,12 +136,13 @@ func (s *Shard) Publish(from uint64, name string, msg any) error {
 	if !ok {
 		return nil
 	}
+	pub := &publication{group: name, msg: msg} // one per publish, shared by every shard
 	var err error
 	for i := range s.group.shards {
 		if set[i/64]&(1<<(i%64)) == 0 {
 			continue
 		}
-		e := envelope{kind: kindPublish, group: name, from: from, msg: msg}
+		e := envelope{kind: kindPublish, from: from, msg: pub}
 		if e2 := s.post(i, &e); e2 != nil && err == nil {
 			err = e2
 		}
@@ -160,12 +161,13 @@ func (g *Group) Publish(from uint64, name string, msg any) error {
 	if !ok {
 		return nil
 	}
+	pub := &publication{group: name, msg: msg}
 	var err error
 	for i, s := range g.shards {
 		if set[i/64]&(1<<(i%64)) == 0 {
 			continue
 		}
-		e := envelope{kind: kindPublish, group: name, from: from, msg: msg}
+		e := envelope{kind: kindPublish, from: from, msg: pub}
 		if s.inbox.PutWithin(&e, 4096) != nil {
 			s.stats.dropped.Add(1)
 			err = ErrInboxFull

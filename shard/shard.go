@@ -269,14 +269,15 @@ func (s *Shard) handle(e *envelope) {
 	case kindMessage:
 		s.deliverTo(e.to, e.from, e.msg)
 	case kindOpen:
-		s.open(int(e.fd), e.lis)
+		s.open(int(e.to), e.msg.(*Listener))
 	case kindListen:
-		s.listen(e.lis, int(e.fd))
+		s.listen(e.msg.(*Listener), int(e.to))
 	case kindSpawn:
 		c, _ := s.Spawn()
 		s.h.Spawned(c, e.msg)
 	case kindPublish:
-		s.publishLocal(e.group, e.from, e.msg)
+		p := e.msg.(*publication)
+		s.publishLocal(p.group, e.from, p.msg)
 	}
 }
 
@@ -334,7 +335,7 @@ func (s *Shard) exit() {
 	s.inbox.Drain(s.inbox.Size(), func(e *envelope) {
 		switch e.kind {
 		case kindOpen:
-			reactor.Close(int(e.fd))
+			reactor.Close(int(e.to))
 		case kindMessage, kindPublish:
 			s.stats.deadLetters.Add(1)
 		case kindSpawn:

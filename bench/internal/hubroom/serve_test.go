@@ -2,6 +2,7 @@ package hubroom
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"testing"
 
@@ -43,6 +44,8 @@ func TestEveryLineToEveryMember(t *testing.T) {
 			addr := serve(t, 0)
 			conns := make([]net.Conn, tt.members)
 			readers := make([]*bufio.Reader, tt.members)
+			// Member i joins once the earlier ones have: it is registered
+			// when it hears its own line, the first it receives.
 			for i := range conns {
 				c, err := net.Dial("tcp", addr)
 				if err != nil {
@@ -50,27 +53,20 @@ func TestEveryLineToEveryMember(t *testing.T) {
 				}
 				defer c.Close()
 				conns[i], readers[i] = c, bufio.NewReader(c)
-			}
-			// Member i is registered once it hears its own line.
-			for i, c := range conns {
-				if _, err := c.Write([]byte("join\n")); err != nil {
+				want := fmt.Sprintf("join %d\n", i)
+				if _, err := c.Write([]byte(want)); err != nil {
 					t.Fatal(err)
 				}
-				for {
-					l, err := readers[i].ReadString('\n')
-					if err != nil {
-						t.Fatal(err)
-					}
-					if l == "join\n" {
-						break
-					}
+				if got, err := readers[i].ReadString('\n'); err != nil || got != want {
+					t.Fatalf("member %d got %q, %v; want %q", i, got, err, want)
 				}
 			}
-			// Members joined before i heard i's "join" too: skip what is left.
+			// Member i has heard the joins of the later members too.
 			for i := range readers {
-				for range tt.members - 1 - i {
-					if _, err := readers[i].ReadString('\n'); err != nil {
-						t.Fatal(err)
+				for j := i + 1; j < tt.members; j++ {
+					want := fmt.Sprintf("join %d\n", j)
+					if got, err := readers[i].ReadString('\n'); err != nil || got != want {
+						t.Fatalf("member %d got %q, %v; want %q", i, got, err, want)
 					}
 				}
 			}
