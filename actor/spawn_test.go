@@ -112,3 +112,30 @@ func TestStopDeliversStoppedToSpawnedActors(t *testing.T) {
 	_, err = sys.Spawn(nil)
 	require.ErrorIs(t, err, actor.ErrNilFactory)
 }
+
+func TestStoppedActorCanStillSayGoodbye(t *testing.T) {
+	got := make(chan any, 4)
+	sys := startBare(t)
+	listener, err := sys.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if m, ok := ctx.Message().(string); ok {
+				got <- m
+			}
+		})
+	})
+	require.NoError(t, err)
+	leaver, err := sys.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			switch ctx.Message().(type) {
+			case string:
+				ctx.Stop()
+				ctx.Stop() // twice is a no-op
+			case actor.Stopped:
+				require.NoError(t, ctx.Send(listener, "goodbye"))
+			}
+		})
+	})
+	require.NoError(t, err)
+	require.NoError(t, sys.Send(leaver, "leave"))
+	require.Equal(t, "goodbye", <-got)
+}
