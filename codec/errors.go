@@ -32,6 +32,12 @@ var (
 	// ErrInvalidConfig is wrapped by the errors the NewXxx constructors
 	// return; the panicking constructors panic with the same error.
 	ErrInvalidConfig = errors.New("codec: invalid configuration")
+	// ErrUnknownTag is matched by every *UnknownTagError: a frame names a
+	// message type the serializer's Registry does not hold.
+	ErrUnknownTag = errors.New("codec: unknown message tag")
+	// ErrMalformed is matched by every *MalformedError: a frame is not a
+	// valid encoding of a registered message.
+	ErrMalformed = errors.New("codec: malformed message")
 )
 
 // FrameError reports a frame larger than the framer allows. It matches
@@ -85,6 +91,63 @@ func (e *TypeError) Error() string {
 
 // Is reports whether target is ErrUnsupportedType.
 func (e *TypeError) Is(target error) bool { return target == ErrUnsupportedType }
+
+// UnknownTagError reports a frame whose tag no registered type has. It
+// matches ErrUnknownTag.
+type UnknownTagError struct {
+	// Tag is the tag read from the frame (a copy), cut to maxErrTag bytes.
+	Tag string
+	// Codec names the serializer: "msgpack" or "json".
+	Codec string
+}
+
+// Error implements error.
+func (e *UnknownTagError) Error() string {
+	return fmt.Sprintf("codec: %s: unknown message tag %q", e.Codec, e.Tag)
+}
+
+// Is reports whether target is ErrUnknownTag.
+func (e *UnknownTagError) Is(target error) bool { return target == ErrUnknownTag }
+
+// MalformedError reports a frame that is not a valid encoding of a
+// registered message: bad syntax, truncated, trailing bytes, nested too
+// deeply, a declared length larger than the frame, or a body that does not
+// fit the registered type. It matches ErrMalformed and unwraps to the
+// underlying decoder's error, if any.
+type MalformedError struct {
+	// Codec names the serializer: "msgpack" or "json".
+	Codec string
+	// Tag is the message's tag if the envelope was read, else "".
+	Tag string
+	// Err is the cause.
+	Err error
+}
+
+// Error implements error.
+func (e *MalformedError) Error() string {
+	if e.Tag == "" {
+		return fmt.Sprintf("codec: %s: malformed message: %v", e.Codec, e.Err)
+	}
+	return fmt.Sprintf("codec: %s: malformed %q message: %v", e.Codec, e.Tag, e.Err)
+}
+
+// Is reports whether target is ErrMalformed.
+func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
+
+// Unwrap returns the cause.
+func (e *MalformedError) Unwrap() error { return e.Err }
+
+// maxErrTag bounds the wire tag an UnknownTagError keeps, so a hostile peer
+// cannot make an error value hold a large part of its frame.
+const maxErrTag = 64
+
+// unknownTag builds the error for an unregistered wire tag (copying it).
+func unknownTag(codec string, tag []byte) error {
+	if len(tag) > maxErrTag {
+		tag = tag[:maxErrTag]
+	}
+	return &UnknownTagError{Tag: string(tag), Codec: codec}
+}
 
 // tooLarge builds the error for a frame of got bytes over limit. It is the
 // only allocation on the decode path, and only on a stream that is broken.

@@ -1,0 +1,144 @@
+package codec
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+)
+
+// JSONSerializer encodes registered messages as JSON, tagged by a Registry,
+// for browser clients.
+//
+// Wire format: one frame is one JSON object, {"type": tag, "data": body},
+// where body is the message as encoding/json encodes it (with HTML escaping
+// off: a frame is not embedded in HTML). A registered Say{Room: "a", Text:
+// "hi"} is
+//
+//	{"type":"Say","data":{"Room":"a","Text":"hi"}}
+//
+// Unmarshal accepts the two keys in any order; a missing or null "data"
+// yields the zero value. Unknown fields are ignored; a field of the wrong
+// JSON type, a missing "type", trailing bytes or invalid JSON are
+// malformed. encoding/json copies everything it decodes and grows slices as
+// it reads elements, so nothing aliases the frame and allocation is
+// bounded by the frame's size.
+//
+// A JSONSerializer is safe for concurrent use: encoders come from a
+// per-serializer pool.
+type JSONSerializer struct {
+	reg  *Registry
+	encs sync.Pool // *jsonEncoder
+}
+
+// jsonEncoder is a pooled encoding/json encoder wired to an appendWriter.
+type jsonEncoder struct {
+	w   appendWriter
+	enc *json.Encoder
+}
+
+// jsonEnvelope is the shape Unmarshal reads.
+type jsonEnvelope struct {
+	Type *string         `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+var errJSONNoType = errors.New(`missing "type"`)
+
+// NewJSONSerializer returns the JSON serializer of the types in r.
+func NewJSONSerializer(r *Registry) *JSONSerializer {
+	s := &JSONSerializer{reg: r}
+	s.encs.New = func() any {
+		e := &jsonEncoder{}
+		e.enc = json.NewEncoder(&e.w)
+		e.enc.SetEscapeHTML(false)
+		return e
+	}
+	return s
+}
+
+// JSON returns the codec that frames with f and serializes the types of
+// samples (see NewRegistry) with a JSONSerializer. It panics if f is nil or
+// the samples do not make a valid Registry; NewJSON returns the error
+// instead. To give the msgpack and JSON codecs of one protocol the same
+// tags, build a Registry once and pass it as the only sample to both.
+func JSON(f Framer, samples ...any) Codec {
+	c, err := NewJSON(f, samples...)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// NewJSON is JSON returning an error wrapping ErrInvalidConfig instead of
+// panicking.
+func NewJSON(f Framer, samples ...any) (Codec, error) {
+	if f == nil {
+		return nil, configError("JSON: nil Framer")
+	}
+	r, err := NewRegistry(samples...)
+	if err != nil {
+		return nil, fmt.Errorf("JSON: %w", err)
+	}
+	return New(f, NewJSONSerializer(r)), nil
+}
+
+// Registry returns the serializer's registry. Safe for concurrent use.
+func (s *JSONSerializer) Registry() *Registry { return s.reg }
+
+// Marshal appends {"type":tag,"data":body} for msg, a registered type or a
+// non-nil pointer to one, to dst, unframed. Anything else is a *TypeError
+// (errors.Is ErrUnsupportedType); a value encoding/json rejects (a NaN, a
+// channel field) is its error. It allocates nothing beyond growing dst and
+// what encoding/json must for msg's fields. On error dst is returned with
+// its original length. Safe for concurrent use.
+func (s *JSONSerializer) Marshal(dst []byte, msg any) ([]byte, error) {
+	e := s.reg.lookup(msg)
+	if e == nil || isNilPointer(msg) {
+		return dst, &TypeError{Type: reflect.TypeOf(msg), Codec: "json"}
+	}
+	n := len(dst)
+	enc := s.encs.Get().(*jsonEncoder)
+	enc.w.b = append(dst, e.jsonPre...)
+	err := enc.enc.Encode(msg)
+	out := enc.w.b
+	enc.w.b = nil
+	s.encs.Put(enc)
+	if err != nil {
+		return dst[:n], err
+	}
+	out[len(out)-1] = '}' // Encode ends the value with '\n'
+	return out, nil
+}
+
+// Unmarshal decodes frame, {"type":tag,"data":body}, into a new value of
+// the type tag names and returns a pointer to it. An unregistered tag is an
+// *UnknownTagError (ErrUnknownTag); anything else wrong is a
+// *MalformedError (ErrMalformed). It never panics and never keeps or
+// aliases frame. Safe for concurrent use.
+func (s *JSONSerializer) Unmarshal(frame []byte) (msg any, err error) {
+	defer func() {
+		if p := recover(); p != nil { // a bug in a type's UnmarshalJSON
+			msg, err = nil, &MalformedError{Codec: "json", Err: fmt.Errorf("decoder panic: %v", p)}
+		}
+	}()
+	var env jsonEnvelope
+	if err := json.Unmarshal(frame, &env); err != nil {
+		return nil, &MalformedError{Codec: "json", Err: err}
+	}
+	if env.Type == nil {
+		return nil, &MalformedError{Codec: "json", Err: errJSONNoType}
+	}
+	e := s.reg.byTag[*env.Type]
+	if e == nil {
+		return nil, unknownTag("json", []byte(*env.Type))
+	}
+	v := reflect.New(e.typ)
+	if len(env.Data) > 0 {
+		if err := json.Unmarshal(env.Data, v.Interface()); err != nil {
+			return nil, &MalformedError{Codec: "json", Tag: e.tag, Err: err}
+		}
+	}
+	return v.Interface(), nil
+}

@@ -1,0 +1,178 @@
+package codec
+
+import (
+	"encoding/json"
+	"reflect"
+	"unicode/utf8"
+)
+
+// MaxTagLen is the longest tag a Registry accepts, in bytes.
+const MaxTagLen = 255
+
+// Registry maps the Go types of a protocol's messages to the tags that name
+// them on the wire, and back. The Msgpack and JSON serializers use it to
+// write a message's tag before its body and to decode a frame into a value
+// of the type its tag names.
+//
+// Tags. A type registered as a plain sample is tagged with its name as
+// reflect.Type.Name reports it, without the package path: Join{} is "Join".
+// That tag is stable across builds and machines as long as the type keeps
+// its name; Tagged pins a tag that survives renames ("join"). Tags are
+// case-sensitive, 1 to MaxTagLen bytes of valid UTF-8. Two samples of the
+// same type, or two types with the same tag (say two packages' Join), are a
+// configuration error.
+//
+// Values and pointers. Registering Join{} or &Join{} registers the type
+// Join. Marshal accepts a Join or a non-nil *Join; Unmarshal always yields a
+// *Join, freshly allocated, so receivers switch on `case *Join:`.
+//
+// A Registry is immutable after construction and safe for concurrent use.
+type Registry struct {
+	byType map[reflect.Type]*entry // registered type (never a pointer) → entry
+	byTag  map[string]*entry       // tag → entry
+	order  []*entry                // registration order, for Tags
+}
+
+// entry is one registered type with its wire prefixes, computed once.
+type entry struct {
+	typ     reflect.Type // the registered type; Unmarshal yields a pointer to it
+	tag     string
+	mpHead  []byte // msgpack: fixarray(2) + the tag as a str
+	jsonPre []byte // JSON: `{"type":"<tag>","data":`
+}
+
+// tagged is the sample Tagged returns.
+type tagged struct {
+	tag    string
+	sample any
+}
+
+// Tagged returns a sample for NewRegistry, Msgpack or JSON that registers
+// sample's type under tag instead of the type's name.
+func Tagged(tag string, sample any) any { return tagged{tag: tag, sample: sample} }
+
+// NewRegistry registers the type of each sample: a value or pointer of the
+// type (Join{} or &Join{}), a Tagged sample, or a *Registry whose types are
+// all added. It reports an error wrapping ErrInvalidConfig for a nil
+// sample, a pointer to a pointer, a type that cannot be serialized (chan,
+// func, unsafe.Pointer), an unnamed type without Tagged, an invalid tag, or
+// a duplicate type or tag.
+func NewRegistry(samples ...any) (*Registry, error) {
+	r := &Registry{byType: make(map[reflect.Type]*entry), byTag: make(map[string]*entry)}
+	for _, s := range samples {
+		if sub, ok := s.(*Registry); ok && sub != nil {
+			for _, e := range sub.order {
+				if err := r.add(e.tag, e.typ); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		tag, explicit := "", false
+		if t, ok := s.(tagged); ok {
+			tag, s, explicit = t.tag, t.sample, true
+		}
+		typ, err := sampleType(s)
+		if err != nil {
+			return nil, err
+		}
+		if !explicit {
+			if tag = typ.Name(); tag == "" {
+				return nil, configError("registry: type %v has no name: register it with Tagged", typ)
+			}
+		}
+		if err := r.add(tag, typ); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// MustRegistry is NewRegistry that panics on error.
+func MustRegistry(samples ...any) *Registry {
+	r, err := NewRegistry(samples...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// sampleType returns the type a sample registers.
+func sampleType(s any) (reflect.Type, error) {
+	t := reflect.TypeOf(s)
+	if t == nil {
+		return nil, configError("registry: nil sample")
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Chan, reflect.Func, reflect.UnsafePointer, reflect.Interface:
+		return nil, configError("registry: cannot register %v", reflect.TypeOf(s))
+	}
+	return t, nil
+}
+
+// add registers typ under tag.
+func (r *Registry) add(tag string, typ reflect.Type) error {
+	switch {
+	case tag == "" || len(tag) > MaxTagLen || !utf8.ValidString(tag):
+		return configError("registry: tag %q for %v: want 1 to %d bytes of UTF-8", tag, typ, MaxTagLen)
+	case r.byType[typ] != nil:
+		return configError("registry: type %v registered twice", typ)
+	case r.byTag[tag] != nil:
+		return configError("registry: tag %q used by %v and %v: register one with Tagged", tag, r.byTag[tag].typ, typ)
+	}
+	e := &entry{typ: typ, tag: tag, mpHead: appendMsgpackHead(nil, tag)}
+	q, err := json.Marshal(tag)
+	if err != nil { // cannot happen for a valid UTF-8 string
+		return configError("registry: tag %q: %v", tag, err)
+	}
+	e.jsonPre = append(append([]byte(`{"type":`), q...), `,"data":`...)
+	r.byType[typ] = e
+	r.byTag[tag] = e
+	r.order = append(r.order, e)
+	return nil
+}
+
+// lookup returns the entry for msg's dynamic type (a registered type or a
+// pointer to one), or nil.
+func (r *Registry) lookup(msg any) *entry {
+	t := reflect.TypeOf(msg)
+	if t == nil {
+		return nil
+	}
+	if e := r.byType[t]; e != nil {
+		return e
+	}
+	if t.Kind() == reflect.Pointer {
+		return r.byType[t.Elem()]
+	}
+	return nil
+}
+
+// Tag returns the tag of msg's type (a registered type or a pointer to
+// one) and whether it is registered. Safe for concurrent use.
+func (r *Registry) Tag(msg any) (string, bool) {
+	if e := r.lookup(msg); e != nil {
+		return e.tag, true
+	}
+	return "", false
+}
+
+// Tags returns the registered tags in registration order. Safe for
+// concurrent use.
+func (r *Registry) Tags() []string {
+	tags := make([]string, len(r.order))
+	for i, e := range r.order {
+		tags[i] = e.tag
+	}
+	return tags
+}
+
+// isNilPointer reports whether msg is a nil pointer, which has no body to
+// encode.
+func isNilPointer(msg any) bool {
+	v := reflect.ValueOf(msg)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
