@@ -130,6 +130,7 @@ func (h *handler) recover(c *shard.Conn) {
 	if cl, ok := c.User.(*cell); ok {
 		if cl.allow(time.Now()) {
 			f.Action = ActionRestarted
+			h.sh.Reset(c) // the old incarnation's timers and groups go with it
 			cl.a = cl.f()
 			h.sh.Send(uint64(f.ID), 0, Started{})
 		} else {

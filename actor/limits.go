@@ -22,7 +22,9 @@ type ListenOption func(*shard.Limits)
 
 // MaxConns limits how many of the listener's connections may be open at
 // once; further ones are closed as soon as they are accepted, after
-// refusal (if not nil) is written to them. Listener.Refused counts them.
+// refusal (if not nil) is written to them. Listener.Refused counts them. A
+// closing connection frees its place once its shard has closed it, a moment
+// after the peer sees the close. Meaningless for Dial.
 func MaxConns(n int, refusal []byte) ListenOption {
 	return func(l *shard.Limits) { l.MaxConns, l.Refusal = n, refusal }
 }

@@ -88,7 +88,8 @@ func (c *Context) Respond(msg any) error {
 }
 
 // Ask sends msg to the actor to and waits for its Respond, or until ctx ends
-// (then it returns ctx's error; a late answer is dropped). Safe from any
+// (then it returns ctx's error; a late answer is dropped). Ask has no timeout
+// of its own: give ctx a deadline unless the target always answers. Safe from any
 // goroutine but a shard's.
 func (s *System) Ask(ctx context.Context, to ID, msg any) (any, error) {
 	if to == 0 {

@@ -13,6 +13,7 @@ const (
 	ActionClosed Action = iota
 	// ActionRestarted: a spawned actor panicked and was replaced by a fresh
 	// one from its factory (which receives Started again), keeping its ID.
+	// The failed incarnation's timers and group memberships are dropped.
 	ActionRestarted
 	// ActionStopped: a spawned actor panicked and was stopped (it receives
 	// Stopped), because its policy says so or its restart budget ran out.

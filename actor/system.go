@@ -155,8 +155,10 @@ func NewSystem(opts ...Option) (*System, error) {
 }
 
 // Listen binds addr ("tcp://host:port", "tcp4://", "tcp6://",
-// "unix:///path", or a bare "host:port" for TCP) and, once the system runs,
-// makes an actor with f for every accepted connection. c frames and encodes
+// "unix:///path", "udp://host:port", "udp4://", "udp6://", or a bare
+// "host:port" for TCP) and, once the system runs, makes an actor with f for
+// every accepted connection (for UDP: every remote address, whose datagrams
+// are its messages). c frames and encodes
 // its messages. Several listeners may serve one system, each with its own
 // codec and factory, added before or after Start. Safe from any goroutine.
 func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ListenOption) (*Listener, error) {

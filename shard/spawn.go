@@ -35,3 +35,11 @@ func (g *Group) Spawn(arg any) error {
 	}
 	return nil
 }
+
+// Reset forgets everything the runtime holds for c's occupant besides its
+// slot — its timers and group memberships — so a replacement (a supervised
+// restart) starts clean under the same address. Shard goroutine only.
+func (s *Shard) Reset(c *Conn) {
+	s.timers.cancelTo(s.Addr(c))
+	s.leaveAll(c)
+}

@@ -181,3 +181,20 @@ func (q *timerQueue) down(i int) {
 		i = min
 	}
 }
+
+// cancelTo cancels every timer whose target is to. O(timers); for the rare
+// restart of a supervised actor.
+func (q *timerQueue) cancelTo(to uint64) int {
+	n := 0
+	for i := 0; i < len(q.heap); {
+		id := q.heap[i]
+		if q.timers[id].to != to {
+			i++
+			continue
+		}
+		q.remove(i) // the last entry moved to i: look at i again
+		q.release(id)
+		n++
+	}
+	return n
+}

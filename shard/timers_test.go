@@ -126,3 +126,20 @@ func BenchmarkTimers(b *testing.B) {
 		}
 	})
 }
+
+func TestTimerQueueCancelTo(t *testing.T) {
+	var q timerQueue
+	for i := 0; i < 50; i++ {
+		q.add(time.Duration(i)*time.Millisecond, time.Millisecond, uint64(i%3), i)
+	}
+	if n := q.cancelTo(1); n != 17 {
+		t.Fatalf("cancelled %d, want 17", n)
+	}
+	q.epoch = q.epoch.Add(-time.Second)
+	q.expire(func(to uint64, _ any) bool {
+		if to == 1 {
+			t.Fatal("a cancelled target's timer fired")
+		}
+		return false
+	})
+}

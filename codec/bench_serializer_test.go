@@ -1,0 +1,78 @@
+package codec
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Serializer benchmarks. One op = one message: a *Say with a 5-byte room
+// and a 32-byte text.
+//
+//	SerializerMarshal/Msgpack          MsgpackSerializer.Marshal into a reused dst
+//	    .../MsgpackBaseline  msgpack.Marshal of the same struct, no registry
+//	    .../JSON             JSONSerializer.Marshal into a reused dst
+//	    .../JSONBaseline     encoding/json.Marshal of the same struct
+//	SerializerUnmarshal/...  the reverse, each from its own encoding; the
+//	                         baselines decode into a new *Say like the
+//	                         serializers do
+
+var benchSay = &Say{Room: "lobby", Text: "0123456789abcdef0123456789abcdef"}
+
+func BenchmarkSerializerMarshal(b *testing.B) {
+	mp := NewMsgpackSerializer(MustRegistry(Say{}, Join{}, Said{}))
+	js := NewJSONSerializer(MustRegistry(Say{}, Join{}, Said{}))
+	cases := []struct {
+		name string
+		run  func(dst []byte) ([]byte, error)
+	}{
+		{"Msgpack", func(dst []byte) ([]byte, error) { return mp.Marshal(dst[:0], benchSay) }},
+		{"MsgpackBaseline", func([]byte) ([]byte, error) { return msgpack.Marshal(benchSay) }},
+		{"JSON", func(dst []byte) ([]byte, error) { return js.Marshal(dst[:0], benchSay) }},
+		{"JSONBaseline", func([]byte) ([]byte, error) { return json.Marshal(benchSay) }},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			dst := make([]byte, 0, 256)
+			b.ReportAllocs()
+			for b.Loop() {
+				var err error
+				if dst, err = tc.run(dst); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(int64(len(dst)))
+		})
+	}
+}
+
+func BenchmarkSerializerUnmarshal(b *testing.B) {
+	mp := NewMsgpackSerializer(MustRegistry(Say{}, Join{}, Said{}))
+	js := NewJSONSerializer(MustRegistry(Say{}, Join{}, Said{}))
+	mpFrame, _ := mp.Marshal(nil, benchSay)
+	jsFrame, _ := js.Marshal(nil, benchSay)
+	mpPlain, _ := msgpack.Marshal(benchSay)
+	jsPlain, _ := json.Marshal(benchSay)
+	cases := []struct {
+		name  string
+		frame []byte
+		run   func(frame []byte) (any, error)
+	}{
+		{"Msgpack", mpFrame, mp.Unmarshal},
+		{"MsgpackBaseline", mpPlain, func(f []byte) (any, error) { v := new(Say); return v, msgpack.Unmarshal(f, v) }},
+		{"JSON", jsFrame, js.Unmarshal},
+		{"JSONBaseline", jsPlain, func(f []byte) (any, error) { v := new(Say); return v, json.Unmarshal(f, v) }},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(tc.frame)))
+			for b.Loop() {
+				if m, err := tc.run(tc.frame); err != nil || m.(*Say).Text != benchSay.Text {
+					b.Fatal(m, err)
+				}
+			}
+		})
+	}
+}
