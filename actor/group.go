@@ -33,3 +33,24 @@ func (c *Context) Publish(group string, msg any) error {
 func (s *System) Publish(group string, msg any) error {
 	return s.g.Publish(0, group, msg)
 }
+
+// Broadcast writes msg to the connection of every member of the named group
+// on every shard, this actor's own included if it is a member, without
+// running the members' actors: each shard encodes msg once per codec and
+// every member connection sends the same bytes (no copy per member), in
+// order with what the member's actor writes itself. Members without a
+// connection are skipped. Use it for the plain fan-out of a chat room or a
+// game state; use Publish when members must handle the message. A []byte
+// from the wire is copied once. Broadcast never blocks.
+func (c *Context) Broadcast(group string, msg any) error {
+	if c.sh.AliasesFrame(msg) {
+		msg = append([]byte(nil), msg.([]byte)...)
+	}
+	return c.sh.Broadcast(group, msg)
+}
+
+// Broadcast is Context.Broadcast from outside any actor. Safe from any
+// goroutine but a shard's.
+func (s *System) Broadcast(group string, msg any) error {
+	return s.g.Broadcast(group, msg)
+}

@@ -8,15 +8,15 @@ import (
 )
 
 // Serializer benchmarks. One op = one message: a *Say with a 5-byte room
-// and a 32-byte text.
+// and a 32-byte text. SetBytes is the encoded size.
 //
-//	SerializerMarshal/Msgpack          MsgpackSerializer.Marshal into a reused dst
-//	    .../MsgpackBaseline  msgpack.Marshal of the same struct, no registry
-//	    .../JSON             JSONSerializer.Marshal into a reused dst
-//	    .../JSONBaseline     encoding/json.Marshal of the same struct
-//	SerializerUnmarshal/...  the reverse, each from its own encoding; the
-//	                         baselines decode into a new *Say like the
-//	                         serializers do
+//	SerializerMarshal/Msgpack            MsgpackSerializer.Marshal into a reused dst
+//	SerializerMarshal/MsgpackBaseline    msgpack.Marshal of the same struct, no registry
+//	SerializerMarshal/JSON               JSONSerializer.Marshal into a reused dst
+//	SerializerMarshal/JSONBaseline       encoding/json.Marshal of the same struct
+//	SerializerUnmarshal/<same names>     the reverse, each from its own encoding; the
+//	                                     baselines decode into a new *Say, as the
+//	                                     serializers do
 
 var benchSay = &Say{Room: "lobby", Text: "0123456789abcdef0123456789abcdef"}
 

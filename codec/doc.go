@@ -4,9 +4,19 @@
 // It owns two layers. A Framer splits the inbound stream into frames (line,
 // delimiter, fixed size, length field, raw chunks) and frames outbound
 // payloads. A Serializer turns one frame into a message value and a message
-// into payload bytes (BytesCodec here; msgpack, JSON and the WebSocket framer
-// plug into the same interfaces). A Codec is the pair, and is what a listener
-// is configured with.
+// into payload bytes. A Codec is the pair, and is what a listener is
+// configured with, built in one line:
+//
+//	codec.Msgpack(codec.LengthField(4), Join{}, Say{})
+//
+// Serializers: BytesCodec passes frames through as []byte; MsgpackSerializer
+// and JSONSerializer encode the message types of a Registry, each written
+// with a stable tag so decoding yields a value of the registered type (a
+// *Join for a registered Join). Their Marshal appends the unframed payload
+// to a caller's buffer and allocates nothing for ordinary messages; their
+// Unmarshal bounds what a hostile frame can make it allocate, copies
+// everything it keeps, and reports an unregistered tag as an
+// *UnknownTagError and anything else wrong as a *MalformedError.
 //
 // Decoders are incremental: Next is given the connection's unconsumed inbound
 // bytes and returns the first complete frame, or reports that more bytes are
@@ -16,12 +26,14 @@
 // the caller buffer more than a framer's MaxFrame plus its framing overhead:
 // an oversized frame is reported (*FrameError) as soon as that is certain.
 //
-// The framers and BytesCodec values built here are immutable after
-// construction and safe for concurrent use by any number of goroutines; one
-// value serves every connection of a listener. Invalid configurations panic
+// The framers, serializers and registries built here are immutable after
+// construction (the serializers' encoder pools aside) and safe for
+// concurrent use by any number of goroutines; one value serves every
+// connection of a listener. Invalid configurations panic
 // at construction (Line, Delimiter, Fixed, LengthField); the NewLine,
 // NewDelimiter, NewFixed and NewLengthField variants return the same problem
-// as an error wrapping ErrInvalidConfig instead.
+// as an error wrapping ErrInvalidConfig instead; likewise Msgpack, JSON and
+// MustRegistry, with NewMsgpack, NewJSON and NewRegistry.
 //
 // The package knows nothing of sockets, shards or actors: it sees only byte
 // slices.

@@ -104,3 +104,77 @@ func ExampleNew() {
 	// Output:
 	// "abc"
 }
+
+// Messages of a chat protocol, for the serializer examples.
+type (
+	Join struct{ Room string }
+	Say  struct {
+		Room string `json:"room"`
+		Text string `json:"text"`
+	}
+)
+
+// A codec is a framer plus a serializer, in one line. Unmarshal yields a
+// pointer to the registered type.
+func ExampleMsgpack() {
+	c := codec.Msgpack(codec.LengthField(4), Join{}, Say{})
+
+	payload, _ := c.Marshal(nil, Say{Room: "lobby", Text: "hi"})
+	wire, _ := c.Append(nil, payload) // what the runtime writes to the socket
+	fmt.Printf("% x\n", wire)
+
+	frame, _, _ := c.Next(wire) // what the runtime reads back
+	msg, _ := c.Unmarshal(frame)
+	switch m := msg.(type) {
+	case *Join:
+		fmt.Println("join", m.Room)
+	case *Say:
+		fmt.Printf("say %q in %q\n", m.Text, m.Room)
+	}
+	// Output:
+	// 00 00 00 19 92 a3 53 61 79 82 a4 72 6f 6f 6d a5 6c 6f 62 62 79 a4 74 65 78 74 a2 68 69
+	// say "hi" in "lobby"
+}
+
+// Browser clients get the same messages as JSON objects.
+func ExampleJSON() {
+	c := codec.JSON(codec.Line(), Join{}, Say{})
+	out, _ := c.Marshal(nil, &Say{Room: "lobby", Text: "hi"})
+	fmt.Printf("%s\n", out)
+
+	msg, _ := c.Unmarshal([]byte(`{"type":"Join","data":{"Room":"lobby"}}`))
+	fmt.Printf("%#v\n", msg)
+	// Output:
+	// {"type":"Say","data":{"room":"lobby","text":"hi"}}
+	// &codec_test.Join{Room:"lobby"}
+}
+
+// One registry for both wires, with a tag that survives renaming the type.
+func ExampleRegistry() {
+	reg := codec.MustRegistry(codec.Tagged("join", Join{}), Say{})
+	tcp := codec.Msgpack(codec.LengthField(4), reg)
+	browser := codec.JSON(codec.Line(), reg)
+
+	b, _ := browser.Marshal(nil, Join{Room: "lobby"})
+	fmt.Printf("%s\n", b)
+	b, _ = tcp.Marshal(nil, Join{Room: "lobby"})
+	fmt.Printf("%q\n", b)
+	fmt.Println(reg.Tags())
+	// Output:
+	// {"type":"join","data":{"Room":"lobby"}}
+	// "\x92\xa4join\x81\xa4Room\xa5lobby"
+	// [join Say]
+}
+
+func ExampleUnknownTagError() {
+	c := codec.JSON(codec.Line(), Join{})
+	_, err := c.Unmarshal([]byte(`{"type":"Shout"}`))
+	var ute *codec.UnknownTagError
+	fmt.Println(errors.As(err, &ute), ute.Tag, errors.Is(err, codec.ErrUnknownTag))
+
+	_, err = c.Unmarshal([]byte(`{"type":"Join","data":{"Room":1}}`))
+	fmt.Println(errors.Is(err, codec.ErrMalformed))
+	// Output:
+	// true Shout true
+	// true
+}

@@ -3,6 +3,7 @@ package codec
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -33,6 +34,9 @@ func fuzzSerializer(t *testing.T, s Serializer, frame []byte) {
 	if err != nil {
 		if msg != nil || !(errors.Is(err, ErrMalformed) || errors.Is(err, ErrUnknownTag)) {
 			t.Fatalf("Unmarshal = %v, %v", msg, err)
+		}
+		if strings.Contains(err.Error(), "decoder panic") { // recovered, but a bug
+			t.Fatal(err)
 		}
 		return
 	}

@@ -2,7 +2,6 @@ package codec
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -37,14 +36,6 @@ type jsonEncoder struct {
 	w   appendWriter
 	enc *json.Encoder
 }
-
-// jsonEnvelope is the shape Unmarshal reads.
-type jsonEnvelope struct {
-	Type *string         `json:"type"`
-	Data json.RawMessage `json:"data"`
-}
-
-var errJSONNoType = errors.New(`missing "type"`)
 
 // NewJSONSerializer returns the JSON serializer of the types in r.
 func NewJSONSerializer(r *Registry) *JSONSerializer {
@@ -123,20 +114,17 @@ func (s *JSONSerializer) Unmarshal(frame []byte) (msg any, err error) {
 			msg, err = nil, &MalformedError{Codec: "json", Err: fmt.Errorf("decoder panic: %v", p)}
 		}
 	}()
-	var env jsonEnvelope
-	if err := json.Unmarshal(frame, &env); err != nil {
+	tag, data, err := jsonEnvelope(frame)
+	if err != nil {
 		return nil, &MalformedError{Codec: "json", Err: err}
 	}
-	if env.Type == nil {
-		return nil, &MalformedError{Codec: "json", Err: errJSONNoType}
-	}
-	e := s.reg.byTag[*env.Type]
+	e := s.reg.byTag[string(tag)]
 	if e == nil {
-		return nil, unknownTag("json", []byte(*env.Type))
+		return nil, unknownTag("json", tag)
 	}
 	v := reflect.New(e.typ)
-	if len(env.Data) > 0 {
-		if err := json.Unmarshal(env.Data, v.Interface()); err != nil {
+	if data != nil {
+		if err := json.Unmarshal(data, v.Interface()); err != nil {
 			return nil, &MalformedError{Codec: "json", Tag: e.tag, Err: err}
 		}
 	}

@@ -16,20 +16,25 @@ import (
 // tag is a str holding the message's registry tag, body is the message as
 // github.com/vmihailenco/msgpack/v5 encodes it, structs as maps keyed by
 // field name (the `msgpack` struct tag, else the `json` one, else the Go
-// name; so one set of tags serves the msgpack and JSON codecs), integers
-// in their most compact form. A registered Say{Room: "a", Text: "hi"} is
+// name, so one set of struct tags serves the msgpack and JSON codecs), and
+// integers in their most compact form. A registered
+// struct{ Room, Text string } named Say, holding "a" and "hi", is
 //
-//	92 a3 'S' 'a' 'y' 82 a4 'R' 'o' 'o' 'm' a1 'a' a4 'T' 'e' 'x' 't' a2 'h' 'i'
+//	92 a3 "Say" 82 a4 "Room" a1 "a" a4 "Text" a2 "hi"
 //
-// which any msgpack library decodes. Unknown fields in a body are ignored, so
-// a peer may add fields; a field of the wrong msgpack type is malformed.
+// which any msgpack library decodes. Unmarshal also accepts the longer
+// array and str headers other encoders may write. Unknown fields in a body
+// are ignored, so a peer may add fields; a field of the wrong msgpack type
+// is malformed; a nil body is the zero value.
 //
-// Unmarshal first checks the whole frame without allocating (msgpackEnvelope): a frame that
-// is not one well-formed value, nests deeper than MaxDepth, or declares a
-// length longer than the rest of the frame is malformed before the decoder
-// sees it, so a 5-byte header claiming a 4 GiB array or string allocates
-// nothing. Decoded strings and []byte fields are copies: nothing decoded
-// aliases the frame.
+// Unmarshal first checks the whole frame, without allocating: a frame that
+// is not exactly one well-formed value, nests deeper than MaxDepth, or
+// declares a string, array or map longer than the rest of the frame is
+// malformed before the decoder sees it. So a 5-byte header claiming a 4 GiB
+// array allocates nothing, and what a frame can make the decoder allocate is
+// bounded by its length times the size of the Go element types it fills.
+// Decoded strings and []byte fields are copies: nothing decoded aliases the
+// frame.
 //
 // A MsgpackSerializer is safe for concurrent use: encoders and decoders come
 // from per-serializer pools.

@@ -60,5 +60,5 @@ func (c *Conn) Buffered() int {
 	if c.out == nil {
 		return 0
 	}
-	return len(c.out.b) - c.out.off
+	return c.out.pending()
 }

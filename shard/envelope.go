@@ -7,6 +7,7 @@ package shard
 //	kind         msg                  to                 from
 //	kindMessage  the message          target address     sender address
 //	kindPublish  *publication         -                  sender address
+//	kindBroadcast *publication        -                  -
 //	kindOpen     *Listener            the socket         -
 //	kindListen   *Listener            the socket         -
 //	kindSpawn    Group.Spawn's arg    -                  -
@@ -26,9 +27,10 @@ type publication struct {
 type envKind uint8
 
 const (
-	kindMessage envKind = iota // deliver msg to the actor at to
-	kindOpen                   // adopt the accepted socket fd
-	kindListen                 // start accepting on lis (ReusePort mode)
-	kindSpawn                  // make a socketless slot and pass msg to Handler.Spawned
-	kindPublish                // deliver msg to every local member of group
+	kindMessage   envKind = iota // deliver msg to the actor at to
+	kindOpen                     // adopt the accepted socket fd
+	kindListen                   // start accepting on lis (ReusePort mode)
+	kindSpawn                    // make a socketless slot and pass msg to Handler.Spawned
+	kindPublish                  // deliver msg to every local member of group
+	kindBroadcast                // write msg to every local member's connection
 )

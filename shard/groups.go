@@ -132,17 +132,23 @@ func (s *Shard) Members(name string) int {
 // that shard hands to each of its members in turn. Like Send, it never waits
 // for another shard. Shard goroutine only.
 func (s *Shard) Publish(from uint64, name string, msg any) error {
+	return s.fan(kindPublish, from, name, msg)
+}
+
+// fan sends one envelope of kind (publish or broadcast) to every shard with
+// members of group name.
+func (s *Shard) fan(kind envKind, from uint64, name string, msg any) error {
 	set, ok := s.group.index.lookup(name)
 	if !ok {
 		return nil
 	}
-	pub := &publication{group: name, msg: msg} // one per publish, shared by every shard
+	pub := &publication{group: name, msg: msg} // one per call, shared by every shard
 	var err error
 	for i := range s.group.shards {
 		if set[i/64]&(1<<(i%64)) == 0 {
 			continue
 		}
-		e := envelope{kind: kindPublish, from: from, msg: pub}
+		e := envelope{kind: kind, from: from, msg: pub}
 		if e2 := s.post(i, &e); e2 != nil && err == nil {
 			err = e2
 		}
@@ -154,6 +160,10 @@ func (s *Shard) Publish(from uint64, name string, msg any) error {
 // while a target inbox is full, a bounded number of times, then gives up on
 // that shard with ErrInboxFull.
 func (g *Group) Publish(from uint64, name string, msg any) error {
+	return g.fanOut(kindPublish, from, name, msg)
+}
+
+func (g *Group) fanOut(kind envKind, from uint64, name string, msg any) error {
 	if !g.Running() {
 		return ErrStopped
 	}
@@ -167,7 +177,7 @@ func (g *Group) Publish(from uint64, name string, msg any) error {
 		if set[i/64]&(1<<(i%64)) == 0 {
 			continue
 		}
-		e := envelope{kind: kindPublish, from: from, msg: pub}
+		e := envelope{kind: kind, from: from, msg: pub}
 		if s.inbox.PutWithin(&e, 4096) != nil {
 			s.stats.dropped.Add(1)
 			err = ErrInboxFull

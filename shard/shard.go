@@ -8,6 +8,7 @@ import (
 
 	"github.com/shoalrt/shoal/mailbox"
 	"github.com/shoalrt/shoal/reactor"
+	"golang.org/x/sys/unix"
 )
 
 // Poller tokens. A connection's token is slot<<32 | generation, so an event
@@ -46,15 +47,17 @@ type Shard struct {
 	timers  timerQueue
 	fire    func(to uint64, msg any) bool // s.fireTimer, bound once
 
-	closing   map[int32]error     // reason of each connection that flushes before it closes
-	clock     uint32              // ms since the timers' epoch, updated each turn while idle checks run
-	idleEvery time.Duration       // period of the idle sweep; 0 while none runs
-	idleTimer TimerID             // the idle sweep's timer
-	groups    map[string]*members // local members of each group with any here
-	joined    map[int32][]string  // groups each slot joined, for leaving on close
-	fanout    []uint64            // scratch copy of a group's members during a publish
-	peers     map[int32]*peer     // datagram peers by slot
-	dgram     []byte              // scratch for framing a datagram
+	closing   map[int32]error               // reason of each connection that flushes before it closes
+	clock     uint32                        // ms since the timers' epoch, updated each turn while idle checks run
+	idleEvery time.Duration                 // period of the idle sweep; 0 while none runs
+	idleTimer TimerID                       // the idle sweep's timer
+	groups    map[string]*members           // local members of each group with any here
+	joined    map[int32][]string            // groups each slot joined, for leaving on close
+	fanout    []uint64                      // scratch copy of a group's members during a publish
+	peers     map[int32]*peer               // datagram peers by slot
+	dgram     []byte                        // scratch for framing a datagram
+	iov       [][]byte                      // scratch: the parts of one writev
+	iovecs    [reactor.MaxIovecs]unix.Iovec // scratch for writev
 	listeners []*shardListener
 	stopping  bool // began the graceful stop
 	busy      bool // the last poll reported ready descriptors
@@ -278,6 +281,9 @@ func (s *Shard) handle(e *envelope) {
 	case kindPublish:
 		p := e.msg.(*publication)
 		s.publishLocal(p.group, e.from, p.msg)
+	case kindBroadcast:
+		p := e.msg.(*publication)
+		s.broadcastLocal(p.group, p.msg)
 	}
 }
 
@@ -336,7 +342,7 @@ func (s *Shard) exit() {
 		switch e.kind {
 		case kindOpen:
 			reactor.Close(int(e.to))
-		case kindMessage, kindPublish:
+		case kindMessage, kindPublish, kindBroadcast:
 			s.stats.deadLetters.Add(1)
 		case kindSpawn:
 			s.h.Spawned(nil, e.msg)

@@ -30,7 +30,7 @@ func (s *Shard) WriteFrame(c *Conn, payload []byte) error {
 	}
 	out.b = b
 	s.stats.msgsOut.Add(1)
-	if hw := c.lis.Limits.HighWater; hw > 0 && len(b)-out.off > hw {
+	if hw := c.lis.Limits.HighWater; hw > 0 && out.pending() > hw {
 		s.overHighWater(c)
 	}
 	return nil
@@ -132,11 +132,17 @@ func (s *Shard) flush() {
 // full; in the latter case it asks the poller for writability.
 func (s *Shard) flushConn(c *Conn) {
 	for c.out != nil {
-		n, err := reactor.Write(int(c.fd), c.out.b[c.out.off:])
+		var n int
+		var err error
+		if len(c.out.segs) == 0 { // fast path: one contiguous buffer
+			n, err = reactor.Write(int(c.fd), c.out.b[c.out.off:])
+		} else {
+			n, err = s.writeSegments(c)
+		}
 		if n > 0 {
 			s.stats.bytesOut.Add(uint64(n))
-			c.out.off += n
-			if c.out.off == len(c.out.b) {
+			c.out.consume(n)
+			if c.out.empty() {
 				s.pool.put(c.out)
 				c.out = nil
 			}

@@ -1,0 +1,121 @@
+package shard
+
+import (
+	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/reactor"
+	"golang.org/x/sys/unix"
+)
+
+// writeSegments writes c's own bytes and shared segments in order with one
+// writev.
+func (s *Shard) writeSegments(c *Conn) (int, error) {
+	out := c.out
+	iov := s.iov[:0]
+	pos := out.off
+	for _, sg := range out.segs {
+		if sg.at > pos {
+			iov = append(iov, out.b[pos:sg.at])
+			pos = sg.at
+		}
+		iov = append(iov, sg.p)
+	}
+	if pos < len(out.b) {
+		iov = append(iov, out.b[pos:])
+	}
+	s.iov = iov
+	n, err := reactor.WritevScratch(int(c.fd), iov, s.iovecs[:])
+	clear(iov) // drop references to shared bytes
+	return n, err
+}
+
+// WriteShared queues p, already framed for c's codec, to be written to c
+// after what c has queued so far, without copying it: many connections may
+// share one p, which must never change afterwards. Datagram peers get p as
+// one datagram at once. Shard goroutine only.
+func (s *Shard) WriteShared(c *Conn, p []byte) error {
+	if c.state != stateOpen || c.fd < 0 {
+		return ErrClosed
+	}
+	if c.flags&flagPacket != 0 {
+		if err := reactor.SendTo(int(c.fd), p, s.peers[c.slot].sa); err != nil {
+			if err == unix.EAGAIN {
+				s.stats.dropped.Add(1)
+				return ErrBackpressure
+			}
+			return err
+		}
+		s.stats.msgsOut.Add(1)
+		return nil
+	}
+	if c.flags&flagPressure != 0 && c.lis.Limits.Policy == PolicyDrop {
+		s.stats.dropped.Add(1)
+		return ErrBackpressure
+	}
+	out := s.outbound(c)
+	out.segs = append(out.segs, segment{at: len(out.b), p: p})
+	s.stats.msgsOut.Add(1)
+	if hw := c.lis.Limits.HighWater; hw > 0 && out.pending() > hw {
+		s.overHighWater(c)
+	}
+	return nil
+}
+
+// Broadcast writes msg to the connection of every member of group name on
+// every shard, encoding it once per shard and codec and sharing the encoded
+// bytes among the members' connections (no copy per member). Members without
+// a connection are skipped; their actors are not called. Like Publish, it
+// never waits for another shard. Shard goroutine only.
+func (s *Shard) Broadcast(name string, msg any) error {
+	return s.fan(kindBroadcast, 0, name, msg)
+}
+
+// Broadcast is Shard.Broadcast for goroutines that are not a shard's.
+func (g *Group) Broadcast(name string, msg any) error {
+	return g.fanOut(kindBroadcast, 0, name, msg)
+}
+
+// broadcastLocal writes msg to every local member's connection.
+func (s *Shard) broadcastLocal(name string, msg any) {
+	m := s.groups[name]
+	if m == nil {
+		return
+	}
+	var last codec.Codec
+	var enc []byte
+	for _, a := range m.addrs {
+		c := s.table.lookup(AddrSlot(a), AddrGen(a))
+		if c == nil || c.lis == nil || c.state != stateOpen {
+			continue
+		}
+		if c.lis.codec != last {
+			last, enc = c.lis.codec, nil
+			b, err := s.encode(c.lis, msg)
+			if err != nil {
+				s.stats.dropped.Add(1)
+				last = nil
+				continue
+			}
+			enc = b
+		}
+		s.WriteShared(c, enc)
+	}
+}
+
+// encode frames msg for listener l into a fresh slice, shared by every
+// member written with it.
+func (s *Shard) encode(l *Listener, msg any) ([]byte, error) {
+	payload, ok := msg.([]byte)
+	if !ok || !l.raw {
+		if str, isStr := msg.(string); isStr && l.raw {
+			payload = append(s.scratch[:0], str...)
+		} else {
+			b, err := l.codec.Marshal(s.scratch[:0], msg)
+			if err != nil {
+				return nil, err
+			}
+			payload = b
+		}
+		s.scratch = payload
+	}
+	return l.codec.Append(make([]byte, 0, len(payload)+16), payload)
+}
