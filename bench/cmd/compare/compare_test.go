@@ -71,7 +71,7 @@ func TestPickServers(t *testing.T) {
 	}{
 		{name: "table order", list: "std,shoal", kinds: []string{kindEcho}, want: "shoal,std"},
 		{name: "every echo server", list: "", kinds: []string{kindEcho}, want: "shoal,gnet,std"},
-		{name: "every room server", list: "", kinds: []string{kindRoom}, want: "shoal,gnet,gnet-naive,hub"},
+		{name: "every room server", list: "", kinds: []string{kindRoom}, want: "shoal,shoal-bcast,gnet,gnet-naive,hub"},
 		{name: "both kinds", list: "shoal,hub", kinds: []string{kindEcho, kindRoom}, want: "shoal,shoal,hub"},
 		{name: "room server for echo", list: "hub", kinds: []string{kindEcho}, wantErr: true},
 		{name: "unknown", list: "gnet,nginx", kinds: []string{kindEcho}, wantErr: true},

@@ -30,6 +30,7 @@ func allServers() []*server {
 		{name: "gnet", kind: kindEcho, pkg: "./servers/gnetecho", args: []string{"-multicore=false"}},
 		{name: "std", kind: kindEcho, pkg: "./servers/stdecho"},
 		{name: "shoal", kind: kindRoom, pkg: "./servers/shoalroom", args: []string{"-shards", "1"}},
+		{name: "shoal-bcast", kind: kindRoom, pkg: "./servers/shoalroom", args: []string{"-shards", "1", "-broadcast"}},
 		{name: "gnet", kind: kindRoom, pkg: "./servers/gnetroom", args: []string{"-combine=true"}},
 		{name: "gnet-naive", kind: kindRoom, pkg: "./servers/gnetroom", args: []string{"-combine=false"}},
 		{name: "hub", kind: kindRoom, pkg: "./servers/hubroom"},

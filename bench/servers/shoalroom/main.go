@@ -36,9 +36,24 @@ func (member) Receive(ctx *actor.Context) {
 	}
 }
 
+// caster is the -broadcast variant: a line from the wire is broadcast to the
+// group's connections, encoded once per shard and shared by every member's
+// connection; no member actor runs for it.
+type caster struct{}
+
+func (caster) Receive(ctx *actor.Context) {
+	switch m := ctx.Message().(type) {
+	case actor.Opened:
+		ctx.Join("room")
+	case []byte:
+		ctx.Broadcast("room", m)
+	}
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9005", "TCP address to listen on")
 	shards := flag.Int("shards", 1, "number of shards (event loops)")
+	broadcast := flag.Bool("broadcast", false, "fan out with Context.Broadcast (shared bytes) instead of Publish")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,7 +62,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	l, err := sys.Listen(*addr, codec.Bytes(codec.Line()), func() actor.Actor { return member{} })
+	factory := func() actor.Actor { return member{} }
+	if *broadcast {
+		factory = func() actor.Actor { return caster{} }
+	}
+	l, err := sys.Listen(*addr, codec.Bytes(codec.Line()), factory)
 	if err != nil {
 		log.Fatal(err)
 	}
