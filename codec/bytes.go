@@ -2,7 +2,6 @@ package codec
 
 import (
 	"reflect"
-	"unsafe"
 )
 
 // BytesCodec delivers frames as []byte messages and writes []byte or string
@@ -23,17 +22,16 @@ func Raw() *BytesCodec { return Bytes(RawFramer()) }
 // Safe for concurrent use.
 func (c *BytesCodec) Unmarshal(frame []byte) (any, error) { return frame, nil }
 
-// Marshal appends msg, a []byte or a string, framed, to dst. Any other type
+// Marshal appends msg, a []byte or a string, to dst as it is (unframed, like
+// every Serializer: the runtime frames the payload with Append). Any other type
 // is a *TypeError (errors.Is ErrUnsupportedType). It does not allocate
 // beyond growing dst. Safe for concurrent use if the Framer is.
 func (c *BytesCodec) Marshal(dst []byte, msg any) ([]byte, error) {
 	switch m := msg.(type) {
 	case []byte:
-		return c.Append(dst, m)
+		return append(dst, m...), nil
 	case string:
-		// Framer.Append must not modify its payload, so the string's bytes
-		// can be lent to it without a copy.
-		return c.Append(dst, unsafe.Slice(unsafe.StringData(m), len(m)))
+		return append(dst, m...), nil
 	default:
 		return dst, &TypeError{Type: reflect.TypeOf(msg), Codec: "bytes"}
 	}

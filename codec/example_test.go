@@ -85,8 +85,9 @@ func ExampleFrameError() {
 
 func ExampleBytesCodec() {
 	c := codec.Bytes(codec.Line())
-	out, _ := c.Marshal(nil, "hello")
-	out, _ = c.Marshal(out, []byte("world"))
+	payload, _ := c.Marshal(nil, "hello") // a serializer's output is unframed
+	out, _ := c.Append(nil, payload)      // the framer frames it
+	out, _ = c.Append(out, []byte("world"))
 	fmt.Printf("%q\n", out)
 
 	_, err := c.Marshal(nil, 42)

@@ -17,10 +17,11 @@ import (
 //
 //	{"type":"Say","data":{"Room":"a","Text":"hi"}}
 //
-// Unmarshal accepts the two keys in any order; a missing or null "data"
-// yields the zero value. Unknown fields are ignored; a field of the wrong
-// JSON type, a missing "type", trailing bytes or invalid JSON are
-// malformed. encoding/json copies everything it decodes and grows slices as
+// Unmarshal accepts the two keys in any order, among others it ignores; the
+// keys match exactly (unlike struct fields in encoding/json, not "TYPE"),
+// and the last of duplicates wins. A missing or null "data" yields the zero
+// value. Unknown fields in data are ignored; a field of the wrong JSON type,
+// a missing or null "type", trailing bytes or invalid JSON are malformed. encoding/json copies everything it decodes and grows slices as
 // it reads elements, so nothing aliases the frame and allocation is
 // bounded by the frame's size.
 //
