@@ -37,8 +37,9 @@ func (s *System) Publish(group string, msg any) error {
 // Broadcast writes msg to the connection of every member of the named group
 // on every shard, this actor's own included if it is a member, without
 // running the members' actors: each shard encodes msg once per codec and
-// every member connection sends the same bytes (no copy per member), in
-// order with what the member's actor writes itself. Members without a
+// every member connection sends the same bytes — by reference from 1 KiB up
+// (no copy per member), copied below that, where a copy is cheaper than a
+// writev part — in order with what the member's actor writes itself. Members without a
 // connection are skipped. Use it for the plain fan-out of a chat room or a
 // game state; use Publish when members must handle the message. A []byte
 // from the wire is copied once. Broadcast never blocks.
