@@ -251,6 +251,13 @@ func (s *Shard) event(r reactor.Ready) {
 	}
 	if c.state == stateOpen && r.Events&(reactor.Readable|reactor.HangUp|reactor.Error) != 0 {
 		s.read(c)
+		// Answer the peer now rather than at the end of the turn: everything
+		// this read produced for it still goes out in one write, and the
+		// peer's next request arrives sooner, so later polls find more work.
+		// Writes to other connections still wait for the end of the turn.
+		if c.out != nil && c.flags&flagWantWrite == 0 && c.state == stateOpen {
+			s.flushConn(c)
+		}
 	}
 }
 
