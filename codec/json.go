@@ -56,24 +56,13 @@ func NewJSONSerializer(r *Registry) *JSONSerializer {
 // instead. To give the msgpack and JSON codecs of one protocol the same
 // tags, build a Registry once and pass it as the only sample to both.
 func JSON(f Framer, samples ...any) Codec {
-	c, err := NewJSON(f, samples...)
-	if err != nil {
-		panic(err)
-	}
-	return c
+	return mustCodec(NewJSON(f, samples...))
 }
 
 // NewJSON is JSON returning an error wrapping ErrInvalidConfig instead of
 // panicking.
 func NewJSON(f Framer, samples ...any) (Codec, error) {
-	if f == nil {
-		return nil, configError("JSON: nil Framer")
-	}
-	r, err := NewRegistry(samples...)
-	if err != nil {
-		return nil, fmt.Errorf("JSON: %w", err)
-	}
-	return New(f, NewJSONSerializer(r)), nil
+	return newRegistered("JSON", f, samples, func(r *Registry) Serializer { return NewJSONSerializer(r) })
 }
 
 // Registry returns the serializer's registry. Safe for concurrent use.

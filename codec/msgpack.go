@@ -83,24 +83,13 @@ func NewMsgpackSerializer(r *Registry) *MsgpackSerializer {
 // It panics if f is nil or the samples do not make a valid Registry;
 // NewMsgpack returns the error instead.
 func Msgpack(f Framer, samples ...any) Codec {
-	c, err := NewMsgpack(f, samples...)
-	if err != nil {
-		panic(err)
-	}
-	return c
+	return mustCodec(NewMsgpack(f, samples...))
 }
 
 // NewMsgpack is Msgpack returning an error wrapping ErrInvalidConfig instead
 // of panicking.
 func NewMsgpack(f Framer, samples ...any) (Codec, error) {
-	if f == nil {
-		return nil, configError("Msgpack: nil Framer")
-	}
-	r, err := NewRegistry(samples...)
-	if err != nil {
-		return nil, fmt.Errorf("Msgpack: %w", err)
-	}
-	return New(f, NewMsgpackSerializer(r)), nil
+	return newRegistered("Msgpack", f, samples, func(r *Registry) Serializer { return NewMsgpackSerializer(r) })
 }
 
 // Registry returns the serializer's registry. Safe for concurrent use.

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"unicode/utf8"
 )
@@ -175,4 +176,27 @@ func (r *Registry) Tags() []string {
 func isNilPointer(msg any) bool {
 	v := reflect.ValueOf(msg)
 	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// newRegistered builds the codec of a registry-based serializer: f frames,
+// mk makes the serializer of the Registry made from samples. name prefixes
+// configuration errors.
+func newRegistered(name string, f Framer, samples []any, mk func(*Registry) Serializer) (Codec, error) {
+	if f == nil {
+		return nil, configError(name + ": nil Framer")
+	}
+	r, err := NewRegistry(samples...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return New(f, mk(r)), nil
+}
+
+// mustCodec panics with err, for the constructors that panic on bad
+// configuration.
+func mustCodec(c Codec, err error) Codec {
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
