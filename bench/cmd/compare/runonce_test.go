@@ -52,14 +52,15 @@ func TestRunOnce(t *testing.T) {
 
 	room := scenario{name: "room", kind: kindRoom, conns: 30, size: 32, depth: 8, senders: 3}
 	tests := []struct {
-		name   string
-		server string
-		sc     scenario
+		name    string
+		server  string
+		sc      scenario
+		mayDrop bool // the server drops slow members by design (the hub)
 	}{
 		{name: "ping-pong", server: "std (echo)", sc: scenario{name: "pp", kind: kindEcho, conns: 4, size: 64, depth: 1}},
 		{name: "pipelined", server: "std (echo)", sc: scenario{name: "pl", kind: kindEcho, conns: 4, size: 64, depth: 4}},
 		{name: "idle", server: "std (echo)", sc: scenario{name: "idle", kind: kindEcho, conns: 20, size: 64, depth: 1, idle: true}},
-		{name: "room, hub", server: "hub (room)", sc: room},
+		{name: "room, hub", server: "hub (room)", sc: room, mayDrop: true},
 		{name: "room, gnet combining", server: "gnet (room)", sc: room},
 		{name: "room, gnet naive", server: "gnet-naive (room)", sc: room},
 	}
@@ -69,7 +70,9 @@ func TestRunOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.BadEchoes != 0 || res.ConnErrors != 0 || res.Conns != tt.sc.conns || res.Gaps != 0 || res.Missing != 0 {
+			dropped := tt.mayDrop && res.ConnErrors > 0 // a loaded machine makes members slow
+			if res.BadEchoes != 0 || res.Conns != tt.sc.conns || res.Gaps != 0 ||
+				(!dropped && (res.ConnErrors != 0 || res.Missing != 0)) {
 				t.Fatalf("result %+v", res)
 			}
 			if !tt.sc.idle && (res.Messages == 0 || !res.ServerCPUMeasured) {
