@@ -49,7 +49,7 @@ func (s *Shard) WriteShared(c *Conn, p []byte) error {
 			}
 			return err
 		}
-		s.stats.msgsOut.Add(1)
+		s.hot.msgsOut++
 		return nil
 	}
 	if c.flags&flagPressure != 0 && c.lis.Limits.Policy == PolicyDrop {
@@ -63,7 +63,7 @@ func (s *Shard) WriteShared(c *Conn, p []byte) error {
 	} else {
 		out.segs = append(out.segs, segment{at: len(out.b), p: p})
 	}
-	s.stats.msgsOut.Add(1)
+	s.hot.msgsOut++
 	if hw := c.lis.Limits.HighWater; hw > 0 && out.pending() > hw {
 		s.overHighWater(c)
 	}

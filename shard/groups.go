@@ -200,5 +200,5 @@ func (s *Shard) publishLocal(name string, from uint64, msg any) {
 			s.h.Receive(c, from, msg)
 		}
 	}
-	s.stats.delivered.Add(uint64(len(s.fanout)))
+	s.hot.delivered += uint64(len(s.fanout))
 }

@@ -30,7 +30,7 @@ func (s *Shard) readDatagrams(sl *shardListener) {
 			}
 			return
 		}
-		s.stats.bytesIn.Add(uint64(n))
+		s.hot.bytesIn += uint64(n)
 		var c *Conn
 		if a, ok := sl.peers[key]; ok {
 			c = s.table.lookup(AddrSlot(a), AddrGen(a))
@@ -88,8 +88,8 @@ func (s *Shard) sendDatagram(c *Conn, payload []byte) error {
 		}
 		return err
 	}
-	s.stats.msgsOut.Add(1)
-	s.stats.bytesOut.Add(uint64(len(b)))
+	s.hot.msgsOut++
+	s.hot.bytesOut += uint64(len(b))
 	return nil
 }
 

@@ -21,7 +21,7 @@ func (s *Shard) read(c *Conn) {
 		switch {
 		case n > 0:
 			c.seen = s.clock
-			s.stats.bytesIn.Add(uint64(n))
+			s.hot.bytesIn += uint64(n)
 			s.consume(c, s.readBuf[:n])
 			if n < len(s.readBuf) || c.state != stateOpen {
 				return
@@ -89,7 +89,7 @@ func (s *Shard) decode(c *Conn, data []byte) int {
 		}
 		s.h.Receive(c, 0, msg)
 	}
-	s.stats.msgsIn.Add(frames)
+	s.hot.msgsIn += frames
 	return used
 }
 

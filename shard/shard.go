@@ -70,6 +70,7 @@ type Shard struct {
 	actors atomic.Int64  // spawned actors
 	done   chan struct{} // closed when the loop has exited and released its fds
 	stats  counters
+	hot    hotCounters // shard goroutine only; see publishStats
 }
 
 // safeWaker guards the eventfd against a Wake racing with the shard's exit,
@@ -185,6 +186,7 @@ func (s *Shard) run() {
 		if s.outboxN > 0 {
 			s.publishOutboxes()
 		}
+		s.publishStats()
 		if s.force.Load() {
 			s.abortAll()
 			return
@@ -301,7 +303,7 @@ func (s *Shard) deliverTo(to, from uint64, msg any) {
 		s.h.DeadLetter(to, from, msg)
 		return
 	}
-	s.stats.delivered.Add(1)
+	s.hot.delivered++
 	s.h.Receive(c, from, msg)
 }
 
@@ -356,5 +358,6 @@ func (s *Shard) exit() {
 		}
 	})
 	s.box.clear()
+	s.publishStats()
 	close(s.done)
 }

@@ -29,7 +29,7 @@ func (s *Shard) WriteFrame(c *Conn, payload []byte) error {
 		return err
 	}
 	out.b = b
-	s.stats.msgsOut.Add(1)
+	s.hot.msgsOut++
 	if hw := c.lis.Limits.HighWater; hw > 0 && out.pending() > hw {
 		s.overHighWater(c)
 	}
@@ -140,7 +140,7 @@ func (s *Shard) flushConn(c *Conn) {
 			n, err = s.writeSegments(c)
 		}
 		if n > 0 {
-			s.stats.bytesOut.Add(uint64(n))
+			s.hot.bytesOut += uint64(n)
 			c.out.consume(n)
 			if c.out.empty() {
 				s.pool.put(c.out)
