@@ -37,6 +37,31 @@ func (b *backoff) fail(now time.Time) {
 	b.until = now.Add(b.delay)
 }
 
+// wait reports the milliseconds left of the back-off, -1 when none runs, or
+// 0 when it has just ended (and clears it): the caller then puts the listener
+// back into its poller. now is read from the clock once per caller's pass.
+func (b *backoff) wait(now *time.Time) int {
+	if b.until.IsZero() {
+		return -1
+	}
+	if now.IsZero() {
+		*now = time.Now()
+	}
+	if !now.Before(b.until) {
+		b.until = time.Time{}
+		return 0
+	}
+	return int(b.until.Sub(*now)/time.Millisecond) + 1
+}
+
+// earliest combines two poll timeouts in milliseconds, -1 meaning none.
+func earliest(a, b int) int {
+	if a < 0 || (b >= 0 && b < a) {
+		return b
+	}
+	return a
+}
+
 // adoptFunc takes over a socket accepted from l; sa is the peer's address.
 type adoptFunc func(l *Listener, fd int, sa unix.Sockaddr)
 
@@ -129,20 +154,12 @@ func (s *Shard) deadline() int {
 	}
 	var now time.Time
 	for i, sl := range s.listeners {
-		if sl.off.until.IsZero() {
-			continue
-		}
-		if now.IsZero() {
-			now = time.Now()
-		}
-		if !now.Before(sl.off.until) {
-			sl.off.until = time.Time{}
+		switch ms := sl.off.wait(&now); {
+		case ms == 0:
 			s.poller.Add(sl.fd, listenToken|uint64(i), reactor.Readable)
 			return 0
-		}
-		ms := int(sl.off.until.Sub(now)/time.Millisecond) + 1
-		if timeout < 0 || ms < timeout {
-			timeout = ms
+		case ms > 0:
+			timeout = earliest(timeout, ms)
 		}
 	}
 	return timeout

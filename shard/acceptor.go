@@ -104,21 +104,11 @@ func (a *acceptor) timeout() int {
 	timeout := -1
 	var now time.Time
 	for i := range a.offs {
-		off := &a.offs[i]
-		if off.until.IsZero() {
-			continue
-		}
-		if now.IsZero() {
-			now = time.Now()
-		}
-		if !now.Before(off.until) {
-			off.until = time.Time{}
+		switch ms := a.offs[i].wait(&now); {
+		case ms == 0:
 			a.poller.Add(a.lis[i].fds[0], uint64(i), reactor.Readable)
-			continue
-		}
-		ms := int(off.until.Sub(now)/time.Millisecond) + 1
-		if timeout < 0 || ms < timeout {
-			timeout = ms
+		case ms > 0:
+			timeout = earliest(timeout, ms)
 		}
 	}
 	return timeout

@@ -286,20 +286,29 @@ func (g *Group) Send(to, from uint64, msg any) error {
 }
 
 func (g *Group) target(to uint64) (*Shard, error) {
-	if AddrGen(to) == 0 {
-		return nil, ErrBadAddress
-	}
-	if AddrNode(to) != g.cfg.Node {
-		return nil, ErrRemoteNode
-	}
-	i := AddrShard(to)
-	if i >= len(g.shards) {
-		return nil, ErrBadAddress
+	i, err := g.shardOf(to)
+	if err != nil {
+		return nil, err
 	}
 	if groupState(g.state.Load()) != stateRunning {
 		return nil, ErrStopped
 	}
 	return g.shards[i], nil
+}
+
+// shardOf returns the index of the shard an address of this node names.
+func (g *Group) shardOf(to uint64) (int, error) {
+	if AddrGen(to) == 0 {
+		return 0, ErrBadAddress
+	}
+	if AddrNode(to) != g.cfg.Node {
+		return 0, ErrRemoteNode
+	}
+	i := AddrShard(to)
+	if i >= len(g.shards) {
+		return 0, ErrBadAddress
+	}
+	return i, nil
 }
 
 // ParseAddress splits "tcp://host:port", "unix:///path" and the like into a

@@ -9,15 +9,9 @@ package shard
 // bound it is dropped, counted as a dead letter, and Send returns ErrOverflow.
 // Shard goroutine only.
 func (s *Shard) Send(to, from uint64, msg any) error {
-	if AddrGen(to) == 0 {
-		return ErrBadAddress
-	}
-	if AddrNode(to) != s.node {
-		return ErrRemoteNode
-	}
-	i := AddrShard(to)
-	if i >= len(s.group.shards) {
-		return ErrBadAddress
+	i, err := s.group.shardOf(to)
+	if err != nil {
+		return err
 	}
 	e := envelope{kind: kindMessage, to: to, from: from, msg: msg}
 	return s.post(i, &e)
