@@ -18,8 +18,14 @@ type ReceiveFunc func(ctx *Context)
 func (f ReceiveFunc) Receive(ctx *Context) { f(ctx) }
 
 // Opened is the first message a connection actor receives, once its socket
-// is registered with its shard.
-type Opened struct{}
+// is registered with its shard and, for a protocol with a handshake
+// (WebSocket), once the handshake is done.
+type Opened struct {
+	// Info is what the connection's handshake learnt: a *websocket.Upgrade
+	// (the upgrade request, the subprotocol, whether messages are
+	// compressed) for a WebSocket codec; nil for codecs without one.
+	Info any
+}
 
 // Closed is the last message a connection actor receives, exactly once, after
 // its socket is closed. Err is nil when the peer or the actor closed the

@@ -83,9 +83,7 @@ func (c *Context) Send(to ID, msg any) error {
 	if to == 0 {
 		return ErrZeroID
 	}
-	if c.sh.AliasesFrame(msg) {
-		msg = append([]byte(nil), msg.([]byte)...)
-	}
+	msg = c.sh.CopyFrame(msg)
 	return c.sh.Send(uint64(to), uint64(c.self), msg)
 }
 

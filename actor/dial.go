@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,10 +23,12 @@ type dialRequest struct {
 // DialTimeout bounds how long Dial waits for a connection.
 var DialTimeout = 10 * time.Second
 
-// Dial connects to addr ("tcp://host:port", "unix:///path" or "host:port")
-// and serves the connection on one of the system's shards exactly like an
-// accepted one: c frames it, f makes its actor, which receives Opened first
-// and Closed last. Dial returns the actor's ID once it is open, or the error
+// Dial connects to addr ("tcp://host:port", "unix:///path", "host:port", or
+// "ws://host:port/path" with a WebSocket codec) and serves the connection on
+// one of the system's shards exactly like an accepted one: c frames it, f
+// makes its actor, which receives Opened first and Closed last. With a
+// WebSocket codec the actor is made once the server accepted the upgrade;
+// a refused upgrade is Dial's error. Dial returns the actor's ID once it is open, or the error
 // that made the connection fail. It waits for the network, so call it from
 // outside any actor (from Receive, run it with Context.Go).
 func (s *System) Dial(ctx context.Context, addr string, c codec.Codec, f Factory, opts ...ListenOption) (ID, error) {
@@ -34,7 +38,7 @@ func (s *System) Dial(ctx context.Context, addr string, c codec.Codec, f Factory
 	if c == nil {
 		return 0, fmt.Errorf("actor: dial %s: nil codec", addr)
 	}
-	network, address, err := shard.ParseAddress(addr)
+	network, address, target, err := dialTarget(addr, c)
 	if err != nil {
 		return 0, err
 	}
@@ -56,8 +60,8 @@ func (s *System) Dial(ctx context.Context, addr string, c codec.Codec, f Factory
 		return 0, fmt.Errorf("actor: dial %s: %w", addr, err)
 	}
 	req := &dialRequest{f: f, reply: make(chan spawnReply, 1)}
-	refused := func() { req.reply <- spawnReply{err: ErrStopped} }
-	if err := s.g.Adopt(fd, network, c, req, lim, refused); err != nil {
+	refused := func(err error) { req.reply <- spawnReply{err: fmt.Errorf("actor: dial %s: %w", addr, err)} }
+	if err := s.g.Adopt(fd, network, target, c, req, lim, refused); err != nil {
 		return 0, err
 	}
 	select {
@@ -66,6 +70,39 @@ func (s *System) Dial(ctx context.Context, addr string, c codec.Codec, f Factory
 	case <-ctx.Done():
 		return 0, ctx.Err() // the connection still opens; its actor runs
 	}
+}
+
+// dialTarget splits a Dial address into the network and address to connect
+// to and the target a stream codec's handshake names. A ws:// URL dials its
+// host (port 80 by default) and needs a codec.StreamCodec; for other
+// addresses a stream codec's target is ws://address/.
+func dialTarget(addr string, c codec.Codec) (network, address, target string, err error) {
+	_, isStream := c.(codec.StreamCodec)
+	if strings.HasPrefix(addr, "ws://") || strings.HasPrefix(addr, "wss://") {
+		u, err := url.Parse(addr)
+		if err != nil {
+			return "", "", "", fmt.Errorf("actor: dial %s: %w", addr, err)
+		}
+		if u.Scheme == "wss" {
+			return "", "", "", fmt.Errorf("actor: dial %s: %w", addr, ErrTLSUnsupported)
+		}
+		if !isStream {
+			return "", "", "", fmt.Errorf("actor: dial %s: a ws:// address needs a WebSocket codec, not %T", addr, c)
+		}
+		host := u.Host
+		if u.Port() == "" {
+			host = net.JoinHostPort(u.Hostname(), "80")
+		}
+		return "tcp", host, addr, nil
+	}
+	network, address, err = shard.ParseAddress(addr)
+	if err != nil {
+		return "", "", "", err
+	}
+	if isStream {
+		target = "ws://" + address + "/"
+	}
+	return network, address, target, nil
 }
 
 // dupFD returns a close-on-exec duplicate of conn's socket, which outlives

@@ -22,6 +22,9 @@ var (
 	// full and too many sends to it already wait; the message was dropped and
 	// counted as a dead letter.
 	ErrOverflow = shard.ErrOverflow
+	// ErrTLSUnsupported is returned by Dial for a wss:// address: Shoal
+	// speaks WebSocket over plain TCP only (put a TLS proxy in front).
+	ErrTLSUnsupported = errors.New("actor: wss:// (TLS) is not supported")
 	// ErrZeroID is returned by sends to the zero ID.
 	ErrZeroID = errors.New("actor: send to zero ID")
 	// ErrInvalidID is returned by sends to an ID that names no shard of this

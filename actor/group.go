@@ -22,9 +22,7 @@ func (c *Context) Leave(group string) {
 // []byte from the wire is copied once). Publish never blocks; see Send for
 // what happens when a shard's inbox is full.
 func (c *Context) Publish(group string, msg any) error {
-	if c.sh.AliasesFrame(msg) {
-		msg = append([]byte(nil), msg.([]byte)...)
-	}
+	msg = c.sh.CopyFrame(msg)
 	return c.sh.Publish(uint64(c.self), group, msg)
 }
 
@@ -44,9 +42,7 @@ func (s *System) Publish(group string, msg any) error {
 // game state; use Publish when members must handle the message. A []byte
 // from the wire is copied once. Broadcast never blocks.
 func (c *Context) Broadcast(group string, msg any) error {
-	if c.sh.AliasesFrame(msg) {
-		msg = append([]byte(nil), msg.([]byte)...)
-	}
+	msg = c.sh.CopyFrame(msg)
 	return c.sh.Broadcast(group, msg)
 }
 

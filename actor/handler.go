@@ -25,7 +25,7 @@ type pendingRequest struct {
 	from  ID
 }
 
-func (h *handler) Open(c *shard.Conn) {
+func (h *handler) Open(c *shard.Conn, info any) {
 	switch tag := c.Listener().Tag.(type) {
 	case Factory:
 		c.User = tag()
@@ -33,7 +33,7 @@ func (h *handler) Open(c *shard.Conn) {
 		c.User = tag.f()
 		tag.reply <- spawnReply{id: ID(h.sh.Addr(c))}
 	}
-	h.receive(c, 0, Opened{})
+	h.receive(c, 0, Opened{Info: info})
 }
 
 func (h *handler) Receive(c *shard.Conn, from uint64, msg any) { h.receive(c, from, msg) }

@@ -54,9 +54,7 @@ func (c *Context) Request(to ID, msg any, timeout time.Duration) (RequestID, err
 	if to == 0 {
 		return 0, ErrZeroID
 	}
-	if c.sh.AliasesFrame(msg) {
-		msg = append([]byte(nil), msg.([]byte)...)
-	}
+	msg = c.sh.CopyFrame(msg)
 	h := c.h
 	h.nextReq++
 	id := h.nextReq
@@ -77,9 +75,7 @@ func (c *Context) Respond(msg any) error {
 		return ErrNoRequest
 	}
 	c.req = nil
-	if c.sh.AliasesFrame(msg) {
-		msg = append([]byte(nil), msg.([]byte)...)
-	}
+	msg = c.sh.CopyFrame(msg)
 	if r.ch != nil {
 		r.ch <- Response{ID: r.id, Msg: msg}
 		return nil

@@ -1,6 +1,10 @@
 package shard
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/shoalrt/shoal/codec"
+)
 
 func TestAddrPacksAndUnpacks(t *testing.T) {
 	tests := []struct {
@@ -77,7 +81,7 @@ func TestTablePointersSurviveGrowth(t *testing.T) {
 }
 
 func TestFrameBoxCarriesFramesWithoutAllocating(t *testing.T) {
-	box := newFrameBox()
+	box := newFrameBox([]byte(nil))
 	frame := []byte("hello")
 	v := box.set(frame)
 	if b, ok := v.([]byte); !ok || string(b) != "hello" {
@@ -85,6 +89,14 @@ func TestFrameBoxCarriesFramesWithoutAllocating(t *testing.T) {
 	}
 	if !box.aliases(v) || !box.aliases(frame[1:3]) || box.aliases([]byte("hello")) || box.aliases("hello") {
 		t.Fatal("aliases is wrong")
+	}
+	text := newFrameBox(codec.Text(nil))
+	tv := text.set(frame)
+	if b, ok := tv.(codec.Text); !ok || string(b) != "hello" {
+		t.Fatalf("text box holds %#v", tv)
+	}
+	if !text.aliases(tv) || !text.aliases(codec.Text(frame[1:3])) || text.aliases(frame) || box.aliases(tv) {
+		t.Fatal("aliases of a text box is wrong")
 	}
 	other := []byte("world!")
 	allocs := testing.AllocsPerRun(100, func() {

@@ -9,13 +9,15 @@ import (
 )
 
 // Adopt hands a connected socket that this process made (an outbound
-// connection) to a shard, chosen round-robin, which serves it exactly like an
-// accepted one: c decodes it, Handler.Open gets it with tag as its
-// Listener().Tag. The group owns fd from then on, even on error. If the shard
-// cannot take it (the group is stopping, or the table is full) the socket is
-// closed and refused is called, on that shard's goroutine. Safe from any
-// goroutine but a shard's.
-func (g *Group) Adopt(fd int, network string, c codec.Codec, tag any, lim Limits, refused func()) error {
+// connection to target) to a shard, chosen round-robin, which serves it
+// exactly like an accepted one: c decodes it, Handler.Open gets it with tag
+// as its Listener().Tag. If c is a codec.StreamCodec, the connection's stream
+// is a client stream for target and Open waits for its handshake. The group
+// owns fd from then on, even on error. If the shard cannot take it (the group
+// is stopping, or the table is full), or it closes before its handshake is
+// done, refused is called with the reason, on that shard's goroutine. Safe
+// from any goroutine but a shard's.
+func (g *Group) Adopt(fd int, network, target string, c codec.Codec, tag any, lim Limits, refused func(error)) error {
 	if c == nil {
 		reactor.Close(fd)
 		return fmt.Errorf("shard: adopt: nil codec")
@@ -31,8 +33,8 @@ func (g *Group) Adopt(fd int, network string, c codec.Codec, tag any, lim Limits
 	if network != "unix" {
 		_ = reactor.SetNoDelay(fd, true)
 	}
-	_, raw := c.(*codec.BytesCodec)
-	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: raw, tcp: network != "unix", refusedHook: refused}
+	l := newListener(network, c, tag, lim)
+	l.tcp, l.client, l.target, l.refusedHook = network != "unix", true, target, refused
 	s := g.shards[int(spawnNext.Add(1))%len(g.shards)]
 	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
 	if s.inbox.PutWithin(&e, 4096) != nil {

@@ -91,7 +91,7 @@ func (s *Shard) broadcastLocal(name string, msg any) {
 		return
 	}
 	var last codec.Codec
-	var enc []byte
+	var enc, payload []byte
 	for _, a := range m.addrs {
 		c := s.table.lookup(AddrSlot(a), AddrGen(a))
 		if c == nil || c.lis == nil || c.state != stateOpen {
@@ -99,33 +99,51 @@ func (s *Shard) broadcastLocal(name string, msg any) {
 		}
 		if c.lis.codec != last {
 			last, enc = c.lis.codec, nil
-			b, err := s.encode(c.lis, msg)
+			p, b, err := s.encode(c.lis, msg)
 			if err != nil {
 				s.stats.dropped.Add(1)
 				last = nil
 				continue
 			}
-			enc = b
+			payload, enc = p, b
+		}
+		if c.lis.stream != nil && !s.streams[c.slot].st.Shared() {
+			s.writeFramed(c, payload, msg) // framed for this connection alone
+			continue
 		}
 		s.WriteShared(c, enc)
 	}
 }
 
-// encode frames msg for listener l into a fresh slice, shared by every
-// member written with it.
-func (s *Shard) encode(l *Listener, msg any) ([]byte, error) {
-	payload, ok := msg.([]byte)
-	if !ok || !l.raw {
-		if str, isStr := msg.(string); isStr && l.raw {
-			payload = append(s.scratch[:0], str...)
-		} else {
-			b, err := l.codec.Marshal(s.scratch[:0], msg)
-			if err != nil {
-				return nil, err
-			}
-			payload = b
+// encode returns msg's payload for listener l (valid until the next encode)
+// and its framing in a fresh slice, shared by every member written with it.
+func (s *Shard) encode(l *Listener, msg any) (payload, framed []byte, err error) {
+	switch m := msg.(type) {
+	case []byte:
+		if l.raw {
+			payload = m
+		}
+	case codec.Text:
+		if l.raw {
+			payload = m
+		}
+	case string:
+		if l.raw {
+			payload = append(s.scratch[:0], m...)
+			s.scratch = payload
+		}
+	}
+	if payload == nil {
+		if payload, err = l.codec.Marshal(s.scratch[:0], msg); err != nil {
+			return nil, nil, err
 		}
 		s.scratch = payload
 	}
-	return l.codec.Append(make([]byte, 0, len(payload)+16), payload)
+	dst := make([]byte, 0, len(payload)+16)
+	if l.stream != nil {
+		framed, err = l.stream.AppendMessage(dst, payload, msg)
+	} else {
+		framed, err = l.codec.Append(dst, payload)
+	}
+	return payload, framed, err
 }

@@ -38,6 +38,8 @@ const (
 	flagWantWrite                       // registered for writability after a short write
 	flagPressure                        // over the high-water mark, handler told
 	flagPacket                          // a datagram peer: fd is its listener's socket, shared
+	flagPending                         // a stream connection whose handshake is not done: not opened yet
+	flagSaidBye                         // its stream wrote its last bytes (a close frame)
 )
 
 // Open reports whether the connection is open for reading and writing.

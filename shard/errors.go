@@ -33,6 +33,9 @@ var (
 	ErrSlowConsumer = errors.New("shard: slow consumer, outbound limit passed")
 	// ErrBackpressure is returned by writes refused under PolicyDrop.
 	ErrBackpressure = errors.New("shard: write dropped under backpressure")
+	// ErrStreamOverPacket is returned by Listen for a datagram network with
+	// a codec.StreamCodec, whose protocol needs a byte stream.
+	ErrStreamOverPacket = errors.New("shard: a stream codec needs a stream socket, not datagrams")
 	// ErrListenerClosed is returned by Listen on a stopped group.
 	ErrListenerClosed = errors.New("shard: listener closed")
 )

@@ -22,9 +22,11 @@ type eface struct {
 	data unsafe.Pointer
 }
 
-func newFrameBox() frameBox {
+// newFrameBox returns a box whose values have the dynamic type of sample, a
+// nil []byte or a nil slice type whose underlying type is []byte.
+func newFrameBox(sample any) frameBox {
 	hdr := new([]byte)
-	val := any([]byte(nil))
+	val := sample
 	(*eface)(unsafe.Pointer(&val)).data = unsafe.Pointer(hdr)
 	return frameBox{hdr: hdr, val: val}
 }
@@ -35,11 +37,14 @@ func (b *frameBox) set(p []byte) any {
 	return b.val
 }
 
-// aliases reports whether v is a []byte sharing memory with the current
-// frame: the box itself, the frame, or any part of it.
+// aliases reports whether v, of the box's type, shares memory with the
+// current frame: the box itself, the frame, or any part of it.
 func (b *frameBox) aliases(v any) bool {
-	p, ok := v.([]byte)
-	if !ok || len(p) == 0 || len(*b.hdr) == 0 {
+	if v == nil || len(*b.hdr) == 0 || (*eface)(unsafe.Pointer(&v)).typ != (*eface)(unsafe.Pointer(&b.val)).typ {
+		return false
+	}
+	p := *(*[]byte)((*eface)(unsafe.Pointer(&v)).data)
+	if len(p) == 0 {
 		return false
 	}
 	frame := *b.hdr

@@ -142,9 +142,12 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 	if st := groupState(g.state.Load()); st == stateStopping || st == stateStopped {
 		return nil, ErrListenerClosed
 	}
-	_, raw := c.(*codec.BytesCodec)
-	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: raw, index: len(g.listeners)}
+	l := newListener(network, c, tag, lim)
+	l.index = len(g.listeners)
 	l.packet = strings.HasPrefix(network, "udp")
+	if l.packet && l.stream != nil {
+		return nil, fmt.Errorf("shard: listen %s://%s: %w", network, address, ErrStreamOverPacket)
+	}
 	l.tcp = network != "unix" && !l.packet
 	if l.packet && l.Limits.IdleTimeout <= 0 {
 		l.Limits.IdleTimeout = DefaultPacketIdle

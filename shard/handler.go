@@ -4,9 +4,11 @@ package shard
 // Handler serves one shard, and every method is called on that shard's
 // goroutine, one call at a time, so it may keep per-shard state without locks.
 type Handler interface {
-	// Open is called once a new connection from l is registered with the
-	// poller. The handler sets c.User (its actor) and may write or close.
-	Open(c *Conn)
+	// Open is called once a new connection is registered with the poller
+	// or, if its codec is a codec.StreamCodec, once its handshake is done;
+	// info is what the handshake learnt (nil without one). The handler sets
+	// c.User (its actor) and may write or close.
+	Open(c *Conn, info any)
 	// Receive delivers one message to the occupant of c: a message decoded
 	// from the wire (from == 0), or one sent by the actor at address from.
 	// A []byte message from the wire aliases the connection's read buffer

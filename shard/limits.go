@@ -31,7 +31,7 @@ func refuse(fd int, l *Listener) {
 	reactor.Close(fd)
 	l.overMax.Add(1)
 	if l.refusedHook != nil {
-		l.refusedHook()
+		l.refusedHook(ErrStopped)
 	}
 }
 

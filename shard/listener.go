@@ -17,21 +17,31 @@ type Listener struct {
 	// read-only after.
 	Limits Limits
 
-	network string      // tcp, tcp4, tcp6 or unix
-	addr    net.Addr    // the bound address (port resolved)
-	codec   codec.Codec // framing and serialisation of every connection
-	raw     bool        // codec is a *codec.BytesCodec: frames are delivered unboxed
-	tcp     bool        // set TCP_NODELAY on accepted sockets
-	packet  bool        // a UDP socket: each remote address is a connection
-	fds     []int       // one listening socket, or one per shard with ReusePort
-	index   int         // position in the group's listener list (poller token)
+	network string            // tcp, tcp4, tcp6 or unix
+	addr    net.Addr          // the bound address (port resolved)
+	codec   codec.Codec       // framing and serialisation of every connection
+	raw     bool              // codec.IsRaw: frames are delivered unboxed
+	stream  codec.StreamCodec // the codec, if each connection keeps protocol state
+	client  bool              // connections were dialled by this process (streams greet first)
+	target  string            // the address dialled, for a client stream's handshake
+	tcp     bool              // set TCP_NODELAY on accepted sockets
+	packet  bool              // a UDP socket: each remote address is a connection
+	fds     []int             // one listening socket, or one per shard with ReusePort
+	index   int               // position in the group's listener list (poller token)
 
-	refusedHook func() // called when the shard cannot adopt a dialled socket
+	refusedHook func(error) // called when the shard cannot adopt or open a dialled socket
 
 	accepted atomic.Uint64 // connections accepted
 	refused  atomic.Uint64 // accept errors that made the listener back off
 	overMax  atomic.Uint64 // connections closed at once because MaxConns were open
 	open     atomic.Int64  // connections open now
+}
+
+// newListener returns a listener of network decoding with c.
+func newListener(network string, c codec.Codec, tag any, lim Limits) *Listener {
+	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: codec.IsRaw(c)}
+	l.stream, _ = c.(codec.StreamCodec)
+	return l
 }
 
 // Limits are a listener's per-connection limits. Zero values mean no limit.

@@ -68,7 +68,7 @@ func (s *Shard) openPeer(sl *shardListener, key reactor.PeerKey) *Conn {
 	l.accepted.Add(1)
 	s.conns.Add(1)
 	s.stats.opened.Add(1)
-	s.h.Open(c)
+	s.h.Open(c, nil)
 	return c
 }
 

@@ -68,6 +68,9 @@ func (s *Shard) consume(c *Conn, data []byte) {
 // decode delivers every complete frame at the start of data and returns how
 // many bytes they used.
 func (s *Shard) decode(c *Conn, data []byte) int {
+	if c.lis.stream != nil {
+		return s.decodeStream(c, s.streams[c.slot].st, data)
+	}
 	cd, used, frames := c.lis.codec, 0, uint64(0)
 	for used < len(data) && c.state == stateOpen {
 		frame, n, err := cd.Next(data[used:])

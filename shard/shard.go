@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/mailbox"
 	"github.com/shoalrt/shoal/reactor"
 	"golang.org/x/sys/unix"
@@ -41,8 +42,10 @@ type Shard struct {
 	readBuf []byte
 	scratch []byte // Marshal output before framing
 	pool    bufferPool
-	dirty   []*Conn // connections with bytes to flush or a close to finish
-	box     frameBox
+	dirty   []*Conn         // connections with bytes to flush or a close to finish
+	box     frameBox        // []byte frames
+	textBox frameBox        // codec.Text frames
+	streams []streamSlot    // stream state by slot, for connections of stream codecs
 	deliver func(*envelope) // s.handle, bound once so draining allocates nothing
 	timers  timerQueue
 	fire    func(to uint64, msg any) bool // s.fireTimer, bound once
@@ -119,7 +122,24 @@ func (s *Shard) Connections() int { return int(s.conns.Load()) }
 // frame being delivered (the frame itself or any part of it), which is valid
 // only during the Receive call that delivered it and must be copied before it
 // is kept or sent. Shard goroutine only.
-func (s *Shard) AliasesFrame(v any) bool { return s.box.aliases(v) }
+func (s *Shard) AliasesFrame(v any) bool { return s.box.aliases(v) || s.textBox.aliases(v) }
+
+// CopyFrame returns v, or a copy of it if it is a []byte or codec.Text that
+// shares memory with the frame being delivered (see AliasesFrame). Shard
+// goroutine only.
+func (s *Shard) CopyFrame(v any) any {
+	switch p := v.(type) {
+	case []byte:
+		if s.box.aliases(v) {
+			return append([]byte(nil), p...)
+		}
+	case codec.Text:
+		if s.textBox.aliases(v) {
+			return codec.Text(append([]byte(nil), p...))
+		}
+	}
+	return v
+}
 
 func newShard(g *Group, index int) (*Shard, error) {
 	p, err := reactor.NewPoller()
@@ -144,7 +164,8 @@ func newShard(g *Group, index int) (*Shard, error) {
 		events:  make([]reactor.Ready, 1024),
 		outbox:  make([]mailbox.Queue[envelope], g.cfg.Shards),
 		readBuf: make([]byte, g.cfg.ReadBufferSize),
-		box:     newFrameBox(),
+		box:     newFrameBox([]byte(nil)),
+		textBox: newFrameBox(codec.Text(nil)),
 		closing: make(map[int32]error),
 		groups:  make(map[string]*members),
 		joined:  make(map[int32][]string),
@@ -334,7 +355,11 @@ func (s *Shard) open(fd int, l *Listener) {
 	}
 	s.conns.Add(1)
 	s.stats.opened.Add(1)
-	s.h.Open(c)
+	if l.stream != nil {
+		s.startStream(c)
+		return
+	}
+	s.h.Open(c, nil)
 }
 
 // exit releases the shard's descriptors once the loop is done.

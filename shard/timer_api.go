@@ -32,6 +32,10 @@ func (s *Shard) fireTimer(to uint64, msg any) bool {
 	if c == nil || AddrShard(to) != s.index {
 		return false
 	}
+	if _, ok := msg.(handshakeDeadline); ok {
+		s.handshakeExpired(c)
+		return true
+	}
 	s.h.Receive(c, 0, msg)
 	return true
 }

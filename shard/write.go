@@ -3,6 +3,7 @@ package shard
 import (
 	"os"
 
+	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/reactor"
 	"golang.org/x/sys/unix"
 )
@@ -11,6 +12,11 @@ import (
 // flush, which writes everything queued for c in one system call. The
 // payload is copied. Shard goroutine only.
 func (s *Shard) WriteFrame(c *Conn, payload []byte) error {
+	return s.writeFramed(c, payload, payload)
+}
+
+// writeFramed frames payload, the encoding of msg, and queues it for c.
+func (s *Shard) writeFramed(c *Conn, payload []byte, msg any) error {
 	if c.state != stateOpen || c.fd < 0 {
 		return ErrClosed
 	}
@@ -23,7 +29,7 @@ func (s *Shard) WriteFrame(c *Conn, payload []byte) error {
 	}
 	out := s.outbound(c)
 	n := len(out.b)
-	b, err := c.lis.codec.Append(out.b, payload)
+	b, err := s.frameFor(c, out.b, payload, msg)
 	if err != nil {
 		out.b = out.b[:n]
 		return err
@@ -46,8 +52,11 @@ func (s *Shard) WriteMessage(c *Conn, msg any) error {
 		switch m := msg.(type) {
 		case []byte:
 			return s.WriteFrame(c, m)
+		case codec.Text:
+			return s.writeFramed(c, m, msg)
 		case string:
-			return s.writeString(c, m)
+			s.scratch = append(s.scratch[:0], m...)
+			return s.writeFramed(c, s.scratch, msg)
 		}
 	}
 	b, err := c.lis.codec.Marshal(s.scratch[:0], msg)
@@ -55,12 +64,7 @@ func (s *Shard) WriteMessage(c *Conn, msg any) error {
 		return err
 	}
 	s.scratch = b
-	return s.WriteFrame(c, b)
-}
-
-func (s *Shard) writeString(c *Conn, m string) error {
-	s.scratch = append(s.scratch[:0], m...)
-	return s.WriteFrame(c, s.scratch)
+	return s.writeFramed(c, b, msg)
 }
 
 // outbound returns c's outbound buffer, taking one from the pool, and puts c
@@ -86,6 +90,9 @@ func (s *Shard) markDirty(c *Conn) {
 func (s *Shard) Close(c *Conn, reason error) {
 	if c.state != stateOpen {
 		return
+	}
+	if c.lis != nil && c.lis.stream != nil {
+		s.goodbye(c, s.streams[c.slot].st, reason)
 	}
 	c.state = stateClosing
 	if reason != nil {
@@ -208,6 +215,8 @@ func (s *Shard) finish(c *Conn) {
 	}
 	c.fd = -1
 	s.leaveAll(c)
-	s.h.Closed(c, reason)
+	if c.lis == nil || c.lis.stream == nil || !s.endStream(c, reason) {
+		s.h.Closed(c, reason)
+	}
 	s.table.release(c)
 }
