@@ -263,3 +263,20 @@ func TestStreamDialAndBroadcast(t *testing.T) {
 	_, err = sys.Dial(ctx, "tcp://"+rl.Addr().String(), &greet{}, cli.factory)
 	require.ErrorIs(t, err, errGreet)
 }
+
+// A connection still in its handshake when the system stops is closed
+// without a goodbye (its protocol never began) and Stop does not wait for it.
+func TestStreamStopWithPendingHandshake(t *testing.T) {
+	p := newProbe()
+	sys, l := startSystem(t, "tcp://127.0.0.1:0", &greet{}, greetEcho(p))
+	conn := dial(t, l.Addr())
+	_, err := io.WriteString(conn, "HEL")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return l.Open() == 1 }, waitFor, time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	require.NoError(t, sys.Stop(ctx))
+	n, err := conn.Read(make([]byte, 16))
+	require.Zero(t, n, "nothing is written to a connection that never finished its handshake")
+	require.ErrorIs(t, err, io.EOF)
+}

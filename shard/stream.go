@@ -156,8 +156,8 @@ func (s *Shard) goodbye(c *Conn, st codec.Stream, reason error) {
 	if reason == ErrShutdown || reason == ErrIdle {
 		reason = goingAway{reason}
 	}
-	out := s.outbound(c)
-	out.b = st.Goodbye(out.b, reason)
+	s.scratch = st.Goodbye(s.scratch[:0], reason)
+	s.writeRaw(c, s.scratch)
 }
 
 // endStream releases c's stream once c is finished. A connection that never

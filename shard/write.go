@@ -138,6 +138,10 @@ func (s *Shard) flush() {
 // flushConn writes c's outbound bytes until they are gone or the socket is
 // full; in the latter case it asks the poller for writability.
 func (s *Shard) flushConn(c *Conn) {
+	if c.out != nil && c.out.empty() { // nothing was queued after all
+		s.pool.put(c.out)
+		c.out = nil
+	}
 	for c.out != nil {
 		var n int
 		var err error
