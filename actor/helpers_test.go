@@ -39,8 +39,11 @@ func newProbe() *probe { return &probe{events: make(chan event, 4096)} }
 func (p *probe) factory() actor.Actor {
 	return actor.ReceiveFunc(func(ctx *actor.Context) {
 		msg := ctx.Message()
-		if b, ok := msg.([]byte); ok {
+		switch b := msg.(type) {
+		case []byte:
 			msg = string(b)
+		case codec.Text: // aliases the read buffer too
+			msg = codec.Text(append([]byte(nil), b...))
 		}
 		p.events <- event{id: ctx.Self(), msg: msg}
 		if p.onMsg != nil {

@@ -1,7 +1,7 @@
 // Package bench is the root of Shoal's benchmark module: load generators and
 // side-by-side comparisons of Shoal's servers with peer libraries.
 //
-// It is a separate Go module so that peers (gnet) never enter the main
+// It is a separate Go module so that peers (gnet, gobwas/ws) never enter the main
 // module's go.mod. The runnable parts live below it:
 //
 //   - cmd/compare: builds the servers and the load generator, runs every
@@ -11,6 +11,8 @@
 //   - servers/shoalroom, servers/gnetroom, servers/hubroom: the chat rooms
 //     (every line to every member) on Shoal's groups, on gnet v2 by hand
 //     (write-combining or naive) and as the classic Go hub.
+//   - servers/shoalws, servers/gnetws: the WebSocket echoes, on Shoal's
+//     codec/websocket and on gnet v2 with gobwas/ws.
 //   - internal/load, internal/procstat, internal/stdecho, internal/hubroom:
 //     the mechanisms.
 //

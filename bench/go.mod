@@ -3,12 +3,15 @@ module github.com/shoalrt/shoal/bench
 go 1.26.0
 
 require (
+	github.com/gobwas/ws v1.5.0
 	github.com/panjf2000/gnet/v2 v2.9.7
 	github.com/shoalrt/shoal v0.0.0 // built from ../ by cmd/compare; kept so bench code may import it
 	go.uber.org/goleak v1.3.0
 )
 
 require (
+	github.com/gobwas/httphead v0.1.0 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/vmihailenco/msgpack/v5 v5.4.1 // indirect

@@ -54,6 +54,11 @@ func (s *Shard) startStream(c *Conn) {
 		s.pool.put(out)
 		c.out = nil
 	}
+	if l.client {
+		// A client stream that cannot start (a bad target) says so at its
+		// first look, before any byte arrives; the peer may never send one.
+		s.decodeStream(c, ss.st, nil)
+	}
 }
 
 // handshakeExpired closes c if it is still pending.

@@ -39,7 +39,10 @@ func TestPickScenarios(t *testing.T) {
 		{name: "default is echo", list: "", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem"}},
 		{name: "echo", list: "echo", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem"}},
 		{name: "rooms", list: "rooms", want: []string{"room-100", "room-1000", "room-10000"}},
-		{name: "all", list: "all", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem", "room-100", "room-1000", "room-10000"}},
+		{name: "ws", list: "ws", want: []string{"ws-pingpong-64B-100c", "ws-pingpong-4KiB-100c", "ws-pipeline32-64B-100c", "ws-idle-mem"}},
+		{name: "all", list: "all", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem",
+			"room-100", "room-1000", "room-10000", "ws-pingpong-64B-100c", "ws-pingpong-4KiB-100c", "ws-pipeline32-64B-100c", "ws-idle-mem"}},
+		{name: "ws name and echo", list: "ws-pingpong-64B-100c,echo", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem", "ws-pingpong-64B-100c"}},
 		{name: "group and name", list: "room-1000,idle-mem,rooms", want: []string{"idle-mem", "room-100", "room-1000", "room-10000"}},
 		{name: "run order kept", list: "idle-mem, pingpong-64B-100c", want: []string{"pingpong-64B-100c", "idle-mem"}},
 		{name: "unknown", list: "pingpong-64B-100c,nope", wantErr: true},
@@ -73,6 +76,9 @@ func TestPickServers(t *testing.T) {
 		{name: "every echo server", list: "", kinds: []string{kindEcho}, want: "shoal,gnet,std"},
 		{name: "every room server", list: "", kinds: []string{kindRoom}, want: "shoal,shoal-bcast,gnet,gnet-naive,hub"},
 		{name: "both kinds", list: "shoal,hub", kinds: []string{kindEcho, kindRoom}, want: "shoal,shoal,hub"},
+		{name: "every ws server", list: "", kinds: []string{kindWS}, want: "shoal-ws,gnet-ws"},
+		{name: "ws and echo", list: "gnet,gnet-ws", kinds: []string{kindEcho, kindWS}, want: "gnet,gnet-ws"},
+		{name: "echo server for ws", list: "shoal", kinds: []string{kindWS}, wantErr: true},
 		{name: "room server for echo", list: "hub", kinds: []string{kindEcho}, wantErr: true},
 		{name: "unknown", list: "gnet,nginx", kinds: []string{kindEcho}, wantErr: true},
 	}
@@ -90,6 +96,23 @@ func TestPickServers(t *testing.T) {
 				t.Fatalf("got %v, want %s", names, tt.want)
 			}
 		})
+	}
+}
+
+func TestBaseFor(t *testing.T) {
+	tests := []struct {
+		base, kind, want string
+	}{
+		{base: "shoal", kind: kindEcho, want: "shoal"},
+		{base: "shoal", kind: kindRoom, want: "shoal"},
+		{base: "shoal", kind: kindWS, want: "shoal-ws"},
+		{base: "gnet", kind: kindWS, want: "gnet-ws"},
+		{base: "gnet-ws", kind: kindWS, want: "gnet-ws"},
+	}
+	for _, tt := range tests {
+		if got := baseFor(tt.base, tt.kind); got != tt.want {
+			t.Errorf("baseFor(%q, %q) = %q, want %q", tt.base, tt.kind, got, tt.want)
+		}
 	}
 }
 

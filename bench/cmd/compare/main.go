@@ -1,12 +1,18 @@
 // Command compare runs Shoal's servers side by side with peer servers under
 // the same loads on this machine and prints one table per scenario with
 // absolute figures and Shoal/peer ratios: the echo server against gnet v2
-// and the Go standard library, and (-scenarios rooms) a chat room on
-// Shoal's groups against gnet v2 by hand (write-combining and naive) and the
-// classic Go hub.
+// and the Go standard library; (-scenarios rooms) a chat room on Shoal's
+// groups against gnet v2 by hand (write-combining and naive) and the classic
+// Go hub; and (-scenarios ws) Shoal's WebSocket echo (codec/websocket, raw)
+// against gnet v2 with gobwas/ws in the style of gnet's WebSocket example
+// (servers/gnetws), under the echo shapes over WebSocket: every connection
+// upgrades with a handshake, then each message is one masked binary frame
+// echoed as one unmasked binary frame (ws-pingpong-64B-100c,
+// ws-pingpong-4KiB-100c, ws-pipeline32-64B-100c, ws-idle-mem).
 //
 //	cd bench && go run ./cmd/compare                      # echo scenarios, ~4 min
 //	cd bench && go run ./cmd/compare -scenarios rooms     # room scenarios, ~4 min
+//	cd bench && go run ./cmd/compare -scenarios ws        # WebSocket echo scenarios, ~2.5 min
 //	cd bench && go run ./cmd/compare -duration 2s -rounds 1 -scenarios pingpong-64B-100c
 //	cd bench && go run ./cmd/compare -json out.json
 //
@@ -43,9 +49,9 @@ func run() int {
 		window    = flag.Duration("duration", 5*time.Second, "measured window per run (room scenarios: 3s unless set)")
 		warmup    = flag.Duration("warmup", time.Second, "warm-up before each measured window")
 		rounds    = flag.Int("rounds", 3, "rounds per scenario; servers alternate within each round")
-		scenarios = flag.String("scenarios", "echo", "comma-separated scenario names or groups: echo, rooms, all")
+		scenarios = flag.String("scenarios", "echo", "comma-separated scenario names or groups: echo, rooms, ws, all")
 		servers   = flag.String("servers", "", "comma-separated servers to compare (default: every server of each scenario's kind)")
-		base      = flag.String("base", "shoal", "server whose ratios to the others are printed")
+		base      = flag.String("base", "shoal", "server whose ratios to the others are printed (in the ws scenarios its -ws variant: shoal-ws)")
 		jsonOut   = flag.String("json", "", "also write the full report as JSON to this file")
 		idleConns = flag.Int("idle-conns", 10000, "connections in the idle-memory scenario")
 		sources   = flag.String("sources", "127.0.0.2-127.0.0.9", "source addresses the idle and room scenarios spread their connections over")
@@ -170,13 +176,14 @@ func run() int {
 		for _, s := range sr.Servers {
 			s.summarize(sc.idle)
 		}
-		sr.computeRatios(*base)
+		sr.computeRatios(baseFor(*base, sc.kind))
 		rep.Scenarios = append(rep.Scenarios, sr)
 		writeTable(os.Stdout, sr, *rounds, win.String())
 	}
 	for _, k := range kinds {
-		if _, ok := skipped[(&server{name: *base, kind: k}).label()]; ok {
-			fmt.Printf("\nNo %s/peer ratios for the %s scenarios: %s did not build (see above). Try -base gnet.\n", *base, k, *base)
+		b := baseFor(*base, k)
+		if _, ok := skipped[(&server{name: b, kind: k}).label()]; ok {
+			fmt.Printf("\nNo %s/peer ratios for the %s scenarios: %s did not build (see above). Try -base gnet.\n", b, k, b)
 		}
 	}
 	rep.WallSec = time.Since(started).Seconds()
@@ -191,6 +198,16 @@ func run() int {
 		}
 	}
 	return 0
+}
+
+// baseFor returns the name of the base server in scenarios of kind: base
+// itself, or in the WebSocket scenarios its "-ws" variant (shoal-ws for
+// shoal, gnet-ws for gnet).
+func baseFor(base, kind string) string {
+	if kind == kindWS && !strings.HasSuffix(base, "-ws") {
+		return base + "-ws"
+	}
+	return base
 }
 
 // moduleDir returns the directory of the bench module's go.mod.

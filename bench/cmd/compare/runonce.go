@@ -59,6 +59,9 @@ func runOnce(ctx context.Context, rc *runConfig, sc scenario, s *server) (load.R
 		"-depth", strconv.Itoa(sc.depth),
 		"-server-pid", strconv.Itoa(sp.pid()),
 	}
+	if sc.kind == kindWS {
+		args = append(args, "-proto", "ws")
+	}
 	warmup, window := rc.timing(sc)
 	switch {
 	case sc.idle:

@@ -15,9 +15,9 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// TestRunOnce builds the std echo server and the load generator, runs one
-// short unpinned round of each kind and checks that the server process is
-// gone afterwards.
+// TestRunOnce builds the load generator and the std, gnet and WebSocket
+// servers, runs one short unpinned round of each kind and checks the
+// results: every echo (every WebSocket echo too) equal to what was sent.
 func TestRunOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries")
@@ -38,7 +38,7 @@ func TestRunOnce(t *testing.T) {
 	if err := goBuild(ctx, benchDir, "./cmd/load", rc.loadBin); err != nil {
 		t.Fatal(err)
 	}
-	srvs, err := pickServers("std,gnet,gnet-naive,hub", kindEcho, kindRoom)
+	srvs, err := pickServers("std,gnet,gnet-naive,hub,gnet-ws,shoal-ws", kindEcho, kindRoom, kindWS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +51,10 @@ func TestRunOnce(t *testing.T) {
 	}
 
 	room := scenario{name: "room", kind: kindRoom, conns: 30, size: 32, depth: 8, senders: 3}
+	wsPP := scenario{name: "ws-pp", kind: kindWS, conns: 4, size: 64, depth: 1}
+	wsBig := scenario{name: "ws-big", kind: kindWS, conns: 4, size: 4096, depth: 1}
+	wsPL := scenario{name: "ws-pl", kind: kindWS, conns: 4, size: 64, depth: 4}
+	wsIdle := scenario{name: "ws-idle", kind: kindWS, conns: 20, size: 64, depth: 1, idle: true}
 	tests := []struct {
 		name    string
 		server  string
@@ -63,6 +67,14 @@ func TestRunOnce(t *testing.T) {
 		{name: "room, hub", server: "hub (room)", sc: room, mayDrop: true},
 		{name: "room, gnet combining", server: "gnet (room)", sc: room},
 		{name: "room, gnet naive", server: "gnet-naive (room)", sc: room},
+		{name: "ws ping-pong, gnet", server: "gnet-ws (ws)", sc: wsPP},
+		{name: "ws 4 KiB, gnet", server: "gnet-ws (ws)", sc: wsBig},
+		{name: "ws pipelined, gnet", server: "gnet-ws (ws)", sc: wsPL},
+		{name: "ws idle, gnet", server: "gnet-ws (ws)", sc: wsIdle},
+		{name: "ws ping-pong, shoal", server: "shoal-ws (ws)", sc: wsPP},
+		{name: "ws 4 KiB, shoal", server: "shoal-ws (ws)", sc: wsBig},
+		{name: "ws pipelined, shoal", server: "shoal-ws (ws)", sc: wsPL},
+		{name: "ws idle, shoal", server: "shoal-ws (ws)", sc: wsIdle},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

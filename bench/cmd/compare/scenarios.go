@@ -10,6 +10,7 @@ import (
 const (
 	kindEcho = "echo" // echo servers: ping-pong, pipelined, idle memory
 	kindRoom = "room" // chat rooms: every line to every member
+	kindWS   = "ws"   // WebSocket echo servers: the echo shapes over WebSocket
 )
 
 // Room scenario shape: 10 senders, 32-byte lines, 8 of a sender's own lines
@@ -27,7 +28,7 @@ const (
 type scenario struct {
 	name    string // short name used by -scenarios and in the JSON
 	desc    string // one line for the table's title
-	kind    string // kindEcho or kindRoom
+	kind    string // kindEcho, kindRoom or kindWS
 	conns   int
 	size    int  // message (line) bytes
 	depth   int  // messages in flight per connection (1 = ping-pong); room: a sender's own lines ahead
@@ -36,11 +37,13 @@ type scenario struct {
 }
 
 // groups are the names -scenarios accepts besides single scenarios: echo
-// (every echo scenario, the default), rooms (every room), all (both).
-var groups = []string{"echo", "rooms", "all"}
+// (every echo scenario, the default), rooms (every room), ws (every
+// WebSocket echo scenario), all (every scenario).
+var groups = []string{"echo", "rooms", "ws", "all"}
 
-// allScenarios are the scenarios in the order they run: the echo ones, then
-// the rooms. idleConns is the connection count of the memory scenario.
+// allScenarios are the scenarios in the order they run: the echo ones, the
+// rooms, then the WebSocket echo ones. idleConns is the connection count of
+// the memory scenarios.
 func allScenarios(idleConns int) []scenario {
 	room := func(n int) scenario {
 		return scenario{name: fmt.Sprintf("room-%d", n), kind: kindRoom, conns: n, size: roomLine, depth: roomAhead, senders: roomSenders,
@@ -56,6 +59,11 @@ func allScenarios(idleConns int) []scenario {
 		room(100),
 		room(1000),
 		room(10000),
+		{name: "ws-pingpong-64B-100c", kind: kindWS, desc: "WebSocket 64-byte binary ping-pong, 100 connections", conns: 100, size: 64, depth: 1},
+		{name: "ws-pingpong-4KiB-100c", kind: kindWS, desc: "WebSocket 4 KiB binary ping-pong, 100 connections", conns: 100, size: 4096, depth: 1},
+		{name: "ws-pipeline32-64B-100c", kind: kindWS, desc: "WebSocket 64-byte binary pipelined, 32 in flight per connection, 100 connections", conns: 100, size: 64, depth: 32},
+		{name: "ws-idle-mem", kind: kindWS, desc: fmt.Sprintf("memory per idle WebSocket connection, %d connections each upgraded and echoing one 64-byte message", idleConns),
+			conns: idleConns, size: 64, depth: 1, idle: true},
 	}
 }
 
@@ -66,6 +74,8 @@ func inGroup(group string, s scenario) bool {
 		return s.kind == kindEcho
 	case "rooms":
 		return s.kind == kindRoom
+	case "ws":
+		return s.kind == kindWS
 	case "all":
 		return true
 	}
@@ -73,7 +83,7 @@ func inGroup(group string, s scenario) bool {
 }
 
 // pickScenarios returns the scenarios named in the comma-separated list of
-// names and groups (echo, rooms, all; "" is echo), in run order.
+// names and groups (echo, rooms, ws, all; "" is echo), in run order.
 func pickScenarios(list string, idleConns int) ([]scenario, error) {
 	all := allScenarios(idleConns)
 	if strings.TrimSpace(list) == "" {
@@ -110,7 +120,7 @@ func pickScenarios(list string, idleConns int) ([]scenario, error) {
 		for n := range want {
 			unknown = append(unknown, n)
 		}
-		return nil, fmt.Errorf("unknown scenario(s) %v; known: echo, rooms, all, %s", unknown, strings.Join(names, ", "))
+		return nil, fmt.Errorf("unknown scenario(s) %v; known: %s, %s", unknown, strings.Join(groups, ", "), strings.Join(names, ", "))
 	}
 	return out, nil
 }

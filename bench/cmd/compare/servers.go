@@ -12,7 +12,7 @@ import (
 // server is one server under comparison in the scenarios of its kind.
 type server struct {
 	name string   // short name for flags and tables
-	kind string   // kindEcho or kindRoom: the scenarios it serves
+	kind string   // kindEcho, kindRoom or kindWS: the scenarios it serves
 	pkg  string   // package to build, relative to module
 	root bool     // build from the main module (../) instead of bench/
 	args []string // flags besides -addr: one core, one loop
@@ -22,8 +22,9 @@ type server struct {
 // label names s in messages and in the report's skipped list.
 func (s *server) label() string { return s.name + " (" + s.kind + ")" }
 
-// allServers lists the servers in table order, echo then room; Shoal first
-// in each. Names repeat across kinds: -servers shoal picks both Shoals.
+// allServers lists the servers in table order, echo, room, then ws; Shoal
+// first in each. Names repeat across echo and room: -servers shoal picks
+// both of those Shoals; the WebSocket ones are shoal-ws and gnet-ws.
 func allServers() []*server {
 	return []*server{
 		{name: "shoal", kind: kindEcho, pkg: "./examples/echo", root: true, args: []string{"-shards", "1"}},
@@ -34,6 +35,8 @@ func allServers() []*server {
 		{name: "gnet", kind: kindRoom, pkg: "./servers/gnetroom", args: []string{"-combine=true"}},
 		{name: "gnet-naive", kind: kindRoom, pkg: "./servers/gnetroom", args: []string{"-combine=false"}},
 		{name: "hub", kind: kindRoom, pkg: "./servers/hubroom"},
+		{name: "shoal-ws", kind: kindWS, pkg: "./servers/shoalws", args: []string{"-shards", "1"}},
+		{name: "gnet-ws", kind: kindWS, pkg: "./servers/gnetws", args: []string{"-multicore=false"}},
 	}
 }
 

@@ -1,9 +1,11 @@
-// Command load drives an echo server on loopback and prints what it measured
-// as one JSON object (load.Result) on standard output. cmd/compare runs it
-// pinned to its own CPU; it can also be run by hand:
+// Command load drives an echo server (raw TCP or, with -proto ws, WebSocket)
+// or a chat room on loopback and prints what it measured as one JSON object
+// (load.Result) on standard output. cmd/compare runs it pinned to its own
+// CPU; it can also be run by hand:
 //
 //	load -addr 127.0.0.1:9000 -conns 100 -size 64 -depth 1 -warmup 1s -duration 5s -server-pid 1234
 //	load -idle -addr 127.0.0.1:9000 -conns 10000 -sources 127.0.0.2-127.0.0.9 -server-pid 1234
+//	load -proto ws -addr 127.0.0.1:9006 -conns 100 -size 64 -depth 1 -warmup 1s -duration 5s -server-pid 1234
 //	load -room -addr 127.0.0.1:9003 -conns 1000 -senders 10 -ahead 8 -size 32 -sources 127.0.0.2-127.0.0.9 -server-pid 1234
 //
 // It stops by itself: the whole run is bounded by its warm-up, window and
@@ -28,6 +30,7 @@ func main() {
 	flag.StringVar(&cfg.Addr, "addr", "127.0.0.1:9000", "server address (loopback only)")
 	flag.IntVar(&cfg.Conns, "conns", 100, "connections")
 	flag.IntVar(&cfg.Size, "size", 64, "message size in bytes (>= 8)")
+	flag.StringVar(&cfg.Proto, "proto", load.ProtoTCP, "echo protocol: tcp (raw bytes) or ws (WebSocket: handshake, then one binary frame per message)")
 	flag.IntVar(&cfg.Depth, "depth", 1, "messages in flight per connection (1 = ping-pong)")
 	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "warm-up before the measured window")
 	flag.DurationVar(&cfg.Duration, "duration", 5*time.Second, "measured window")

@@ -10,6 +10,16 @@ import (
 // headerSize is the sequence number at the front of every message.
 const headerSize = 8
 
+// Protocols a Config may ask for.
+const (
+	// ProtoTCP sends each message as raw bytes on the TCP connection.
+	ProtoTCP = "tcp"
+	// ProtoWS upgrades each connection with a WebSocket handshake, then sends
+	// each message as one masked binary frame and expects it back as one
+	// unmasked binary frame.
+	ProtoWS = "ws"
+)
+
 // Config describes one load run. The zero value is not runnable: Addr, Conns
 // and Size must be set; the rest have defaults (see withDefaults).
 type Config struct {
@@ -19,6 +29,9 @@ type Config struct {
 	Conns int
 	// Size is the message size in bytes, at least 8 (the sequence header).
 	Size int
+	// Proto is ProtoTCP (the default, also "") or ProtoWS. Run and RunIdle
+	// speak either; RunRoom speaks ProtoTCP only.
+	Proto string
 	// Depth is the number of messages kept in flight per connection:
 	// 1 is ping-pong (write, read the echo, repeat); more is pipelined.
 	Depth int
@@ -64,6 +77,9 @@ func (c Config) withDefaults() Config {
 	if c.Depth <= 0 {
 		c.Depth = 1
 	}
+	if c.Proto == "" {
+		c.Proto = ProtoTCP
+	}
 	if c.DialConcurrency <= 0 {
 		c.DialConcurrency = 64
 	}
@@ -94,6 +110,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: Size = %d, want >= %d", ErrBadConfig, c.Size, headerSize)
 	case c.Warmup < 0 || c.Duration < 0:
 		return fmt.Errorf("%w: negative Warmup or Duration", ErrBadConfig)
+	case c.Proto != ProtoTCP && c.Proto != ProtoWS:
+		return fmt.Errorf("%w: Proto = %q, want %q or %q", ErrBadConfig, c.Proto, ProtoTCP, ProtoWS)
 	}
 	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {
@@ -121,6 +139,8 @@ func (c Config) validateRoom() error {
 		return fmt.Errorf("%w: Senders = %d, want 1..min(Conns, %d)", ErrBadConfig, c.Senders, maxSenders)
 	case c.Size < minLineSize:
 		return fmt.Errorf("%w: Size = %d, want >= %d for a room line", ErrBadConfig, c.Size, minLineSize)
+	case c.Proto == ProtoWS:
+		return fmt.Errorf("%w: RunRoom speaks %q only", ErrBadConfig, ProtoTCP)
 	}
 	return c.validate()
 }

@@ -1,5 +1,5 @@
-// Package load is a closed-loop TCP load generator for echo servers and chat
-// rooms on loopback.
+// Package load is a closed-loop TCP load generator for echo servers (raw or
+// WebSocket) and chat rooms on loopback.
 //
 // It owns the client side of a benchmark run: dialing the connections
 // (spread over several loopback source addresses when asked), driving them in
@@ -9,6 +9,13 @@
 // at the edges of the measured window. It must not know which server it is
 // talking to, how that server was started, or how results are compared and
 // printed: that is cmd/compare's job.
+//
+// With Proto ProtoWS, Run and RunIdle speak WebSocket instead of raw TCP:
+// each connection does the HTTP upgrade handshake (a random
+// Sec-WebSocket-Key, a checked 101 and Sec-WebSocket-Accept), then every
+// message goes out as one masked binary frame (one random masking key per
+// connection) and must come back as one unmasked binary frame holding the
+// same payload; server frames are parsed from their headers.
 //
 // RunRoom drives a chat room instead (every line any connection sends goes to
 // every connection): a few connections send lines with a bounded number of

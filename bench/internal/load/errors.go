@@ -17,3 +17,15 @@ var ErrDial = errors.New("load: dial failed")
 // ErrNotJoined is returned by RunRoom when some connections never received a
 // probe line: the server did not make them members of the room in time.
 var ErrNotJoined = errors.New("load: not every connection joined the room")
+
+// ErrHandshake is returned, wrapped with what was wrong, when a WebSocket
+// connection's upgrade failed: no 101, a wrong Sec-WebSocket-Accept, or an
+// I/O error on the way.
+var ErrHandshake = errors.New("load: websocket handshake failed")
+
+// ErrBadFrame ends a WebSocket connection whose server sent a frame the
+// client cannot parse: masked, or larger than every echo in flight.
+var ErrBadFrame = errors.New("load: bad websocket frame")
+
+// ErrPeerClosed ends a WebSocket connection whose server sent a close frame.
+var ErrPeerClosed = errors.New("load: websocket closed by the server")

@@ -10,8 +10,9 @@ import (
 )
 
 // RunIdle measures the server's memory per idle connection: it reads the
-// server's RSS, opens cfg.Conns connections (spread over cfg.Sources), echoes
-// one cfg.Size-byte message on each, waits cfg.Settle, reads the RSS again,
+// server's RSS, opens cfg.Conns connections (spread over cfg.Sources;
+// upgraded to WebSocket for ProtoWS), echoes one cfg.Size-byte message on
+// each, waits cfg.Settle, reads the RSS again,
 // and closes them all. cfg.ServerPID must be set. Safe to call from any
 // goroutine.
 func RunIdle(ctx context.Context, cfg Config) (Result, error) {
@@ -28,7 +29,16 @@ func RunIdle(ctx context.Context, cfg Config) (Result, error) {
 	}
 	st := new(stats)
 	conns, err := dialAll(ctx, cfg, func(i int, c *net.TCPConn) error {
+		if err := cfg.upgrade(i, c); err != nil {
+			return err
+		}
 		_ = c.SetDeadline(time.Now().Add(cfg.DialTimeout))
+		if cfg.Proto == ProtoWS {
+			if err := newWSClient(i, c, cfg.Size, 1).exchange(st); err != nil {
+				return err
+			}
+			return c.SetDeadline(time.Time{})
+		}
 		_, ok, err := newClient(i, c, cfg.Size, 1).roundTrip()
 		if err != nil {
 			return err
@@ -50,6 +60,7 @@ func RunIdle(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, fmt.Errorf("load: server RSS: %w", err)
 	}
 	return Result{
+		Proto:        cfg.Proto,
 		Conns:        cfg.Conns,
 		Size:         cfg.Size,
 		Depth:        1,

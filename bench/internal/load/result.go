@@ -4,9 +4,11 @@ package load
 // Run; the memory fields from RunIdle. Durations are in the unit their name
 // says so that the JSON needs no parsing.
 type Result struct {
-	Conns int `json:"conns"`
-	Size  int `json:"size"`
-	Depth int `json:"depth"`
+	// Proto is the protocol the connections spoke: ProtoTCP or ProtoWS.
+	Proto string `json:"proto,omitempty"`
+	Conns int    `json:"conns"`
+	Size  int    `json:"size"`
+	Depth int    `json:"depth"`
 
 	// Messages is the number of echoes received in the measured window;
 	// WindowSec its measured length; MsgsPerSec their ratio.

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 	"syscall"
 	"time"
@@ -10,8 +11,9 @@ import (
 	"github.com/shoalrt/shoal/bench/internal/procstat"
 )
 
-// Run opens cfg.Conns connections to cfg.Addr, drives each from its own
-// goroutine (ping-pong for Depth 1, pipelined above) for cfg.Warmup, then
+// Run opens cfg.Conns connections to cfg.Addr (upgrading each with a
+// WebSocket handshake for ProtoWS), drives each from its own goroutine
+// (ping-pong for Depth 1, pipelined above) for cfg.Warmup, then
 // measures for cfg.Duration, stops, closes every connection and returns what
 // it measured. It returns early with ctx's error if ctx is done, and with an
 // error if the connections cannot all be opened or the server's /proc entry
@@ -22,7 +24,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := cfg.validate(); err != nil {
 		return Result{}, err
 	}
-	conns, err := dialAll(ctx, cfg, nil)
+	conns, err := dialAll(ctx, cfg, cfg.upgrade)
 	if err != nil {
 		return Result{}, err
 	}
@@ -31,10 +33,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		_ = c.SetDeadline(deadline)
-		cl := newClient(i, c, cfg.Size, cfg.Depth)
-		if cfg.Depth == 1 {
+		switch {
+		case cfg.Proto == ProtoWS:
+			cl := newWSClient(i, c, cfg.Size, cfg.Depth)
+			wg.Go(func() { cl.run(st) })
+		case cfg.Depth == 1:
+			cl := newClient(i, c, cfg.Size, cfg.Depth)
 			wg.Go(func() { cl.runPingPong(st) })
-		} else {
+		default:
+			cl := newClient(i, c, cfg.Size, cfg.Depth)
 			wg.Go(func() { cl.runPipeline(st) })
 		}
 	}
@@ -68,6 +75,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	closeAll(conns)
 
 	res := Result{
+		Proto:      cfg.Proto,
 		Conns:      cfg.Conns,
 		Size:       cfg.Size,
 		Depth:      cfg.Depth,
@@ -80,6 +88,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	res.addCPU(start, end, cfg.ServerPID)
 	return res, nil
+}
+
+// upgrade is the dial hook of cfg's protocol: the WebSocket handshake for
+// ProtoWS, nil (nothing to do) for ProtoTCP.
+func (cfg Config) upgrade(_ int, c *net.TCPConn) error {
+	if cfg.Proto != ProtoWS {
+		return nil
+	}
+	return wsHandshake(c, cfg.Addr, cfg.DialTimeout)
 }
 
 // addCPU fills r's rates and CPU figures from the snapshots at the edges of

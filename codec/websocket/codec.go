@@ -1,0 +1,157 @@
+package websocket
+
+import (
+	"reflect"
+	"time"
+
+	"github.com/shoalrt/shoal/codec"
+)
+
+// Codec is a WebSocket codec: a codec.StreamCodec whose connections each
+// get a Stream running the RFC 6455 handshake and framing (and RFC 7692
+// compression), and whose payloads are passed through raw (Raw) or
+// serialized (JSON, Msgpack, New).
+//
+// A Codec is immutable after construction and safe for concurrent use: one
+// serves every connection of a listener. Its flate writers and readers are
+// pooled.
+type Codec struct {
+	ser  codec.Serializer // nil: raw payloads
+	kind byte             // opcode of serialized messages: opText (JSON) or opBinary
+	o    options
+	z    *deflatePools // nil unless Options.Compression
+}
+
+var (
+	_ codec.StreamCodec = (*Codec)(nil)
+	_ codec.RawFrames   = (*Codec)(nil)
+)
+
+// New returns the codec serializing payloads with s, or passing them through
+// raw if s is nil. Messages s produces go out as text frames if s is a
+// *codec.JSONSerializer, else as binary frames. Invalid options are an
+// error wrapping codec.ErrInvalidConfig.
+func New(s codec.Serializer, o Options) (*Codec, error) {
+	n, err := normalize(o)
+	if err != nil {
+		return nil, err
+	}
+	c := &Codec{ser: s, kind: opBinary, o: n}
+	if _, ok := s.(*codec.JSONSerializer); ok {
+		c.kind = opText
+	}
+	if n.Compression {
+		c.z = &deflatePools{level: n.CompressionLevel}
+	}
+	return c, nil
+}
+
+// Raw returns the codec that delivers payloads unparsed: a binary message
+// as []byte, a text one as codec.Text. It panics on invalid options.
+func Raw(o Options) *Codec { return must(New(nil, o)) }
+
+// JSON returns the codec whose messages are the types of samples (see
+// codec.NewRegistry) in codec's JSON envelope, sent as text frames. It
+// panics on invalid options or samples.
+func JSON(o Options, samples ...any) *Codec {
+	return must(New(codec.NewJSONSerializer(codec.MustRegistry(samples...)), o))
+}
+
+// Msgpack returns the codec whose messages are the types of samples in
+// codec's msgpack envelope, sent as binary frames. It panics on invalid
+// options or samples.
+func Msgpack(o Options, samples ...any) *Codec {
+	return must(New(codec.NewMsgpackSerializer(codec.MustRegistry(samples...)), o))
+}
+
+func must(c *Codec, err error) *Codec {
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// NewStream returns the protocol state of one new connection: the server
+// side of an upgrade if client is false, else the client side dialling
+// target, a ws:// URL whose host and path go into the handshake. A target
+// this package cannot dial (wss://, no host) gives a stream whose Hello
+// writes nothing and whose first Next reports EventClose with an error
+// matching ErrBadTarget. Safe for concurrent use; the stream is not.
+func (c *Codec) NewStream(client bool, target string) codec.Stream {
+	s := &stream{c: c}
+	if client {
+		s.cl = newClient(target)
+	}
+	return s
+}
+
+// HandshakeTimeout returns Options.HandshakeTimeout: 10s by default, 0 for
+// none. Safe for concurrent use.
+func (c *Codec) HandshakeTimeout() time.Duration { return c.o.handshakeTimeout }
+
+// RawFrames reports whether payloads are passed through unparsed (Raw, or
+// New with a nil Serializer). Safe for concurrent use.
+func (c *Codec) RawFrames() bool { return c.ser == nil }
+
+// AppendMessage appends payload, the encoding of msg, to dst as one
+// unmasked, uncompressed frame: what a server stream whose Shared reports
+// true writes, so a broadcast can be framed once. A codec.Text or string
+// msg makes a text frame, a []byte a binary one, anything else the
+// serializer's kind. Safe for concurrent use.
+func (c *Codec) AppendMessage(dst, payload []byte, msg any) ([]byte, error) {
+	return appendFrame(dst, bitFin|c.opcode(msg), payload, false), nil
+}
+
+// opcode is the data frame opcode for msg.
+func (c *Codec) opcode(msg any) byte {
+	switch msg.(type) {
+	case codec.Text, string:
+		return opText
+	case []byte:
+		return opBinary
+	}
+	return c.kind
+}
+
+// Append appends payload as one server frame: text for a JSON codec, binary
+// otherwise. Safe for concurrent use.
+func (c *Codec) Append(dst, payload []byte) ([]byte, error) {
+	return appendFrame(dst, bitFin|c.kind, payload, false), nil
+}
+
+// Next always fails with ErrNeedsStream: a WebSocket connection needs
+// per-connection state, so the runtime decodes it with the Stream from
+// NewStream and never calls Next. Safe for concurrent use.
+func (c *Codec) Next(in []byte) ([]byte, int, error) { return nil, 0, ErrNeedsStream }
+
+// Marshal appends the payload of msg to dst: through the serializer, or for
+// a raw codec msg itself if it is a []byte, codec.Text or string (anything
+// else is a *codec.TypeError). Safe for concurrent use.
+func (c *Codec) Marshal(dst []byte, msg any) ([]byte, error) {
+	if c.ser != nil {
+		return c.ser.Marshal(dst, msg)
+	}
+	switch m := msg.(type) {
+	case []byte:
+		return append(dst, m...), nil
+	case codec.Text:
+		return append(dst, m...), nil
+	case string:
+		return append(dst, m...), nil
+	}
+	return dst, &codec.TypeError{Type: reflect.TypeOf(msg), Codec: "websocket raw"}
+}
+
+// Unmarshal decodes one message payload through the serializer; a raw
+// codec returns frame itself as a []byte (aliasing it; the runtime instead
+// delivers raw payloads without calling Unmarshal, as []byte or
+// codec.Text). Safe for concurrent use.
+func (c *Codec) Unmarshal(frame []byte) (any, error) {
+	if c.ser != nil {
+		return c.ser.Unmarshal(frame)
+	}
+	return frame, nil
+}
+
+// Serializer returns the codec's serializer, nil for a raw codec.
+func (c *Codec) Serializer() codec.Serializer { return c.ser }

@@ -1,0 +1,6 @@
+//go:build race
+
+package websocket
+
+// raceEnabled reports a -race build, where sync.Pool drops items at random.
+const raceEnabled = true

@@ -1,0 +1,20 @@
+package websocket
+
+import "net/http"
+
+// Upgrade is what a finished opening handshake learnt: the Info of the
+// stream's codec.EventOpen. The runtime hands it to the connection's
+// handler when it is opened; it is not used by the stream afterwards.
+type Upgrade struct {
+	// Request is the client's upgrade request (server side; nil on a
+	// client stream). Its RemoteAddr is empty (the runtime may fill it),
+	// and its Body is empty.
+	Request *http.Request
+	// Response is the server's 101 answer (client side; nil on a server
+	// stream), with an empty Body.
+	Response *http.Response
+	// Protocol is the selected subprotocol, "" if none.
+	Protocol string
+	// Compressed reports that permessage-deflate was negotiated.
+	Compressed bool
+}
