@@ -135,7 +135,7 @@ func TestWebSocketTypedJSON(t *testing.T) {
 	_, _, err = conn.ReadMessage()
 	var ce *gorilla.CloseError
 	require.ErrorAs(t, err, &ce)
-	require.NotEqual(t, gorilla.CloseNormalClosure, ce.Code)
+	require.Equal(t, gorilla.CloseUnsupportedData, ce.Code, "an unregistered type is data the server cannot accept")
 }
 
 func TestWebSocketCompressionWithGorilla(t *testing.T) {
@@ -398,4 +398,55 @@ func TestWebSocketDialGorillaServer(t *testing.T) {
 	var he *websocket.HandshakeError
 	require.ErrorAs(t, err, &he)
 	require.Equal(t, http.StatusNotFound, he.Status)
+}
+
+func TestWebSocketCloseCodesFromTheServer(t *testing.T) {
+	p := newProbe()
+	p.onMsg = func(ctx *actor.Context) {
+		switch m := ctx.Message().(type) {
+		case codec.Text:
+			switch string(m) {
+			case "close":
+				ctx.Close()
+			case "kick":
+				ctx.CloseWith(&websocket.CloseError{Code: 4000, Reason: "kicked"})
+			case "fail":
+				ctx.CloseWith(fmt.Errorf("something broke"))
+			}
+		}
+	}
+	sys, l := startSystem(t, "tcp://127.0.0.1:0", websocket.Raw(websocket.Options{}), p.factory)
+	for _, tc := range []struct {
+		say  string
+		code int
+	}{
+		{"close", gorilla.CloseNormalClosure},
+		{"kick", 4000},
+		{"fail", gorilla.CloseInternalServerErr},
+	} {
+		t.Run(tc.say, func(t *testing.T) {
+			conn := wsDial(t, l, "/", nil)
+			require.NoError(t, conn.WriteMessage(gorilla.TextMessage, []byte(tc.say)))
+			_, _, err := conn.ReadMessage()
+			var ce *gorilla.CloseError
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, tc.code, ce.Code)
+		})
+	}
+
+	// Stopping the system says going away (1001) to every client.
+	conn := wsDial(t, l, "/", nil)
+	p.next(t, func(m any) bool {
+		o, ok := m.(actor.Opened)
+		return ok && o.Info != nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- sys.Stop(ctx) }()
+	_, _, err := conn.ReadMessage()
+	var ce *gorilla.CloseError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, gorilla.CloseGoingAway, ce.Code)
+	require.NoError(t, <-stopped)
 }
