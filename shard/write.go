@@ -12,8 +12,13 @@ import (
 // flush, which writes everything queued for c in one system call. The
 // payload is copied. Shard goroutine only.
 func (s *Shard) WriteFrame(c *Conn, payload []byte) error {
-	return s.writeFramed(c, payload, payload)
+	return s.writeFramed(c, payload, bytesHint)
 }
+
+// bytesHint is the message value that tells a stream codec a payload is
+// plain bytes (a binary WebSocket message), boxed once so passing it costs
+// no allocation per write.
+var bytesHint any = []byte(nil)
 
 // writeFramed frames payload, the encoding of msg, and queues it for c.
 func (s *Shard) writeFramed(c *Conn, payload []byte, msg any) error {
@@ -51,7 +56,7 @@ func (s *Shard) WriteMessage(c *Conn, msg any) error {
 	if c.lis.raw {
 		switch m := msg.(type) {
 		case []byte:
-			return s.WriteFrame(c, m)
+			return s.writeFramed(c, m, msg)
 		case codec.Text:
 			return s.writeFramed(c, m, msg)
 		case string:
