@@ -2,8 +2,10 @@ package disruptor
 
 // Key: SW = single writer, SH = shared writer, Chan = buffered channel
 // baseline, P4 = 4 producer goroutines, B16 = reserve (or, for the channel,
-// send) 16 messages per step. One consumer reads everything; one op = one
-// message (an int64) through the queue. Ring and channel both hold 1024
+// send) 16 messages per step, -linger = the consumer lingers (Reader.Linger)
+// over batches under 64 messages for up to 2µs. One consumer reads
+// everything; one op = one message (an int64) through the queue, timed until
+// the consumer has read the last one. Ring and channel both hold 1024
 // messages; the disruptor sides wait with Park (see benchWait). Each shape
 // runs SW/SH and Chan back to back; compare them as ratios within one run.
 
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 )
 
 const benchSize = 1024
@@ -28,9 +31,15 @@ func BenchmarkQueue(b *testing.B) {
 	for _, s := range benchShapes {
 		shape := fmt.Sprintf("P%d-B%d", s.producers, s.batch)
 		if s.producers == 1 {
-			b.Run(shape+"/SW", func(b *testing.B) { benchRing(b, false, s.producers, s.batch) })
+			b.Run(shape+"/SW", func(b *testing.B) { benchRing(b, false, s.producers, s.batch, false) })
+			if s.batch == 1 {
+				b.Run(shape+"/SW-linger", func(b *testing.B) { benchRing(b, false, s.producers, s.batch, true) })
+			}
 		}
-		b.Run(shape+"/SH", func(b *testing.B) { benchRing(b, true, s.producers, s.batch) })
+		b.Run(shape+"/SH", func(b *testing.B) { benchRing(b, true, s.producers, s.batch, false) })
+		if s.batch == 1 {
+			b.Run(shape+"/SH-linger", func(b *testing.B) { benchRing(b, true, s.producers, s.batch, true) })
+		}
 		b.Run(shape+"/Chan", func(b *testing.B) { benchChan(b, s.producers, s.batch) })
 	}
 }
@@ -47,7 +56,14 @@ func benchWait() WaitStrategy {
 // perProducer splits b.N messages over producers, rounding up.
 func perProducer(n, producers int) int64 { return int64((n + producers - 1) / producers) }
 
-func benchRing(b *testing.B, shared bool, producers int, batch int64) {
+// benchLinger is the Linger setting of the -linger variants: a consumer that
+// finds fewer than 64 messages spins up to 2µs for more.
+const (
+	benchLingerMin = 64
+	benchLingerFor = 2 * time.Microsecond
+)
+
+func benchRing(b *testing.B, shared bool, producers int, batch int64, linger bool) {
 	ring, err := NewRing[int64](benchSize)
 	if err != nil {
 		b.Fatal(err)
@@ -61,6 +77,9 @@ func benchRing(b *testing.B, shared bool, producers int, batch int64) {
 		w = NewSingleWriter(benchSize, gate, ws)
 	}
 	r := NewReader(w, gate, ws)
+	if linger {
+		r.Linger(benchLingerMin, benchLingerFor)
+	}
 	per := perProducer(b.N, producers)
 	total := per * int64(producers)
 	b.ReportAllocs()

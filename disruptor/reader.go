@@ -1,5 +1,7 @@
 package disruptor
 
+import "time"
+
 // Reader is the single consumer of a ring, behind the barrier of its writer:
 // it sees a sequence only once the writer has published it and every sequence
 // before it. It reads in batches and releases what it consumed, which frees
@@ -14,6 +16,9 @@ type Reader struct {
 	w        Writer       // 16B — the barrier; read-only
 	seq      *Sequence    // 8B — the shared released sequence, the writer's gate; stored on Release
 	ws       WaitStrategy // 16B — Wait/Ready while nothing is published
+
+	lingerMin int64         // 8B — Read lingers over batches smaller than this; 0: never (see Linger)
+	lingerFor time.Duration // 8B — for at most this long
 }
 
 // NewReader returns a reader behind w. seq must be the *Sequence passed as
@@ -43,15 +48,63 @@ func (r *Reader) TryRead() (lo, hi int64, ok bool) {
 func (r *Reader) Read() (lo, hi int64) {
 	lo, hi, ok := r.TryRead()
 	if ok { // fast path
+		if hi-lo+1 < r.lingerMin {
+			return r.linger(lo, hi)
+		}
 		return lo, hi
 	}
 	for attempt := 0; ; attempt++ {
 		r.ws.Wait(attempt)
 		if lo, hi, ok = r.TryRead(); ok {
 			r.ws.Ready()
+			if hi-lo+1 < r.lingerMin {
+				return r.linger(lo, hi)
+			}
 			return lo, hi
 		}
 	}
+}
+
+// Linger makes Read, when it finds fewer than min sequences published, keep
+// the consumer spinning for up to d before it returns, so that the writers
+// can publish more meanwhile and the batch grows. It trades up to d of
+// latency per read for throughput: at batch 1 the consumer otherwise takes
+// each sequence as soon as it is published, and the writer and the consumer
+// pass the cursor's and the slots' cache lines back and forth once per
+// message, which costs as much as a channel's lock; lingering turns that into
+// one transfer per batch. While it lingers the consumer looks at the cursor
+// only every few hundred nanoseconds, and stops as soon as min are
+// published. min <= 1 or d <= 0 turns lingering off (the default). Call it
+// before reading, from the consumer goroutine.
+func (r *Reader) Linger(min int64, d time.Duration) {
+	if min <= 1 || d <= 0 {
+		r.lingerMin, r.lingerFor = 0, 0
+		return
+	}
+	r.lingerMin, r.lingerFor = min, d
+}
+
+// lingerPeekEvery is how many clock checks the consumer makes between looks
+// at the cursor while it lingers (a clock check costs some 20-40 ns and
+// touches no line the writers write).
+const lingerPeekEvery = 32
+
+// linger waits, spinning, for the range after lo..hi to grow to lingerMin
+// sequences or for lingerFor to pass, and returns the range then published.
+func (r *Reader) linger(lo, hi int64) (int64, int64) {
+	start := time.Now()
+	for i := 1; time.Since(start) < r.lingerFor; i++ {
+		if i%lingerPeekEvery == 0 {
+			hi = r.w.Published(r.avail + 1)
+			r.avail = hi
+			if hi-lo+1 >= r.lingerMin {
+				return lo, hi
+			}
+		}
+	}
+	hi = r.w.Published(r.avail + 1)
+	r.avail = hi
+	return lo, hi
 }
 
 // Release marks every sequence through hi consumed, so writers may reuse
