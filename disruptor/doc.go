@@ -12,7 +12,9 @@
 //     sequences, fills the slots, and commits the range. Writers check for room
 //     before they claim and never wait while holding an unpublished claim.
 //   - [Reader]: one consumer behind the writer's barrier, reading whole
-//     published batches and releasing them to free room.
+//     published batches and releasing them to free room; [Reader.Linger]
+//     trades a bounded delay for bigger batches when messages trickle in
+//     one at a time.
 //   - Wait strategies: [Spin], [Yield] and [Park]. Park is built on [Parker], a
 //     running/sleeping/waking flag that lets a consumer sleep elsewhere (for
 //     example in epoll_wait) and be woken at most once per sleep through a
