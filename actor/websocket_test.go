@@ -450,3 +450,40 @@ func TestWebSocketCloseCodesFromTheServer(t *testing.T) {
 	require.Equal(t, gorilla.CloseGoingAway, ce.Code)
 	require.NoError(t, <-stopped)
 }
+
+func TestWebSocketTypedMsgpackAndOrigin(t *testing.T) {
+	c := websocket.Msgpack(websocket.Options{
+		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "http://good.example" },
+	}, Say{}, Said{})
+	_, l := startSystem(t, "tcp://127.0.0.1:0", c, func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if m, ok := ctx.Message().(*Say); ok {
+				ctx.Write(Said{Text: m.Text + "!", N: len(m.Text)})
+			}
+		})
+	})
+
+	// An untrusted Origin is refused before any actor exists.
+	hdr := http.Header{"Origin": {"http://evil.example"}}
+	_, resp, err := (&gorilla.Dialer{HandshakeTimeout: waitFor}).Dial("ws://"+l.Addr().String()+"/", hdr)
+	require.Error(t, err)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+
+	hdr.Set("Origin", "http://good.example")
+	conn, resp, err := (&gorilla.Dialer{HandshakeTimeout: waitFor}).Dial("ws://"+l.Addr().String()+"/", hdr)
+	require.NoError(t, err)
+	resp.Body.Close()
+	defer conn.Close()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(waitFor)))
+
+	// The client speaks the same registry's msgpack encoding in binary frames.
+	payload, err := c.Marshal(nil, Say{Text: "hey"})
+	require.NoError(t, err)
+	require.NoError(t, conn.WriteMessage(gorilla.BinaryMessage, payload))
+	kind, data, err := conn.ReadMessage()
+	require.NoError(t, err)
+	require.Equal(t, gorilla.BinaryMessage, kind, "msgpack goes out as binary")
+	got, err := c.Unmarshal(data)
+	require.NoError(t, err)
+	require.Equal(t, &Said{Text: "hey!", N: 3}, got)
+}
