@@ -125,13 +125,18 @@ func BenchmarkSystemSend(b *testing.B) {
 }
 
 // BenchmarkCrossShard: one actor on shard 0 sends to one actor on shard 1
-// (Context.Send through the target's inbox ring), against two goroutines
-// joined by a buffered channel (capacity 8192, the inbox's size) in the same
-// run. One op = one message; the message is a preallocated pointer, so any
-// allocation would be the runtime's.
+// (Context.Send through the lane between the two shards), against two
+// goroutines joined by a buffered channel (capacity 8192) in the same run.
+// The sender sends chunks of 1024 and keeps at most 8 unacknowledged (the
+// receiver acknowledges every 1024th message), so, like the channel's
+// blocking send, flow control keeps it from outrunning the receiver without
+// anything being dropped. One op = one message; the message is a
+// preallocated pointer, so any allocation would be the runtime's.
 func BenchmarkCrossShard(b *testing.B) {
-	type ping struct{}
-	msg := any(&ping{})
+	type ping struct{ _ byte }
+	type ack struct{ _ byte }
+	msg, okMsg := any(&ping{}), any(&ack{})
+	const chunk, window = 1024, 8
 	b.Run("Shoal", func(b *testing.B) {
 		sys, err := actor.NewSystem(actor.Shards(2))
 		if err != nil {
@@ -150,35 +155,40 @@ func BenchmarkCrossShard(b *testing.B) {
 			}
 			return id
 		}
+		var src actor.ID
 		got := 0
 		sink := spawn(func(ctx *actor.Context) {
-			if ctx.Message() == msg {
-				if got++; got == n {
-					close(done)
-				}
+			if ctx.Message() != msg {
+				return
+			}
+			got++
+			if got == n {
+				close(done)
+			} else if got%chunk == 0 {
+				ctx.Send(src, okMsg)
 			}
 		})
-		// the source sends in chunks, re-sending itself a "more" between
-		// them, so its shard's loop turns and the retry queue stays short
-		type more struct{}
 		var to actor.ID
 		sent := 0
+		send := func(ctx *actor.Context) {
+			for end := min(sent+chunk, n); sent < end; sent++ {
+				ctx.Send(to, msg)
+			}
+		}
 		source := func(ctx *actor.Context) {
 			switch m := ctx.Message().(type) {
 			case actor.ID:
 				to = m
-			case *more:
+				for range window {
+					send(ctx)
+				}
 			default:
-				return
-			}
-			for end := min(sent+1024, n); sent < end; sent++ {
-				ctx.Send(to, msg)
-			}
-			if sent < n {
-				ctx.Send(ctx.Self(), &more{})
+				if m == okMsg {
+					send(ctx)
+				}
 			}
 		}
-		src := spawn(source)
+		src = spawn(source)
 		for src.Shard() == sink.Shard() { // round-robin placement: try the other shard
 			src = spawn(source)
 		}
