@@ -419,10 +419,11 @@ func TestWebSocketCloseCodesFromTheServer(t *testing.T) {
 	for _, tc := range []struct {
 		say  string
 		code int
+		text string
 	}{
-		{"close", gorilla.CloseNormalClosure},
-		{"kick", 4000},
-		{"fail", gorilla.CloseInternalServerErr},
+		{"close", gorilla.CloseNormalClosure, ""},
+		{"kick", 4000, "kicked"},
+		{"fail", gorilla.CloseInternalServerErr, ""},
 	} {
 		t.Run(tc.say, func(t *testing.T) {
 			conn := wsDial(t, l, "/", nil)
@@ -431,6 +432,7 @@ func TestWebSocketCloseCodesFromTheServer(t *testing.T) {
 			var ce *gorilla.CloseError
 			require.ErrorAs(t, err, &ce)
 			require.Equal(t, tc.code, ce.Code)
+			require.Equal(t, tc.text, ce.Text)
 		})
 	}
 

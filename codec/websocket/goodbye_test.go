@@ -1,10 +1,13 @@
 package websocket
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/shoalrt/shoal/codec"
 	"github.com/stretchr/testify/require"
@@ -80,5 +83,53 @@ func TestErrorMessages(t *testing.T) {
 		{&HandshakeError{Reason: "malformed response"}, "websocket: handshake: malformed response"},
 	} {
 		require.Equal(t, tc.want, tc.err.Error())
+	}
+}
+
+// closePayloadOf returns the payload of one close frame, unmasking it.
+func closePayloadOf(t testing.TB, b []byte) []byte {
+	t.Helper()
+	require.Equal(t, byte(0x88), b[0], "close frame %x", b)
+	n, h := int(b[1]&0x7f), 2
+	require.LessOrEqual(t, n, 125)
+	if b[1]&0x80 != 0 {
+		p := append([]byte(nil), b[6:6+n]...)
+		maskBytes(p, binary.LittleEndian.Uint32(b[2:]))
+		return p
+	}
+	return b[h : h+n]
+}
+
+func TestGoodbyeReasonText(t *testing.T) {
+	long := strings.Repeat("é", 100) // 200 bytes: cut at a character boundary
+	for _, tc := range []struct {
+		name   string
+		reason error
+		want   string
+	}{
+		{"reason sent", &CloseError{Code: 4000, Reason: "kicked"}, "kicked"},
+		{"wrapped", fmt.Errorf("admin: %w", &CloseError{Code: 4001, Reason: "banned"}), "banned"},
+		{"cut to fit", &CloseError{Code: 4002, Reason: long}, strings.Repeat("é", 61)},
+		{"not UTF-8: no text", &CloseError{Code: 4003, Reason: "\xff"}, ""},
+		{"code not sendable: no text", &CloseError{Code: 1005, Reason: "x"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ce *CloseError
+			require.True(t, errors.As(tc.reason, &ce))
+			wantCode := ce.Code
+			if !codeCanBeSent(wantCode) {
+				wantCode = CloseInternalError
+			}
+			st := openServer(t, Raw(Options{}))
+			p := closePayloadOf(t, st.Goodbye(nil, tc.reason))
+			require.Equal(t, wantCode, int(binary.BigEndian.Uint16(p)))
+			require.Equal(t, tc.want, string(p[2:]))
+			require.True(t, utf8.Valid(p[2:]))
+
+			_, cli := pair(t, Raw(Options{}), Raw(Options{}))
+			p = closePayloadOf(t, cli.Goodbye(nil, tc.reason))
+			require.Equal(t, wantCode, int(binary.BigEndian.Uint16(p)))
+			require.Equal(t, tc.want, string(p[2:]))
+		})
 	}
 }

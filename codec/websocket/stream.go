@@ -2,6 +2,7 @@ package websocket
 
 import (
 	"errors"
+	"unicode/utf8"
 
 	"github.com/shoalrt/shoal/codec"
 )
@@ -109,8 +110,8 @@ func (s *stream) AppendMessage(dst, payload []byte, msg any) ([]byte, error) {
 	return appendFrame(dst, b0, payload, masked), nil
 }
 
-// Goodbye appends a close frame whose code fits reason (see closeCode) to
-// dst, once: nothing after a close frame was sent or received, and nothing
+// Goodbye appends a close frame whose code fits reason (see closeCode),
+// with the Reason of a *CloseError as its text (see closeText), to dst, once: nothing after a close frame was sent or received, and nothing
 // before the handshake finished (a server does not answer a request it has
 // not finished reading; a client has nothing to say). Not safe for
 // concurrent use.
@@ -118,7 +119,14 @@ func (s *stream) Goodbye(dst []byte, reason error) []byte {
 	switch s.state {
 	case stOpen, stOpening:
 		s.state = stClosing
-		return append(dst, s.closeFrame(closeCode(reason))...)
+		code := closeCode(reason)
+		if text := closeText(reason, code); text != "" {
+			var p [maxControlPayload]byte
+			p[0], p[1] = byte(code>>8), byte(code)
+			n := copy(p[2:], text)
+			return appendFrame(dst, bitFin|opClose, p[:2+n], s.cl != nil)
+		}
+		return append(dst, s.closeFrame(code)...)
 	case stHandshake:
 		s.state = stClosed
 	}
@@ -177,6 +185,25 @@ func (s *stream) closeFrame(code int) []byte {
 		maskBytes(s.ctl[h:h+2], key)
 	}
 	return s.ctl[:h+2]
+}
+
+// closeText is the reason text Goodbye sends with code: the Reason of a
+// *CloseError in reason's chain that gave the code, cut to what fits a
+// control frame (123 bytes) at a character boundary; "" if there is none or
+// it is not valid UTF-8.
+func closeText(reason error, code int) string {
+	var ce *CloseError
+	if !errors.As(reason, &ce) || ce.Code != code || ce.Reason == "" || !utf8.ValidString(ce.Reason) {
+		return ""
+	}
+	text := ce.Reason
+	if max := maxControlPayload - 2; len(text) > max {
+		text = text[:max]
+		for len(text) > 0 && !utf8.ValidString(text) {
+			text = text[:len(text)-1]
+		}
+	}
+	return text
 }
 
 // closeCode is the close code Goodbye sends for reason: 1000 for nil; the
