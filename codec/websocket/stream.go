@@ -111,7 +111,8 @@ func (s *stream) AppendMessage(dst, payload []byte, msg any) ([]byte, error) {
 }
 
 // Goodbye appends a close frame whose code fits reason (see closeCode),
-// with the Reason of a *CloseError as its text (see closeText), to dst, once: nothing after a close frame was sent or received, and nothing
+// with the Reason of a *CloseError as its text (see closeText), to dst,
+// once: nothing after a close frame was sent or received, and nothing
 // before the handshake finished (a server does not answer a request it has
 // not finished reading; a client has nothing to say). Not safe for
 // concurrent use.
