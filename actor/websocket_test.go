@@ -58,6 +58,7 @@ func TestWebSocketEchoWithGorilla(t *testing.T) {
 	require.True(t, ok, "Opened.Info is %T", opened.Info)
 	require.Equal(t, "/echo", up.Request.URL.Path)
 	require.Equal(t, "1", up.Request.URL.Query().Get("room"))
+	require.Equal(t, conn.LocalAddr().String(), up.Request.RemoteAddr, "the request knows its client's address")
 
 	for _, tc := range []struct {
 		kind int
@@ -157,6 +158,10 @@ func TestWebSocketHTTPAndPaths(t *testing.T) {
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/index.html" {
 			http.NotFound(w, r)
+			return
+		}
+		if _, _, err := net.SplitHostPort(r.RemoteAddr); err != nil {
+			http.Error(w, "no client address", http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain")

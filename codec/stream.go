@@ -22,7 +22,8 @@ type StreamCodec interface {
 	// NewStream returns the state of one new connection. client is true for
 	// a connection this process dialled, and target is then the address it
 	// was asked to dial (for WebSocket, the ws:// URL: its host and path go
-	// into the handshake).
+	// into the handshake). For an accepted connection target is the peer's
+	// address (host:port, or a socket path), "" if unknown.
 	NewStream(client bool, target string) Stream
 	// AppendMessage frames payload, the encoding of msg (or msg itself when
 	// it is raw bytes), for a stream in its shared state. msg decides the

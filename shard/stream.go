@@ -43,7 +43,13 @@ func (s *Shard) startStream(c *Conn) {
 		s.streams = append(s.streams, streamSlot{})
 	}
 	ss := &s.streams[c.slot]
-	ss.st = l.stream.NewStream(l.client, l.target)
+	target := l.target
+	if !l.client {
+		if a := s.RemoteAddr(c); a != nil {
+			target = a.String()
+		}
+	}
+	ss.st = l.stream.NewStream(l.client, target)
 	c.flags |= flagPending
 	if d := l.stream.HandshakeTimeout(); d > 0 {
 		ss.timer = s.After(d, 0, s.Addr(c), handshakeDeadline{})

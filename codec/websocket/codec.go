@@ -81,6 +81,8 @@ func (c *Codec) NewStream(client bool, target string) codec.Stream {
 	s := &stream{c: c}
 	if client {
 		s.cl = newClient(target)
+	} else {
+		s.peer = target
 	}
 	return s
 }

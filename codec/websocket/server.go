@@ -29,7 +29,7 @@ func (s *stream) serverHandshake(in []byte) (codec.Event, int) {
 		return s.refuse(http.StatusBadRequest, "malformed request: "+err.Error(), "")
 	}
 	req.Body = http.NoBody
-	req.RemoteAddr = ""
+	req.RemoteAddr, s.peer = s.peer, ""
 	o := &s.c.o
 	if len(req.Header.Values("Upgrade")) == 0 {
 		if o.HTTP != nil {

@@ -7,8 +7,8 @@ import "net/http"
 // handler when it is opened; it is not used by the stream afterwards.
 type Upgrade struct {
 	// Request is the client's upgrade request (server side; nil on a
-	// client stream). Its RemoteAddr is empty (the runtime may fill it),
-	// and its Body is empty.
+	// client stream). Its RemoteAddr is the client's address as the runtime
+	// gave it to NewStream ("" if it gave none), and its Body is empty.
 	Request *http.Request
 	// Response is the server's 101 answer (client side; nil on a server
 	// stream), with an empty Body.
