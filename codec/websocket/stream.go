@@ -21,14 +21,14 @@ const (
 // and never blocks. An open stream between messages holds no buffer: the
 // fields below are all it costs.
 type stream struct {
-	c   *Codec   // 8B — the codec: options and pools; read on every call
+	c *Codec // 8B — the codec: options and pools; read on every call
 	// peer is the client's address on a server stream (what the runtime
 	// passed as NewStream's target), for the request's RemoteAddr; dropped
 	// once the handshake is done. 16B.
 	peer string
-	cl  *client  // 8B — client side only (nil on a server): target, key, pong buffer
-	up  *Upgrade // 8B — server: set with the 101 answer, handed out by EventOpen
-	buf *[]byte  // 8B — the message being assembled (fragmented or compressed); nil when idle
+	cl   *client  // 8B — client side only (nil on a server): target, key, pong buffer
+	up   *Upgrade // 8B — server: set with the 101 answer, handed out by EventOpen
+	buf  *[]byte  // 8B — the message being assembled (fragmented or compressed); nil when idle
 	// held is the buffer of the message last delivered (EventMessage from
 	// buf or inflated), kept until the next call, when it goes back to its
 	// pool. 8B.
