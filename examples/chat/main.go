@@ -1,0 +1,205 @@
+// Command chat is a chat server: rooms of people talking over TCP or from a
+// browser over WebSocket, in the same rooms. Every connection is an actor;
+// a room is a group; what someone says is published to the room and each
+// member's actor writes it to its own peer, in its own encoding.
+//
+//	go run ./examples/chat
+//
+// then open http://127.0.0.1:9100/ in a browser (the page and the WebSocket
+// at /ws share the port), or talk over TCP with one JSON object per line:
+//
+//	nc 127.0.0.1 9101
+//	{"type":"Join","data":{"Room":"lobby","Name":"ann"}}
+//	{"type":"Say","data":{"Text":"hello"}}
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/codec/websocket"
+)
+
+// Messages from clients.
+type (
+	// Join enters Room under Name, leaving the room the member was in.
+	Join struct{ Room, Name string }
+	// Say says Text to the member's room.
+	Say struct{ Text string }
+)
+
+// Messages to clients.
+type (
+	// Said is what someone said in a room.
+	Said struct{ Room, From, Text string }
+	// Joined tells a room that someone came in.
+	Joined struct{ Room, Name string }
+	// Left tells a room that someone went away.
+	Left struct{ Room, Name string }
+	// Problem answers a message the server cannot act on.
+	Problem struct{ Text string }
+)
+
+// messages are the types both codecs know, with stable tags on the wire.
+var messages = []any{Join{}, Say{}, Said{}, Joined{}, Left{}, Problem{}}
+
+// limits of what a client may send.
+const (
+	maxName = 32
+	maxText = 1000
+)
+
+// member is the actor of one connection, TCP or WebSocket alike.
+type member struct {
+	room, name string
+}
+
+func roomGroup(room string) string { return "room:" + room }
+
+func (m *member) Receive(ctx *actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *Join:
+		name, room := strings.TrimSpace(msg.Name), strings.TrimSpace(msg.Room)
+		if name == "" || room == "" || len(name) > maxName || len(room) > maxName {
+			ctx.Write(Problem{Text: fmt.Sprintf("a room and a name of 1 to %d bytes, please", maxName)})
+			return
+		}
+		m.leave(ctx)
+		m.room, m.name = room, name
+		ctx.Join(roomGroup(room))
+		ctx.Publish(roomGroup(room), &Joined{Room: room, Name: name})
+	case *Say:
+		switch {
+		case m.room == "":
+			ctx.Write(Problem{Text: "join a room first"})
+		case len(msg.Text) > maxText:
+			ctx.Write(Problem{Text: fmt.Sprintf("at most %d bytes at a time", maxText)})
+		default:
+			ctx.Publish(roomGroup(m.room), &Said{Room: m.room, From: m.name, Text: msg.Text})
+		}
+	case *Said, *Joined, *Left: // published to the room: pass it on to the peer
+		ctx.Write(msg)
+	case actor.Closed:
+		m.leave(ctx)
+	}
+}
+
+// leave tells the member's room that it went away.
+func (m *member) leave(ctx *actor.Context) {
+	if m.room == "" {
+		return
+	}
+	ctx.Leave(roomGroup(m.room))
+	ctx.Publish(roomGroup(m.room), &Left{Room: m.room, Name: m.name})
+	m.room = ""
+}
+
+// config is what the flags set.
+type config struct {
+	web, tcp string // listen addresses: the page and WebSocket, and TCP
+	shards   int
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.web, "web", "127.0.0.1:9100", "address of the page (/) and the WebSocket (/ws)")
+	flag.StringVar(&cfg.tcp, "tcp", "127.0.0.1:9101", "address of the TCP listener (one JSON message per line)")
+	flag.IntVar(&cfg.shards, "shards", runtime.NumCPU(), "number of shards (event loops)")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := serve(ctx, cfg, func(web, tcp net.Addr) {
+		fmt.Printf("chat: open http://%s/ in a browser; TCP (JSON lines) on %s; Ctrl-C stops\n", web, tcp)
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// serve runs the chat server until ctx ends, then stops it gracefully. ready
+// is called with the bound addresses once both listeners accept.
+func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr)) error {
+	sys, err := actor.NewSystem(actor.Shards(cfg.shards))
+	if err != nil {
+		return err
+	}
+	newMember := func() actor.Actor { return &member{} }
+	ws := websocket.JSON(websocket.Options{
+		Path:        "/ws",
+		Compression: true,
+		MaxMessage:  4 << 10,
+		HTTP:        http.HandlerFunc(servePage),
+	}, messages...)
+	web, err := sys.Listen("tcp://"+cfg.web, ws, newMember, actor.IdleTimeout(10*time.Minute))
+	if err != nil {
+		sys.Stop(context.Background())
+		return err
+	}
+	lines := codec.JSON(codec.Line(codec.MaxFrame(4<<10)), messages...)
+	tcp, err := sys.Listen("tcp://"+cfg.tcp, lines, newMember, actor.IdleTimeout(10*time.Minute))
+	if err != nil {
+		sys.Stop(context.Background())
+		return err
+	}
+	if err := sys.Start(); err != nil {
+		return err
+	}
+	ready(web.Addr(), tcp.Addr())
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return sys.Stop(stopCtx)
+}
+
+// servePage answers plain HTTP on the WebSocket's port: the chat page at /.
+// It runs on the event loop, so it only writes a constant.
+func servePage(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, page)
+}
+
+// page is the browser client: join a room, read it, say things.
+const page = `<!doctype html>
+<meta charset="utf-8"><title>Shoal chat</title>
+<style>body{font:15px sans-serif;max-width:40em;margin:2em auto}#log{height:24em;overflow:auto;border:1px solid #ccc;padding:.5em}</style>
+<form id="join"><input id="name" placeholder="your name" required> in <input id="room" value="lobby" required> <button>Join</button></form>
+<div id="log"></div>
+<form id="say"><input id="text" size="50" placeholder="say something" autocomplete="off"> <button>Say</button></form>
+<script>
+const log = document.getElementById("log");
+const show = (s) => { const p = document.createElement("div"); p.textContent = s; log.append(p); log.scrollTop = log.scrollHeight; };
+const ws = new WebSocket("ws://" + location.host + "/ws");
+const send = (type, data) => ws.send(JSON.stringify({type, data}));
+ws.onmessage = (e) => {
+  const m = JSON.parse(e.data), d = m.data;
+  switch (m.type) {
+  case "Said": show(d.From + ": " + d.Text); break;
+  case "Joined": show("* " + d.Name + " joined " + d.Room); break;
+  case "Left": show("* " + d.Name + " left"); break;
+  case "Problem": show("! " + d.Text); break;
+  }
+};
+ws.onclose = (e) => show("* disconnected (" + e.code + ")");
+document.getElementById("join").onsubmit = (e) => { e.preventDefault();
+  send("Join", {Room: document.getElementById("room").value, Name: document.getElementById("name").value}); };
+document.getElementById("say").onsubmit = (e) => { e.preventDefault();
+  const t = document.getElementById("text"); if (t.value) { send("Say", {Text: t.value}); t.value = ""; } };
+</script>`
