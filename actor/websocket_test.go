@@ -494,3 +494,27 @@ func TestWebSocketTypedMsgpackAndOrigin(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, &Said{Text: "hey!", N: 3}, got)
 }
+
+func TestWebSocketServerPing(t *testing.T) {
+	errs := make(chan error, 2)
+	_, l := startSystem(t, "tcp://127.0.0.1:0", websocket.JSON(websocket.Options{}, Say{}), func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if _, ok := ctx.Message().(actor.Opened); ok {
+				errs <- ctx.Write(websocket.Ping(strings.Repeat("x", 126)))
+				errs <- ctx.Write(websocket.Ping("are you there"))
+			}
+		})
+	})
+	conn := wsDial(t, l, "/", nil)
+	pinged := make(chan string, 1)
+	conn.SetPingHandler(func(s string) error { pinged <- s; return nil })
+	go conn.ReadMessage() // runs the ping handler; ends when the test closes conn
+	require.ErrorIs(t, <-errs, websocket.ErrPingTooLong, "a ping longer than a control frame is refused")
+	require.NoError(t, <-errs)
+	select {
+	case s := <-pinged:
+		require.Equal(t, "are you there", s)
+	case <-time.After(waitFor):
+		t.Fatal("no ping reached the client")
+	}
+}

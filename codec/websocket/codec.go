@@ -101,7 +101,11 @@ func (c *Codec) RawFrames() bool { return c.ser == nil }
 // msg makes a text frame, a []byte a binary one, anything else the
 // serializer's kind. Safe for concurrent use.
 func (c *Codec) AppendMessage(dst, payload []byte, msg any) ([]byte, error) {
-	return appendFrame(dst, bitFin|c.opcode(msg), payload, false), nil
+	op := c.opcode(msg)
+	if op == opPing && len(payload) > maxControlPayload {
+		return dst, ErrPingTooLong
+	}
+	return appendFrame(dst, bitFin|op, payload, false), nil
 }
 
 // opcode is the data frame opcode for msg.
@@ -111,6 +115,8 @@ func (c *Codec) opcode(msg any) byte {
 		return opText
 	case []byte:
 		return opBinary
+	case Ping:
+		return opPing
 	}
 	return c.kind
 }
@@ -126,10 +132,17 @@ func (c *Codec) Append(dst, payload []byte) ([]byte, error) {
 // NewStream and never calls Next. Safe for concurrent use.
 func (c *Codec) Next(in []byte) ([]byte, int, error) { return nil, 0, ErrNeedsStream }
 
-// Marshal appends the payload of msg to dst: through the serializer, or for
-// a raw codec msg itself if it is a []byte, codec.Text or string (anything
-// else is a *codec.TypeError). Safe for concurrent use.
+// Marshal appends the payload of msg to dst: a Ping's own bytes; otherwise
+// through the serializer, or for a raw codec msg itself if it is a []byte,
+// codec.Text or string (anything else is a *codec.TypeError). Safe for
+// concurrent use.
 func (c *Codec) Marshal(dst []byte, msg any) ([]byte, error) {
+	if p, ok := msg.(Ping); ok {
+		if len(p) > maxControlPayload {
+			return dst, ErrPingTooLong
+		}
+		return append(dst, p...), nil
+	}
 	if c.ser != nil {
 		return c.ser.Marshal(dst, msg)
 	}

@@ -7,6 +7,9 @@ import (
 )
 
 var (
+	// ErrPingTooLong is returned for a Ping of more than 125 bytes, the most
+	// a control frame carries.
+	ErrPingTooLong = errors.New("websocket: a ping carries at most 125 bytes")
 	// ErrNeedsStream is returned by Codec.Next: a WebSocket connection needs
 	// per-connection state (handshake, fragments, close handshake), so its
 	// bytes are decoded by the Stream that NewStream returns, never by the

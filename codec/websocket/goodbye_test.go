@@ -133,3 +133,25 @@ func TestGoodbyeReasonText(t *testing.T) {
 		})
 	}
 }
+
+// pingTyped is a registered message of TestPingFrames's typed codec.
+type pingTyped struct{ A int }
+
+func TestPingFrames(t *testing.T) {
+	c := Raw(Options{Compression: true, CompressThreshold: 1})
+	srv, cli := pair(t, c, c)
+	out, err := srv.AppendMessage(nil, []byte("hb"), Ping("hb"))
+	require.NoError(t, err)
+	require.Equal(t, []byte{0x89, 2, 'h', 'b'}, out, "a ping is never compressed")
+	out, err = cli.AppendMessage(nil, []byte("hb"), Ping("hb"))
+	require.NoError(t, err)
+	require.Equal(t, byte(0x89), out[0])
+	require.Equal(t, byte(0x82), out[1], "masked, 2 bytes")
+	_, err = srv.AppendMessage(nil, make([]byte, 126), Ping(nil))
+	require.ErrorIs(t, err, ErrPingTooLong)
+	b, err := JSON(Options{}, pingTyped{}).Marshal(nil, Ping("x"))
+	require.NoError(t, err, "a typed codec writes pings too")
+	require.Equal(t, "x", string(b))
+	_, err = c.Marshal(nil, Ping(make([]byte, 200)))
+	require.ErrorIs(t, err, ErrPingTooLong)
+}

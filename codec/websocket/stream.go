@@ -106,9 +106,13 @@ func (s *stream) AppendMessage(dst, payload []byte, msg any) ([]byte, error) {
 		}
 		return dst, ErrClosed
 	}
-	b0 := bitFin | s.c.opcode(msg)
+	op := s.c.opcode(msg)
+	if op == opPing && len(payload) > maxControlPayload {
+		return dst, ErrPingTooLong
+	}
+	b0 := bitFin | op
 	masked := s.cl != nil
-	if s.deflate && len(payload) >= s.c.o.CompressThreshold {
+	if s.deflate && op != opPing && len(payload) >= s.c.o.CompressThreshold {
 		return s.c.z.appendCompressed(dst, b0|bitRsv1, payload, masked)
 	}
 	return appendFrame(dst, b0, payload, masked), nil

@@ -18,3 +18,11 @@ type Upgrade struct {
 	// Compressed reports that permessage-deflate was negotiated.
 	Compressed bool
 }
+
+// Ping is a message an actor writes to send a ping control frame with these
+// bytes (at most 125) as its payload, on any WebSocket codec, typed or raw:
+// ctx.Write(websocket.Ping(nil)). The peer answers with a pong, which the
+// stream consumes; like any bytes read, it keeps the connection from its
+// listener's idle timeout, so a periodic Ping plus an IdleTimeout is a
+// keep-alive that closes peers that have gone silent.
+type Ping []byte
