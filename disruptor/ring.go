@@ -24,6 +24,18 @@ func NewRing[T any](size int) (*Ring[T], error) {
 // and release) may use the pointer. Safe from any goroutine.
 func (r *Ring[T]) Slot(seq int64) *T { return &r.slots[seq&r.mask] }
 
+// Slots returns the slots of sequences lo..hi (lo <= hi, at most the ring's
+// size) as one or two contiguous slices: first, then second (nil unless the
+// range wraps around the end of the ring). The ownership rules of Slot apply
+// to every element. Safe from any goroutine.
+func (r *Ring[T]) Slots(lo, hi int64) (first, second []T) {
+	start, end := lo&r.mask, hi&r.mask
+	if start <= end && hi-lo < int64(len(r.slots)) {
+		return r.slots[start : end+1], nil
+	}
+	return r.slots[start:], r.slots[:end+1]
+}
+
 // Size returns the number of slots. Safe from any goroutine.
 func (r *Ring[T]) Size() int { return len(r.slots) }
 

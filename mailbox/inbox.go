@@ -86,7 +86,10 @@ func (b *Inbox[T]) TryPutQueue(q *Queue[T], max int) int {
 		if !ok {
 			continue
 		}
-		q.moveTo(int(k), func(i int, v *T) { *b.ring.Slot(lo + int64(i)) = *v })
+		d1, d2 := b.ring.Slots(lo, hi)
+		s1, s2 := q.front(int(k))
+		copyInto(d1, d2, s1, s2)
+		q.drop(int(k))
 		b.writer.Commit(lo, hi) // wakes the consumer if it sleeps
 		return int(k)
 	}
@@ -169,3 +172,21 @@ func (b *Inbox[T]) Announce() { b.parker.Announce() }
 // Awake tells producers that the consumer is running again, so they stop
 // waking it. Consumer goroutine only.
 func (b *Inbox[T]) Awake() { b.parker.Awake() }
+
+// copyInto copies the values of s1 then s2 into d1 then d2 (the same total
+// length), in order, with a few bulk copies.
+func copyInto[T any](d1, d2, s1, s2 []T) {
+	dst, src := [2][]T{d1, d2}, [2][]T{s1, s2}
+	di, si := 0, 0
+	for di < 2 && si < 2 {
+		switch {
+		case len(dst[di]) == 0:
+			di++
+		case len(src[si]) == 0:
+			si++
+		default:
+			n := copy(dst[di], src[si])
+			dst[di], src[si] = dst[di][n:], src[si][n:]
+		}
+	}
+}

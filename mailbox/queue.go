@@ -24,6 +24,18 @@ func (q *Queue[T]) Push(v T) {
 	q.n++
 }
 
+// Add appends a zero value at the tail and returns a pointer to it, for the
+// caller to fill in place (cheaper than building a large T and copying it
+// into Push). The pointer is valid until the next Add, Push or Pop.
+func (q *Queue[T]) Add() *T {
+	if q.n == len(q.buf) {
+		q.grow()
+	}
+	p := &q.buf[(q.head+q.n)&(len(q.buf)-1)]
+	q.n++
+	return p
+}
+
 // Peek returns a pointer to the oldest value, or nil when the queue is empty.
 // The pointer is valid until the next Push or Pop.
 func (q *Queue[T]) Peek() *T {
@@ -58,19 +70,24 @@ func (q *Queue[T]) grow() {
 	q.buf, q.head = buf, 0
 }
 
-// moveTo hands the n oldest values to put, oldest first, then removes them,
-// clearing their slots in bulk.
-func (q *Queue[T]) moveTo(n int, put func(i int, v *T)) {
-	mask := len(q.buf) - 1
-	for i := 0; i < n; i++ {
-		put(i, &q.buf[(q.head+i)&mask])
+// front returns the n oldest values (n <= Len) as one or two contiguous
+// slices, oldest first.
+func (q *Queue[T]) front(n int) (first, second []T) {
+	if n == 0 {
+		return nil, nil
 	}
 	if end := q.head + n; end <= len(q.buf) {
-		clear(q.buf[q.head:end])
-	} else {
-		clear(q.buf[q.head:])
-		clear(q.buf[:end-len(q.buf)])
+		return q.buf[q.head:end], nil
 	}
-	q.head = (q.head + n) & mask
+	return q.buf[q.head:], q.buf[:q.head+n-len(q.buf)]
+}
+
+// drop removes the n oldest values (n <= Len), clearing their slots in bulk
+// so the collector can free what they referenced.
+func (q *Queue[T]) drop(n int) {
+	first, second := q.front(n)
+	clear(first)
+	clear(second)
+	q.head = (q.head + n) & (len(q.buf) - 1)
 	q.n -= n
 }

@@ -13,6 +13,17 @@ func (s *Shard) Send(to, from uint64, msg any) error {
 	if err != nil {
 		return err
 	}
+	if i != s.index && s.outbox[i].Len() < s.group.cfg.MaxRetry-1 {
+		// the common case, written in place: no envelope copied
+		q := &s.outbox[i]
+		p := q.Add()
+		p.kind, p.to, p.from, p.msg = kindMessage, to, from, msg
+		s.outboxN++
+		if q.Len() >= outboxBatch {
+			s.publishOutbox(i)
+		}
+		return nil
+	}
 	e := envelope{kind: kindMessage, to: to, from: from, msg: msg}
 	return s.post(i, &e)
 }
