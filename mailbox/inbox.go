@@ -23,7 +23,6 @@ type Inbox[T any] struct {
 	writer *disruptor.SharedWriter // claim/publish cursor shared by all producers
 	reader *disruptor.Reader       // the consumer's position behind the writer's barrier
 	parker *disruptor.Parker       // sleeping/awake flag of the consumer
-	zero   T                       // written over drained slots to drop references
 	waits  disruptor.WaitStrategy  // how Put waits for room
 	gate   *disruptor.Sequence     // last sequence the consumer released
 }
@@ -132,11 +131,15 @@ func (b *Inbox[T]) Drain(max int, fn func(*T)) int {
 	if hi-lo+1 > int64(max) {
 		hi = lo + int64(max) - 1
 	}
-	for s := lo; s <= hi; s++ {
-		p := b.ring.Slot(s)
-		fn(p)
-		*p = b.zero
+	first, second := b.ring.Slots(lo, hi)
+	for i := range first {
+		fn(&first[i])
 	}
+	for i := range second {
+		fn(&second[i])
+	}
+	clear(first) // drop references for the collector, in bulk
+	clear(second)
 	b.reader.Release(hi)
 	return int(hi - lo + 1)
 }
