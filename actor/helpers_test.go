@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -170,4 +172,15 @@ func (l *syncList[T]) snapshot() []T {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]T(nil), l.items...)
+}
+
+// requireClosed checks that err is how a read ends once the server closed
+// the connection: end of stream, or a reset when the server closed with
+// bytes of ours still unread.
+func requireClosed(t *testing.T, err error, msgAndArgs ...any) {
+	t.Helper()
+	if errors.Is(err, syscall.ECONNRESET) {
+		return
+	}
+	require.ErrorIs(t, err, io.EOF, msgAndArgs...)
 }

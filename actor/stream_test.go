@@ -154,7 +154,7 @@ func TestStreamHandshakeMessagesAndProtocolClose(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "NO", readLine(t, r))
 	_, err = r.ReadByte()
-	require.ErrorIs(t, err, io.EOF)
+	requireClosed(t, err)
 
 	// The handshake answer comes first, then Opened with what the handshake
 	// learnt; bytes after the handshake in the same read are messages.
@@ -176,7 +176,7 @@ func TestStreamHandshakeMessagesAndProtocolClose(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "BYE", readLine(t, r))
 	_, err = r.ReadByte()
-	require.ErrorIs(t, err, io.EOF)
+	requireClosed(t, err)
 	closed := p.next(t, isClosed)
 	require.Equal(t, ev.id, closed.id)
 	require.NoError(t, closed.msg.(actor.Closed).Err)
@@ -194,7 +194,7 @@ func TestStreamGoodbye(t *testing.T) {
 	require.Equal(t, "WELCOME bob", readLine(t, r))
 	require.Equal(t, "GOODBYE 0", readLine(t, r))
 	_, err = r.ReadByte()
-	require.ErrorIs(t, err, io.EOF)
+	requireClosed(t, err)
 	require.EqualError(t, p.next(t, isClosed).msg.(actor.Closed).Err, "asked to")
 
 	// Stopping the system says "going away" (1001) to every open stream.
@@ -218,7 +218,7 @@ func TestStreamHandshakeTimeout(t *testing.T) {
 	_, err := io.WriteString(conn, "HEL") // and never the rest
 	require.NoError(t, err)
 	_, err = bufio.NewReader(conn).ReadByte()
-	require.ErrorIs(t, err, io.EOF, "a handshake that never ends is closed")
+	requireClosed(t, err, "a handshake that never ends is closed")
 	require.Eventually(t, func() bool { return l.Open() == 0 }, waitFor, time.Millisecond)
 	select {
 	case e := <-p.events:
@@ -278,5 +278,5 @@ func TestStreamStopWithPendingHandshake(t *testing.T) {
 	require.NoError(t, sys.Stop(ctx))
 	n, err := conn.Read(make([]byte, 16))
 	require.Zero(t, n, "nothing is written to a connection that never finished its handshake")
-	require.ErrorIs(t, err, io.EOF)
+	requireClosed(t, err)
 }

@@ -311,7 +311,7 @@ func TestWebSocketProtocolViolationsCloseCodes(t *testing.T) {
 			}
 			require.Equal(t, tc.code, readClose(t, r))
 			_, err := r.ReadByte()
-			require.ErrorIs(t, err, io.EOF, "the server closes the connection after its close frame")
+			requireClosed(t, err, "the server closes the connection after its close frame")
 		})
 	}
 }
@@ -337,7 +337,7 @@ func TestWebSocketHostileHandshakes(t *testing.T) {
 			r := bufio.NewReader(conn)
 			if tc.status == 0 {
 				_, err := r.ReadByte()
-				require.ErrorIs(t, err, io.EOF)
+				requireClosed(t, err)
 				return
 			}
 			resp, err := http.ReadResponse(r, nil)
