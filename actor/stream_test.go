@@ -38,7 +38,7 @@ func (g *greet) Marshal(dst []byte, msg any) ([]byte, error) {
 }
 func (g *greet) RawFrames() bool                 { return true }
 func (g *greet) HandshakeTimeout() time.Duration { return g.timeout }
-func (g *greet) AppendMessage(dst, p []byte, msg any) ([]byte, error) {
+func (g *greet) AppendShared(dst, p []byte, msg any, class int) ([]byte, error) {
 	return frameGreet(dst, p, msg), nil
 }
 func (g *greet) NewStream(client bool, target string) codec.Stream {
@@ -122,7 +122,12 @@ func (s *greetStream) Goodbye(dst []byte, reason error) []byte {
 	return fmt.Appendf(dst, "GOODBYE %d\n", code)
 }
 
-func (s *greetStream) Shared() bool { return !s.client }
+func (s *greetStream) Shared() int {
+	if s.client {
+		return -1
+	}
+	return 0
+}
 func (s *greetStream) Release()     {}
 
 // greetEcho echoes every message with its kind; "close" closes with a reason.

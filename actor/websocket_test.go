@@ -518,3 +518,30 @@ func TestWebSocketServerPing(t *testing.T) {
 		t.Fatal("no ping reached the client")
 	}
 }
+
+// TestWebSocketBroadcastMixedCompression: a broadcast frames a message once
+// per framing class (plain, compressed) and every member reads it right.
+func TestWebSocketBroadcastMixedCompression(t *testing.T) {
+	p := newProbe()
+	p.onMsg = func(ctx *actor.Context) {
+		if _, ok := ctx.Message().(actor.Opened); ok {
+			ctx.Join("all")
+		}
+	}
+	sys, l := startSystem(t, "tcp://127.0.0.1:0", websocket.Raw(websocket.Options{Compression: true, CompressThreshold: 32}), p.factory)
+	var conns []*gorilla.Conn
+	for i, compress := range []bool{true, false, true, false} {
+		conns = append(conns, wsDial(t, l, "/", &gorilla.Dialer{HandshakeTimeout: waitFor, EnableCompression: compress}))
+		up := p.next(t, isOpened).msg.(actor.Opened).Info.(*websocket.Upgrade)
+		require.Equal(t, compress, up.Compressed, "client %d", i)
+	}
+	for _, msg := range []string{strings.Repeat("the same news for everyone ", 20), "short"} {
+		require.NoError(t, sys.Broadcast("all", codec.Text(msg)))
+		for i, c := range conns {
+			kind, data, err := c.ReadMessage()
+			require.NoError(t, err, "client %d", i)
+			require.Equal(t, gorilla.TextMessage, kind)
+			require.Equal(t, msg, string(data), "client %d", i)
+		}
+	}
+}

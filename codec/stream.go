@@ -14,9 +14,10 @@ type Text []byte
 //
 // A connection served by a StreamCodec is decoded and framed through its own
 // Stream. The embedded Serializer turns message payloads into values and
-// back, as for any Codec; the embedded Framer and AppendMessage frame a
-// payload the way a Stream whose Shared reports true would, so one encoding
-// can be written to many connections (a broadcast).
+// back, as for any Codec; AppendShared frames a payload the way every
+// Stream of a given framing class (Stream.Shared) would, so one encoding can
+// be written to many connections (a broadcast). The embedded Framer's Append
+// frames like class 0.
 type StreamCodec interface {
 	Codec
 	// NewStream returns the state of one new connection. client is true for
@@ -25,15 +26,19 @@ type StreamCodec interface {
 	// into the handshake). For an accepted connection target is the peer's
 	// address (host:port, or a socket path), "" if unknown.
 	NewStream(client bool, target string) Stream
-	// AppendMessage frames payload, the encoding of msg (or msg itself when
-	// it is raw bytes), for a stream in its shared state. msg decides the
-	// kind of frame where the protocol has kinds: a Text or a string is
-	// text, a []byte binary, anything else the serializer's kind.
-	AppendMessage(dst, payload []byte, msg any) ([]byte, error)
+	// AppendShared frames payload, the encoding of msg (or msg itself when
+	// it is raw bytes), exactly as every stream whose Shared reports class
+	// does. msg decides the kind of frame where the protocol has kinds: a
+	// Text or a string is text, a []byte binary, anything else the
+	// serializer's kind.
+	AppendShared(dst, payload []byte, msg any, class int) ([]byte, error)
 	// HandshakeTimeout is how long a connection may take to finish its
 	// handshake (EventOpen) before it is closed; 0 means no limit.
 	HandshakeTimeout() time.Duration
 }
+
+// MaxSharedClass is the largest framing class a Stream may report.
+const MaxSharedClass = 3
 
 // EventKind says what Stream.Next found.
 type EventKind uint8
@@ -81,8 +86,9 @@ type Stream interface {
 	// reported as EventClose. After EventClose it is not called again.
 	Next(in []byte) (ev Event, n int)
 	// AppendMessage frames payload, the encoding of msg, for this
-	// connection (see StreamCodec.AppendMessage) and appends it to dst. On
-	// error dst is returned with its original length.
+	// connection and appends it to dst (msg decides the kind of frame, as for
+	// StreamCodec.AppendShared). On error dst is returned with its original
+	// length.
 	AppendMessage(dst, payload []byte, msg any) ([]byte, error)
 	// Hello appends the bytes to write as soon as the connection is open,
 	// before anything else (a client handshake request), to dst.
@@ -92,10 +98,13 @@ type Stream interface {
 	// fits reason, to dst. It appends nothing if the protocol already said
 	// goodbye or never got far enough to need it.
 	Goodbye(dst []byte, reason error) []byte
-	// Shared reports whether AppendMessage frames exactly like the
-	// StreamCodec's AppendMessage, so bytes encoded once for many
-	// connections can be written to this one. Valid after EventOpen.
-	Shared() bool
+	// Shared returns the stream's framing class: a class c >= 0 means
+	// AppendMessage frames exactly like the StreamCodec's AppendShared with
+	// class c, so bytes encoded once for many connections of that class can
+	// be written to this one; -1 means it frames for itself alone (a masked
+	// client, per-connection state). Classes are small: 0 to
+	// MaxSharedClass. Valid after EventOpen.
+	Shared() int
 	// Release returns what the stream holds to its pools once the
 	// connection is finished. The stream is not used after.
 	Release()

@@ -91,59 +91,71 @@ func (s *Shard) broadcastLocal(name string, msg any) {
 		return
 	}
 	var last codec.Codec
-	var enc, payload []byte
+	var payload []byte
+	var enc [codec.MaxSharedClass + 1][]byte // framings of last's payload, by framing class
 	for _, a := range m.addrs {
 		c := s.table.lookup(AddrSlot(a), AddrGen(a))
 		if c == nil || c.lis == nil || c.state != stateOpen {
 			continue
 		}
 		if c.lis.codec != last {
-			last, enc = c.lis.codec, nil
-			p, b, err := s.encode(c.lis, msg)
+			last, enc = c.lis.codec, [codec.MaxSharedClass + 1][]byte{}
+			p, err := s.payload(c.lis, msg)
 			if err != nil {
 				s.stats.dropped.Add(1)
 				last = nil
 				continue
 			}
-			payload, enc = p, b
+			payload = p
 		}
-		if c.lis.stream != nil && !s.streams[c.slot].st.Shared() {
-			s.writeFramed(c, payload, msg) // framed for this connection alone
-			continue
+		class := 0
+		if c.lis.stream != nil {
+			if class = s.streams[c.slot].st.Shared(); class < 0 || class > codec.MaxSharedClass {
+				s.writeFramed(c, payload, msg) // framed for this connection alone
+				continue
+			}
 		}
-		s.WriteShared(c, enc)
+		if enc[class] == nil {
+			b, err := s.frameShared(c.lis, payload, msg, class)
+			if err != nil {
+				s.stats.dropped.Add(1)
+				continue
+			}
+			enc[class] = b
+		}
+		s.WriteShared(c, enc[class])
 	}
 }
 
-// encode returns msg's payload for listener l (valid until the next encode)
-// and its framing in a fresh slice, shared by every member written with it.
-func (s *Shard) encode(l *Listener, msg any) (payload, framed []byte, err error) {
-	switch m := msg.(type) {
-	case []byte:
-		if l.raw {
-			payload = m
-		}
-	case codec.Text:
-		if l.raw {
-			payload = m
-		}
-	case string:
-		if l.raw {
-			payload = append(s.scratch[:0], m...)
-			s.scratch = payload
+// payload returns msg's payload for listener l, valid until the next
+// payload or write of this shard.
+func (s *Shard) payload(l *Listener, msg any) ([]byte, error) {
+	if l.raw {
+		switch m := msg.(type) {
+		case []byte:
+			return m, nil
+		case codec.Text:
+			return m, nil
+		case string:
+			s.scratch = append(s.scratch[:0], m...)
+			return s.scratch, nil
 		}
 	}
-	if payload == nil {
-		if payload, err = l.codec.Marshal(s.scratch[:0], msg); err != nil {
-			return nil, nil, err
-		}
-		s.scratch = payload
+	b, err := l.codec.Marshal(s.scratch[:0], msg)
+	if err != nil {
+		return nil, err
 	}
+	s.scratch = b
+	return b, nil
+}
+
+// frameShared frames payload, the encoding of msg, for the connections of l
+// in framing class class, into a fresh slice shared by every member written
+// with it.
+func (s *Shard) frameShared(l *Listener, payload []byte, msg any, class int) ([]byte, error) {
 	dst := make([]byte, 0, len(payload)+16)
 	if l.stream != nil {
-		framed, err = l.stream.AppendMessage(dst, payload, msg)
-	} else {
-		framed, err = l.codec.Append(dst, payload)
+		return l.stream.AppendShared(dst, payload, msg, class)
 	}
-	return payload, framed, err
+	return l.codec.Append(dst, payload)
 }

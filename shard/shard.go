@@ -41,6 +41,7 @@ type Shard struct {
 	table   table
 	readBuf []byte
 	scratch []byte // Marshal output before framing
+	bye     []byte // a stream's last bytes (Goodbye) before they are queued
 	pool    bufferPool
 	dirty   []*Conn         // connections with bytes to flush or a close to finish
 	box     frameBox        // []byte frames

@@ -167,8 +167,8 @@ func (s *Shard) goodbye(c *Conn, st codec.Stream, reason error) {
 	if reason == ErrShutdown || reason == ErrIdle {
 		reason = goingAway{reason}
 	}
-	s.scratch = st.Goodbye(s.scratch[:0], reason)
-	s.writeRaw(c, s.scratch)
+	s.bye = st.Goodbye(s.bye[:0], reason) // not s.scratch: a broadcast may hold its payload there
+	s.writeRaw(c, s.bye)
 }
 
 // endStream releases c's stream once c is finished. A connection that never

@@ -118,7 +118,7 @@ func TestClientHandshakeAnswers(t *testing.T) {
 			require.Equal(t, 101, up.Response.StatusCode)
 			require.Equal(t, tc.protocol, up.Protocol)
 			require.Equal(t, tc.compressed, up.Compressed)
-			require.False(t, st.Shared(), "client frames are masked per connection")
+			require.Equal(t, -1, st.Shared(), "client frames are masked per connection")
 			require.Equal(t, rec{Kind: codec.EventMessage, Frame: "first"}, evs[1], "frames after the answer are kept")
 		})
 	}
@@ -142,11 +142,11 @@ func TestAppendMessageKinds(t *testing.T) {
 		{"[]byte on a JSON codec", js, []byte("b"), 0x82},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := tc.c.AppendMessage(nil, []byte("p"), tc.msg)
+			out, err := tc.c.AppendShared(nil, []byte("p"), tc.msg, 0)
 			require.NoError(t, err)
 			require.Equal(t, []byte{tc.b0, 1, 'p'}, out)
 			st := openServer(t, tc.c)
-			require.True(t, st.Shared())
+			require.Equal(t, 0, st.Shared())
 			sout, err := st.AppendMessage(nil, []byte("p"), tc.msg)
 			require.NoError(t, err)
 			require.Equal(t, out, sout, "a shared stream frames like the codec")

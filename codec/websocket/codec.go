@@ -95,17 +95,38 @@ func (c *Codec) HandshakeTimeout() time.Duration { return c.o.handshakeTimeout }
 // New with a nil Serializer). Safe for concurrent use.
 func (c *Codec) RawFrames() bool { return c.ser == nil }
 
-// AppendMessage appends payload, the encoding of msg, to dst as one
-// unmasked, uncompressed frame: what a server stream whose Shared reports
-// true writes, so a broadcast can be framed once. A codec.Text or string
-// msg makes a text frame, a []byte a binary one, anything else the
-// serializer's kind. Safe for concurrent use.
-func (c *Codec) AppendMessage(dst, payload []byte, msg any) ([]byte, error) {
+// Framing classes of server streams (Stream.Shared): the frames a server
+// writes are the same for every connection of a class, so a broadcast
+// frames a message once per class.
+const (
+	classPlain      = 0 // no compression negotiated
+	classCompressed = 1 // permessage-deflate without context takeover
+)
+
+// AppendShared appends payload, the encoding of msg, to dst as one
+// unmasked frame, as every server stream of the framing class does: class
+// 0 plain, class 1 compressed (when payload is at least CompressThreshold
+// bytes; with no context takeover the compressed bytes are the same for
+// every connection). A codec.Text or string msg makes a text frame, a
+// []byte a binary one, a Ping a ping, anything else the serializer's kind.
+// Safe for concurrent use.
+func (c *Codec) AppendShared(dst, payload []byte, msg any, class int) ([]byte, error) {
+	return c.appendFrame(dst, payload, msg, class == classCompressed, false)
+}
+
+// appendFrame frames payload, the encoding of msg, as one frame: compressed
+// if deflate is on and the payload is long enough (never a ping), masked for
+// a client.
+func (c *Codec) appendFrame(dst, payload []byte, msg any, deflate, masked bool) ([]byte, error) {
 	op := c.opcode(msg)
 	if op == opPing && len(payload) > maxControlPayload {
 		return dst, ErrPingTooLong
 	}
-	return appendFrame(dst, bitFin|op, payload, false), nil
+	b0 := bitFin | op
+	if deflate && op != opPing && len(payload) >= c.o.CompressThreshold {
+		return c.z.appendCompressed(dst, b0|bitRsv1, payload, masked)
+	}
+	return appendFrame(dst, b0, payload, masked), nil
 }
 
 // opcode is the data frame opcode for msg.

@@ -41,8 +41,8 @@ func TestCompressionRoundTrip(t *testing.T) {
 	for _, level := range []int{0, 1, 6, 9, -1, -2} {
 		o := Options{Compression: true, CompressionLevel: level}
 		srv, cli := pair(t, Raw(o), Raw(o))
-		require.False(t, srv.Shared(), "a compressed stream frames per connection")
-		require.False(t, cli.Shared())
+		require.Equal(t, classCompressed, srv.Shared(), "compressed server streams share their own framing")
+		require.Equal(t, -1, cli.Shared())
 		for _, tc := range []struct {
 			msg  any
 			data string
@@ -132,4 +132,24 @@ func TestInflateIsBounded(t *testing.T) {
 	putBuf(out)
 	_, err = p.inflate(deflated(t, "too long"), 2)
 	require.ErrorIs(t, err, errTooBig)
+}
+
+// TestSharedCompressedFraming: with no context takeover, a compressed frame
+// is the same for every server stream of the compressed class, so the
+// codec frames it once for all of them; short payloads stay plain.
+func TestSharedCompressedFraming(t *testing.T) {
+	c := Raw(Options{Compression: true, CompressThreshold: 64})
+	long := []byte(strings.Repeat("shared state ", 40))
+	for _, payload := range [][]byte{long, []byte("short")} {
+		shared, err := c.AppendShared(nil, payload, payload, classCompressed)
+		require.NoError(t, err)
+		for range 3 {
+			srv, _ := pair(t, c, c)
+			require.Equal(t, classCompressed, srv.Shared())
+			own, err := srv.AppendMessage(nil, payload, payload)
+			require.NoError(t, err)
+			require.Equal(t, shared, own)
+		}
+		require.Equal(t, len(payload) >= 64, shared[0]&bitRsv1 != 0, "compressed only past the threshold")
+	}
 }

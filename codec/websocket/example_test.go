@@ -48,12 +48,13 @@ func ExampleJSON() {
 }
 
 // A raw codec passes payloads through: text messages as codec.Text, binary
-// ones as []byte. A server frame is the same for every connection without
-// compression, so a broadcast is framed once with the codec's AppendMessage.
+// ones as []byte. A server frame is the same for every connection of a
+// framing class (class 0: without compression), so a broadcast is framed
+// once per class with the codec's AppendShared.
 func ExampleRaw() {
 	c := websocket.Raw(websocket.Options{})
-	text, _ := c.AppendMessage(nil, []byte("hi"), codec.Text("hi"))
-	bin, _ := c.AppendMessage(nil, []byte{1, 2}, []byte{1, 2})
+	text, _ := c.AppendShared(nil, []byte("hi"), codec.Text("hi"), 0)
+	bin, _ := c.AppendShared(nil, []byte{1, 2}, []byte{1, 2}, 0)
 	fmt.Printf("% x\n% x\n", text, bin)
 	fmt.Println(c.RawFrames())
 	// Output:

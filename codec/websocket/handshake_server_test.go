@@ -131,7 +131,11 @@ func TestServerHandshakeAccepts(t *testing.T) {
 			require.Nil(t, up.Response)
 			require.Equal(t, tc.protocol, up.Protocol)
 			require.Equal(t, tc.compressed, up.Compressed)
-			require.Equal(t, !tc.compressed, st.Shared())
+			wantClass := classPlain
+			if tc.compressed {
+				wantClass = classCompressed
+			}
+			require.Equal(t, wantClass, st.Shared())
 
 			require.Equal(t, rec{Kind: codec.EventMessage, Text: true, Frame: "hi"}, evs[2])
 		})

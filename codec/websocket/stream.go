@@ -106,16 +106,7 @@ func (s *stream) AppendMessage(dst, payload []byte, msg any) ([]byte, error) {
 		}
 		return dst, ErrClosed
 	}
-	op := s.c.opcode(msg)
-	if op == opPing && len(payload) > maxControlPayload {
-		return dst, ErrPingTooLong
-	}
-	b0 := bitFin | op
-	masked := s.cl != nil
-	if s.deflate && op != opPing && len(payload) >= s.c.o.CompressThreshold {
-		return s.c.z.appendCompressed(dst, b0|bitRsv1, payload, masked)
-	}
-	return appendFrame(dst, b0, payload, masked), nil
+	return s.c.appendFrame(dst, payload, msg, s.deflate, s.cl != nil)
 }
 
 // Goodbye appends a close frame whose code fits reason (see closeCode),
@@ -142,10 +133,19 @@ func (s *stream) Goodbye(dst []byte, reason error) []byte {
 	return dst
 }
 
-// Shared reports whether AppendMessage frames like Codec.AppendMessage:
-// true for a server stream without compression. Not safe for concurrent
+// Shared returns the stream's framing class (see Codec.AppendShared): 0 for
+// a server stream without compression, 1 for one with it, -1 for a client
+// (its frames are masked with a fresh key each). Not safe for concurrent
 // use.
-func (s *stream) Shared() bool { return s.cl == nil && !s.deflate }
+func (s *stream) Shared() int {
+	switch {
+	case s.cl != nil:
+		return -1
+	case s.deflate:
+		return classCompressed
+	}
+	return classPlain
+}
 
 // Hello appends the client's upgrade request to dst; a server stream (or a
 // client whose target is invalid) appends nothing. Not safe for concurrent
