@@ -128,7 +128,7 @@ func (s *greetStream) Shared() int {
 	}
 	return 0
 }
-func (s *greetStream) Release()     {}
+func (s *greetStream) Release() {}
 
 // greetEcho echoes every message with its kind; "close" closes with a reason.
 func greetEcho(p *probe) actor.Factory {
