@@ -287,7 +287,9 @@ func (s *Shard) event(r reactor.Ready) {
 
 // drain delivers the inbox, the local queue and retries one round each.
 func (s *Shard) drain() {
-	s.inbox.Drain(s.inbox.Size(), s.deliver)
+	if s.inbox.Drain(s.inbox.Size(), s.deliver) > 0 {
+		s.busy = true // messages came in: more may follow, look again before sleeping
+	}
 	for n := s.local.Len(); n > 0; n-- {
 		e, _ := s.local.Pop()
 		s.handle(&e)
