@@ -35,6 +35,14 @@
 // as an error wrapping ErrInvalidConfig instead; likewise Msgpack, JSON and
 // MustRegistry, with NewMsgpack, NewJSON and NewRegistry.
 //
+// Protocols whose framing depends on what came before — a handshake,
+// control messages answered by the protocol, per-connection compression —
+// implement StreamCodec: the runtime gives each connection its own Stream,
+// drives it with the connection's bytes and acts on the Events it reports
+// (a reply to write, the end of the handshake, a message, the end of the
+// stream). Package codec/websocket is one. A Text is a payload that is text
+// rather than binary, for protocols that tell them apart.
+//
 // The package knows nothing of sockets, shards or actors: it sees only byte
 // slices.
 package codec
