@@ -8,7 +8,11 @@
 // disruptor-backed inbox, waking the shard only if it is parked in epoll_wait.
 //
 // The shard decodes wire bytes with the listener's codec and hands messages to
-// a Handler, the layer above (package actor), on the shard's goroutine. It
+// a Handler, the layer above (package actor), on the shard's goroutine. A
+// codec.StreamCodec (WebSocket) gets a codec.Stream per connection: the
+// connection stays pending, unseen by the Handler, until the stream's
+// handshake is done, and the shard writes what the stream asks for (replies,
+// a goodbye before any close) without knowing the protocol. It
 // knows the shape of an actor address (node, shard, slot, generation) but not
 // what an actor is: that belongs to package actor.
 package shard
