@@ -22,6 +22,10 @@ var (
 	// full and too many sends to it already wait; the message was dropped and
 	// counted as a dead letter.
 	ErrOverflow = shard.ErrOverflow
+	// ErrHandshakeTimeout is why a connection whose protocol handshake (a
+	// WebSocket upgrade) took longer than its codec allows was closed: the
+	// error of a Dial whose server never answered the upgrade.
+	ErrHandshakeTimeout = shard.ErrHandshakeTimeout
 	// ErrTLSUnsupported is returned by Dial for a wss:// address: Shoal
 	// speaks WebSocket over plain TCP only (put a TLS proxy in front).
 	ErrTLSUnsupported = errors.New("actor: wss:// (TLS) is not supported")

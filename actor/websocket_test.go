@@ -545,3 +545,30 @@ func TestWebSocketBroadcastMixedCompression(t *testing.T) {
 		}
 	}
 }
+
+// TestWebSocketDialHandshakeTimeout: a server that accepts the connection
+// but never answers the upgrade makes Dial fail once the codec's handshake
+// timeout passes; no actor is made.
+func TestWebSocketDialHandshakeTimeout(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer silent.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := silent.Accept(); err == nil {
+			accepted <- c // held open, never answered
+		}
+	}()
+	cli := newProbe()
+	sys, _ := startSystem(t, "tcp://127.0.0.1:0", codec.Raw(), echoFactory)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	_, err = sys.Dial(ctx, "ws://"+silent.Addr().String()+"/", websocket.Raw(websocket.Options{HandshakeTimeout: 50 * time.Millisecond}), cli.factory)
+	require.ErrorIs(t, err, actor.ErrHandshakeTimeout)
+	(<-accepted).Close()
+	select {
+	case e := <-cli.events:
+		t.Fatalf("an actor saw %#v for a dial that never opened", e.msg)
+	default:
+	}
+}
