@@ -6,7 +6,8 @@
 //	go run ./examples/chat
 //
 // then open http://127.0.0.1:9100/ in a browser (the page and the WebSocket
-// at /ws share the port), or talk over TCP with one JSON object per line:
+// at /ws share the port; http://127.0.0.1:9100/#room=lobby&name=ann joins at
+// once), or talk over TCP with one JSON object per line:
 //
 //	nc 127.0.0.1 9101
 //	{"type":"Join","data":{"Room":"lobby","Name":"ann"}}
@@ -198,6 +199,15 @@ ws.onmessage = (e) => {
   }
 };
 ws.onclose = (e) => show("* disconnected (" + e.code + ")");
+// A link like /#room=lobby&name=ann joins at once.
+ws.onopen = () => {
+  const h = new URLSearchParams(location.hash.slice(1));
+  if (h.get("room") && h.get("name")) {
+    document.getElementById("room").value = h.get("room");
+    document.getElementById("name").value = h.get("name");
+    send("Join", {Room: h.get("room"), Name: h.get("name")});
+  }
+};
 document.getElementById("join").onsubmit = (e) => { e.preventDefault();
   send("Join", {Room: document.getElementById("room").value, Name: document.getElementById("name").value}); };
 document.getElementById("say").onsubmit = (e) => { e.preventDefault();

@@ -7,7 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -181,4 +184,46 @@ func TestChatAcrossTransports(t *testing.T) {
 	expect(t, ann, "Left", `{"Room":"lobby","Name":"bob"}`)
 	ann.send(t, "Say", `{"Text":"still here"}`)
 	expect(t, ann, "Said", `{"Room":"lobby","From":"ann","Text":"still here"}`)
+}
+
+// TestChatPageInChromium loads the chat page in headless Chromium with a
+// link that joins a room: a TCP member of that room sees the browser join,
+// which proves the page's script and the WebSocket path end to end.
+func TestChatPageInChromium(t *testing.T) {
+	browser := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			browser = p
+			break
+		}
+	}
+	if browser == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed; .ci/run installs it")
+		}
+		t.Skip("chromium not installed")
+	}
+	web, tcp := start(t)
+	tc, err := net.DialTimeout("tcp", tcp.String(), patience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	tc.SetDeadline(time.Now().Add(patience))
+	bob := tcpClient{tc, bufio.NewReader(tc)}
+	bob.send(t, "Join", `{"Room":"lobby","Name":"bob"}`)
+	expect(t, bob, "Joined", `{"Room":"lobby","Name":"bob"}`)
+
+	cmd := exec.Command(browser, "--headless=new", "--no-sandbox", "--disable-gpu",
+		"--no-first-run", "--disable-extensions", "--user-data-dir="+t.TempDir(),
+		"http://"+web.String()+"/#room=lobby&name=chromium")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers die with it
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	}()
+	expect(t, bob, "Joined", `{"Room":"lobby","Name":"chromium"}`)
 }
