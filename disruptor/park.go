@@ -91,6 +91,10 @@ func (w *park) Wait(attempt int) {
 	}
 }
 
+// relaxedCommit: Signal's protocol survives a release-store commit only
+// with a light Parker (see NewLightParker).
+func (w *park) relaxedCommit() bool { return w.p.light }
+
 func (w *park) Ready()  { w.p.Awake() }
 func (w *park) Signal() { w.p.Notify() }
 

@@ -1,6 +1,9 @@
 package disruptor
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // padBytes keeps a hot word alone in any 128-byte window around it: two 64-byte
 // cache lines, so the adjacent-line prefetcher never pulls a neighbour's hot
@@ -33,6 +36,10 @@ func (s *Sequence) Load() int64 { return s.v.Load() }
 // Store sets the value. Safe from any goroutine; every memory write made
 // before Store is visible to a goroutine whose Load observes the new value.
 func (s *Sequence) Store(v int64) { s.v.Store(v) }
+
+// storeRelease stores v with release ordering only (see storeRelease):
+// cheaper than Store where no full fence is needed.
+func (s *Sequence) storeRelease(v int64) { storeRelease((*int64)(unsafe.Pointer(&s.v)), v) }
 
 // CompareAndSwap sets the value to new if it is old, reporting whether it did.
 // Safe from any goroutine.

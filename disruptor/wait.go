@@ -65,6 +65,13 @@ func (yield) Backoff(attempt int, _ *Sequence, _ int64) { backoff(attempt) }
 func (yield) Signal()                                   {}
 func (yield) Released()                                 {}
 
+// relaxer is implemented by wait strategies under which a writer may commit
+// with a release store instead of a sequentially consistent one: Park on a
+// light Parker. Spin and Yield do not claim it, although their own Signal
+// needs no fence, because a consumer may drive a Parker by hand beside them
+// (Notify after Commit), which does.
+type relaxer interface{ relaxedCommit() bool }
+
 func backoff(attempt int) {
 	if attempt >= yieldAfter {
 		runtime.Gosched()

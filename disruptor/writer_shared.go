@@ -1,6 +1,9 @@
 package disruptor
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // SharedWriter is the sequencer for any number of producer goroutines.
 //
@@ -33,6 +36,8 @@ type SharedWriter struct {
 	size int64          // 8B — ring size
 	gate *Sequence      // 8B — the reader's last released sequence
 	ws   WaitStrategy   // 16B — Backoff while full, Signal after commit
+	// relaxed: commit with a release store (the wait strategy allows it).
+	relaxed bool // 1B
 }
 
 // NewSharedWriter returns a writer for a ring of size slots (the Ring's
@@ -46,6 +51,9 @@ func NewSharedWriter(size int, gate *Sequence, ws WaitStrategy) *SharedWriter {
 	}
 	n := mustSize(size)
 	w := &SharedWriter{ends: make([]atomic.Int64, n), mask: n - 1, size: n, gate: gate, ws: ws}
+	if r, ok := ws.(relaxer); ok {
+		w.relaxed = r.relaxedCommit()
+	}
 	w.claim.Store(gate.Load())
 	w.gateSeen.Store(gate.Load())
 	for i := range w.ends {
@@ -106,7 +114,11 @@ func (w *SharedWriter) refresh(wrap int64) bool {
 // part of it), then signals the wait strategy. Safe from any goroutine; the
 // store synchronizes before the reader's load that observes it.
 func (w *SharedWriter) Commit(lo, hi int64) {
-	w.ends[lo&w.mask].Store(hi)
+	if w.relaxed {
+		storeRelease((*int64)(unsafe.Pointer(&w.ends[lo&w.mask])), hi)
+	} else {
+		w.ends[lo&w.mask].Store(hi)
+	}
 	w.ws.Signal()
 }
 

@@ -2,7 +2,9 @@ package disruptor
 
 // SingleWriter is the sequencer for exactly one producer goroutine. Reserve
 // reads no shared memory while its cached view of the reader shows room; a
-// commit is one atomic store.
+// commit is one atomic store: a release store (a plain MOV on amd64) when
+// the wait strategy is Park on a light Parker (see NewLightParker), else a
+// sequentially consistent one.
 //
 // Reserve, TryReserve and Commit must all be called from the same single
 // producer goroutine (or goroutines that hand the role over with their own
@@ -16,7 +18,8 @@ type SingleWriter struct {
 	size     int64        // 8B — ring size; read-only
 	gate     *Sequence    // 8B — the reader's last released sequence; read only on the slow path
 	ws       WaitStrategy // 16B — Backoff while full, Signal after commit
-	_        [padBytes - 48]byte
+	relaxed  bool         // 1B — commit with a release store (the wait strategy allows it)
+	_        [padBytes - 49]byte
 }
 
 // NewSingleWriter returns a writer for a ring of size slots (the Ring's
@@ -30,6 +33,9 @@ func NewSingleWriter(size int, gate *Sequence, ws WaitStrategy) *SingleWriter {
 	}
 	start := gate.Load()
 	w := &SingleWriter{reserved: start, gateSeen: start, size: mustSize(size), gate: gate, ws: ws}
+	if r, ok := ws.(relaxer); ok {
+		w.relaxed = r.relaxedCommit()
+	}
 	w.cursor.Store(start)
 	return w
 }
@@ -74,7 +80,11 @@ func (w *SingleWriter) refresh(wrap int64) bool {
 // Commit publishes lo..hi and signals the wait strategy. Producer goroutine
 // only; the store synchronizes before the reader's load that observes it.
 func (w *SingleWriter) Commit(lo, hi int64) {
-	w.cursor.Store(hi)
+	if w.relaxed {
+		w.cursor.storeRelease(hi)
+	} else {
+		w.cursor.Store(hi)
+	}
 	w.ws.Signal()
 }
 
