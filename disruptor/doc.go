@@ -21,7 +21,10 @@
 //     user-supplied [Waker]; under Park, writers that find the ring full
 //     block until the reader releases, instead of competing with it for the
 //     processor. On a small, busy machine this is what makes the ring beat a
-//     channel; spinning strategies only pay off with spare cores.
+//     channel; spinning strategies only pay off with spare cores. Under Park
+//     on a light Parker ([NewLightParker]) writers commit with a release
+//     store instead of a full fence, and the consumer pays for it with a
+//     process-wide memory barrier each time it announces sleep.
 //
 // Sequences start at 0. Cursors and reader sequences start at -1 ("nothing
 // yet"). Ranges are inclusive: lo..hi.
