@@ -13,19 +13,17 @@ func (s *Shard) Send(to, from uint64, msg any) error {
 	if err != nil {
 		return err
 	}
-	if i != s.index && s.outbox[i].Len() < s.group.cfg.MaxRetry-1 {
-		// the common case, written in place: no envelope copied
-		q := &s.outbox[i]
-		p := q.Add()
-		p.kind, p.to, p.from, p.msg = kindMessage, to, from, msg
-		s.outboxN++
-		if q.Len() >= outboxBatch {
-			s.publishOutbox(i)
-		}
+	if i == s.index {
+		s.local.Push(envelope{kind: kindMessage, to: to, from: from, msg: msg})
 		return nil
 	}
-	e := envelope{kind: kindMessage, to: to, from: from, msg: msg}
-	return s.post(i, &e)
+	p := s.outboxSlot(i)
+	if p == nil {
+		return s.overflow(kindMessage, to, from, msg)
+	}
+	p.kind, p.to, p.from, p.msg = kindMessage, to, from, msg // in place: no envelope copied
+	s.outboxed(i)
+	return nil
 }
 
 // outboxBatch is how many envelopes for one shard a shard gathers before it
@@ -42,24 +40,47 @@ func (s *Shard) post(i int, e *envelope) error {
 		s.local.Push(*e)
 		return nil
 	}
+	p := s.outboxSlot(i)
+	if p == nil {
+		return s.overflow(e.kind, e.to, e.from, e.msg)
+	}
+	*p = *e
+	s.outboxed(i)
+	return nil
+}
+
+// outboxSlot returns a new slot at the end of the outbox for shard i, for
+// the caller to fill and then report with outboxed; nil if the outbox is at
+// its bound (MaxRetry) even after publishing what the inbox takes.
+func (s *Shard) outboxSlot(i int) *envelope {
 	q := &s.outbox[i]
 	if q.Len() >= s.group.cfg.MaxRetry {
 		s.publishOutbox(i)
-	}
-	if q.Len() >= s.group.cfg.MaxRetry {
-		s.stats.dropped.Add(1)
-		s.stats.deadLetters.Add(1)
-		if e.kind == kindMessage {
-			s.h.DeadLetter(e.to, e.from, e.msg)
+		if q.Len() >= s.group.cfg.MaxRetry {
+			return nil
 		}
-		return ErrOverflow
 	}
-	q.Push(*e)
 	s.outboxN++
-	if q.Len() >= outboxBatch {
+	return q.Add()
+}
+
+// outboxed publishes the outbox for shard i once a filled slot made it a
+// full batch.
+func (s *Shard) outboxed(i int) {
+	if s.outbox[i].Len() >= outboxBatch {
 		s.publishOutbox(i)
 	}
-	return nil
+}
+
+// overflow drops a send the outbox could not keep: counted, handed to the
+// handler as a dead letter if it is a message, and reported as ErrOverflow.
+func (s *Shard) overflow(kind envKind, to, from uint64, msg any) error {
+	s.stats.dropped.Add(1)
+	s.stats.deadLetters.Add(1)
+	if kind == kindMessage {
+		s.h.DeadLetter(to, from, msg)
+	}
+	return ErrOverflow
 }
 
 // publishOutbox moves shard i's outbox into its inbox while there is room.
