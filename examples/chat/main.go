@@ -1,7 +1,8 @@
 // Command chat is a chat server: rooms of people talking over TCP or from a
 // browser over WebSocket, in the same rooms. Every connection is an actor;
-// a room is a group; what someone says is published to the room and each
-// member's actor writes it to its own peer, in its own encoding.
+// a room is a group; what someone says is broadcast to the room: encoded once
+// per codec (once for the TCP members, once for the WebSocket ones) and the
+// same bytes written to every member's connection.
 //
 //	go run ./examples/chat
 //
@@ -81,7 +82,7 @@ func (m *member) Receive(ctx *actor.Context) {
 		m.leave(ctx)
 		m.room, m.name = room, name
 		ctx.Join(roomGroup(room))
-		ctx.Publish(roomGroup(room), &Joined{Room: room, Name: name})
+		ctx.Broadcast(roomGroup(room), &Joined{Room: room, Name: name})
 	case *Say:
 		switch {
 		case m.room == "":
@@ -89,10 +90,8 @@ func (m *member) Receive(ctx *actor.Context) {
 		case len(msg.Text) > maxText:
 			ctx.Write(Problem{Text: fmt.Sprintf("at most %d bytes at a time", maxText)})
 		default:
-			ctx.Publish(roomGroup(m.room), &Said{Room: m.room, From: m.name, Text: msg.Text})
+			ctx.Broadcast(roomGroup(m.room), &Said{Room: m.room, From: m.name, Text: msg.Text})
 		}
-	case *Said, *Joined, *Left: // published to the room: pass it on to the peer
-		ctx.Write(msg)
 	case actor.Closed:
 		m.leave(ctx)
 	}
@@ -104,7 +103,7 @@ func (m *member) leave(ctx *actor.Context) {
 		return
 	}
 	ctx.Leave(roomGroup(m.room))
-	ctx.Publish(roomGroup(m.room), &Left{Room: m.room, Name: m.name})
+	ctx.Broadcast(roomGroup(m.room), &Left{Room: m.room, Name: m.name})
 	m.room = ""
 }
 
