@@ -7,8 +7,10 @@ import (
 	"net"
 	"strings"
 
+	gorilla "github.com/gorilla/websocket"
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/codec/websocket"
 )
 
 // shout answers every line with the line in capitals.
@@ -89,4 +91,33 @@ func ExampleParseID() {
 	fmt.Println(id, id.Shard(), id.Slot(), id.Gen())
 	// Output:
 	// 0:1:42:7 1 42 7
+}
+
+// A WebSocket listener is a listener with a WebSocket codec: the handshake,
+// frames, pings and compression run on the shard, and the actor sees typed
+// messages. A gorilla/websocket client stands in for a browser here.
+func ExampleSystem_Listen_webSocket() {
+	type Say struct{ Text string }
+	sys, _ := actor.NewSystem(actor.Shards(1))
+	ws := websocket.JSON(websocket.Options{Path: "/ws", Compression: true}, Say{})
+	l, _ := sys.Listen("tcp://127.0.0.1:0", ws, func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if m, ok := ctx.Message().(*Say); ok {
+				ctx.Write(Say{Text: strings.ToUpper(m.Text)}) // a JSON text frame
+			}
+		})
+	})
+	sys.Start()
+	defer sys.Stop(context.Background())
+
+	conn, _, err := gorilla.DefaultDialer.Dial("ws://"+l.Addr().String()+"/ws", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer conn.Close()
+	conn.WriteMessage(gorilla.TextMessage, []byte(`{"type":"Say","data":{"Text":"hi"}}`))
+	_, reply, _ := conn.ReadMessage()
+	fmt.Println(string(reply))
+	// Output: {"type":"Say","data":{"Text":"HI"}}
 }
