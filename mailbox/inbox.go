@@ -23,7 +23,6 @@ type Inbox[T any] struct {
 	writer *disruptor.SharedWriter // claim/publish cursor shared by all producers
 	reader *disruptor.Reader       // the consumer's position behind the writer's barrier
 	parker *disruptor.Parker       // sleeping/awake flag of the consumer
-	waits  disruptor.WaitStrategy  // how Put waits for room
 	gate   *disruptor.Sequence     // last sequence the consumer released
 }
 

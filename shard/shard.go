@@ -119,15 +119,10 @@ func (s *Shard) Addr(c *Conn) uint64 { return MakeAddr(s.node, s.index, int(c.sl
 // Connections returns the number of open connections. Safe from any goroutine.
 func (s *Shard) Connections() int { return int(s.conns.Load()) }
 
-// AliasesFrame reports whether v is a []byte that shares memory with the
-// frame being delivered (the frame itself or any part of it), which is valid
-// only during the Receive call that delivered it and must be copied before it
-// is kept or sent. Shard goroutine only.
-func (s *Shard) AliasesFrame(v any) bool { return s.box.aliases(v) || s.textBox.aliases(v) }
-
 // CopyFrame returns v, or a copy of it if it is a []byte or codec.Text that
-// shares memory with the frame being delivered (see AliasesFrame). Shard
-// goroutine only.
+// shares memory with the frame being delivered, which is valid only during
+// the Receive call that delivered it and must be copied before it is kept or
+// sent. Shard goroutine only.
 func (s *Shard) CopyFrame(v any) any {
 	switch p := v.(type) {
 	case []byte:
@@ -386,6 +381,7 @@ func (s *Shard) exit() {
 		}
 	})
 	s.box.clear()
+	s.textBox.clear()
 	s.publishStats()
 	close(s.done)
 }
