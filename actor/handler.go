@@ -38,6 +38,23 @@ func (h *handler) Open(c *shard.Conn, info any) {
 
 func (h *handler) Receive(c *shard.Conn, from uint64, msg any) { h.receive(c, from, msg) }
 
+// Deliver is receive without its deferred recover: the shard guards a batch
+// of Deliver calls with one and passes a panic to Recover.
+func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) { h.deliver(c, from, msg) }
+
+// Recover handles a panic recovered by the shard around a batch of Deliver
+// calls. The failing actor is the one whose Receive was running (h.ctx.conn
+// stays set when Receive panics); a panic with no actor running is not an
+// actor's, and is left to the shard.
+func (h *handler) Recover(r any) bool {
+	c := h.ctx.conn
+	if c == nil {
+		return false
+	}
+	h.failed(c, r)
+	return true
+}
+
 func (h *handler) Closed(c *shard.Conn, err error) {
 	if c.Listener() == nil {
 		h.receive(c, 0, Stopped{})
@@ -75,10 +92,19 @@ func (h *handler) Spawned(c *shard.Conn, arg any) {
 	h.receive(c, 0, Started{})
 }
 
-// receive delivers msg to c's actor. Replies and request time-outs are
-// matched to their pending request first; a request is unwrapped so the
-// actor sees the message and Respond knows where to answer.
+// receive delivers msg to c's actor, recovering from a panic in its
+// Receive.
 func (h *handler) receive(c *shard.Conn, from uint64, msg any) {
+	defer h.recover()
+	h.deliver(c, from, msg)
+}
+
+// deliver delivers msg to c's actor. Replies and request time-outs are
+// matched to their pending request first; a request is unwrapped so the
+// actor sees the message and Respond knows where to answer. h.ctx.conn is
+// set only while the actor's Receive runs, so a panic that leaves it set is
+// that actor's.
+func (h *handler) deliver(c *shard.Conn, from uint64, msg any) {
 	var a Actor
 	switch u := c.User.(type) {
 	case *cell:
@@ -112,19 +138,29 @@ func (h *handler) receive(c *shard.Conn, from uint64, msg any) {
 	}
 	ctx.conn, ctx.msg = c, msg
 	ctx.self, ctx.from = ID(h.sh.Addr(c)), ID(from)
-	defer h.recover(c)
 	a.Receive(ctx)
 	ctx.conn, ctx.msg, ctx.req = nil, nil, nil
 }
 
-// recover handles a panic in Receive: a connection is closed with a
-// *PanicError; a spawned actor is restarted or stopped by its policy. No
-// other actor notices.
-func (h *handler) recover(c *shard.Conn) {
+// recover is receive's deferred guard: a panic in an actor's Receive goes
+// to failed; any other panic goes on.
+func (h *handler) recover() {
 	r := recover()
 	if r == nil {
 		return
 	}
+	c := h.ctx.conn
+	if c == nil {
+		panic(r) // not an actor's: a bug below, not to be hidden
+	}
+	h.failed(c, r)
+}
+
+// failed handles a panic in c's Receive: a connection is closed with a
+// *PanicError; a spawned actor is restarted or stopped by its policy. No
+// other actor notices. It runs in the deferred call that recovered, so the
+// stack it records is the panicking one.
+func (h *handler) failed(c *shard.Conn, r any) {
 	h.ctx.conn, h.ctx.msg, h.ctx.req = nil, nil, nil
 	f := Failure{ID: ID(h.sh.Addr(c)), Panic: r, Stack: debug.Stack(), Action: ActionClosed}
 	if cl, ok := c.User.(*cell); ok {

@@ -3,6 +3,8 @@ package actor_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,6 +57,107 @@ func TestSupervisionRestartsThenStops(t *testing.T) {
 	require.Equal(t, actor.Stopped{}, <-lifecycle)
 	_, err = sys.Ask(ctx, id, "count")
 	require.ErrorIs(t, err, actor.ErrNoActor)
+}
+
+// A panic in the middle of a batch of messages between shards costs only
+// the panicking message: the rest of the batch, to the failing actor's
+// neighbours and to the failing actor itself, arrives once and in order.
+func TestPanicInABatchLosesNothingElse(t *testing.T) {
+	const n = 600 // sent in one turn: several batches of the inbox, each with many panics
+	failures := make(chan actor.Failure, n)
+	sys := startBare(t, actor.Shards(2), actor.OnFailure(func(f actor.Failure) { failures <- f }))
+	type record struct {
+		id  actor.ID
+		got []int
+	}
+	reports := make(chan record, 2)
+	healthy := func() actor.Actor {
+		var got []int
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if v, ok := ctx.Message().(int); ok {
+				if got = append(got, v); len(got) == n {
+					reports <- record{ctx.Self(), got}
+				}
+			}
+		})
+	}
+	var survived []int // the panicking actor's odd messages, across its incarnations
+	flaky := func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			switch v := ctx.Message().(type) {
+			case int:
+				if v%2 == 0 {
+					panic(fmt.Sprint("even ", v))
+				}
+				survived = append(survived, v)
+			case string:
+				ctx.Respond(slices.Clone(survived))
+			}
+		})
+	}
+	spawnOn := func(shard int, f actor.Factory, opts ...actor.SpawnOption) actor.ID {
+		for {
+			id, err := sys.Spawn(f, opts...)
+			require.NoError(t, err)
+			if id.Shard() == shard {
+				return id
+			}
+		}
+	}
+	h1 := spawnOn(1, healthy)
+	bad := spawnOn(1, flaky, actor.Supervise(actor.RestartOnFailure(n, time.Hour)))
+	h2 := spawnOn(1, healthy)
+	sender := spawnOn(0, func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if ctx.Message() != "go" {
+				return
+			}
+			for i := range n {
+				require.NoError(t, ctx.Send(h1, i))
+				require.NoError(t, ctx.Send(bad, i))
+				require.NoError(t, ctx.Send(h2, i))
+			}
+		})
+	})
+	require.NoError(t, sys.Send(sender, "go"))
+	want := make([]int, n)
+	for i := range want {
+		want[i] = i
+	}
+	for range 2 {
+		select {
+		case r := <-reports:
+			require.Contains(t, []actor.ID{h1, h2}, r.id)
+			require.Equal(t, want, r.got)
+		case <-time.After(waitFor):
+			t.Fatal("the healthy actors did not get all their messages")
+		}
+	}
+	for i := 0; i < n/2; i++ {
+		select {
+		case f := <-failures:
+			require.Equal(t, bad, f.ID)
+			require.Equal(t, actor.ActionRestarted, f.Action)
+			require.Equal(t, fmt.Sprint("even ", 2*i), f.Panic, "failures come in order, once each")
+			require.Contains(t, string(f.Stack), "supervision_test.go", "the stack is the panicking one")
+		case <-time.After(waitFor):
+			t.Fatalf("%d failures of %d", i, n/2)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	odd, err := sys.Ask(ctx, bad, "report")
+	require.NoError(t, err)
+	wantOdd := []int{}
+	for i := 1; i < n; i += 2 {
+		wantOdd = append(wantOdd, i)
+	}
+	require.Equal(t, wantOdd, odd, "every message to the failing actor but the panicking ones arrived")
+	select {
+	case f := <-failures:
+		t.Fatalf("an extra failure: %+v", f)
+	default:
+	}
 }
 
 func TestWorkerPoolDeliversResultsAndFailsFast(t *testing.T) {

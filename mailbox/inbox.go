@@ -122,6 +122,11 @@ func (b *Inbox[T]) Put(v *T) {
 // Drain hands up to max queued values to fn, oldest first, and frees their
 // slots. It returns how many it handed over. fn must not keep the pointer.
 // Consumer goroutine only.
+//
+// If fn panics, the values handed over so far, the one whose call panicked
+// included, are consumed and their slots freed before the panic goes on, so
+// a consumer that recovers may call Drain again and carry on with the next
+// value: nothing is handed over twice and nothing is lost.
 func (b *Inbox[T]) Drain(max int, fn func(*T)) int {
 	lo, hi, ok := b.reader.TryRead()
 	if !ok {
@@ -131,16 +136,31 @@ func (b *Inbox[T]) Drain(max int, fn func(*T)) int {
 		hi = lo + int64(max) - 1
 	}
 	first, second := b.ring.Slots(lo, hi)
+	last := lo - 1 // the last value handed over
+	defer b.consume(first, second, lo, &last)
 	for i := range first {
+		last++
 		fn(&first[i])
 	}
 	for i := range second {
+		last++
 		fn(&second[i])
 	}
-	clear(first) // drop references for the collector, in bulk
-	clear(second)
-	b.reader.Release(hi)
 	return int(hi - lo + 1)
+}
+
+// consume frees the slots of Drain's values lo..*last: clears them, so the
+// ring keeps no references for the collector (in bulk), and releases them to
+// the producers.
+func (b *Inbox[T]) consume(first, second []T, lo int64, last *int64) {
+	n := int(*last - lo + 1)
+	if n <= len(first) {
+		clear(first[:n])
+	} else {
+		clear(first)
+		clear(second[:n-len(first)])
+	}
+	b.reader.Release(*last)
 }
 
 // Empty reports whether nothing is waiting to be drained. Consumer goroutine

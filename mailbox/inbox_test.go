@@ -148,3 +148,61 @@ func TestInboxTryPutQueueMovesWhatFitsInOrder(t *testing.T) {
 		t.Fatalf("drained %d, want 8", next)
 	}
 }
+
+func TestInboxDrainConsumesUpToAPanicAndGoesOn(t *testing.T) {
+	in, err := NewInbox[msg](8, chanWaker{c: make(chan struct{}, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := 1
+	for i := 0; i < 6; i++ { // wraps: slots 0..5, then below
+		in.TryPut(&msg{seq: i, payload: &x})
+	}
+	in.Drain(4, func(*msg) {})
+	for i := 6; i < 12; i++ { // seq 6..11 in slots 6,7,0,1,2,3
+		if !in.TryPut(&msg{seq: i, payload: &x}) {
+			t.Fatalf("put %d failed", i)
+		}
+	}
+	var got []int
+	drain := func(panicAt int) (n int, panicked any) {
+		defer func() { panicked = recover() }()
+		return in.Drain(100, func(m *msg) {
+			got = append(got, m.seq)
+			if m.seq == panicAt {
+				panic("boom")
+			}
+		}), nil
+	}
+	if _, p := drain(7); p != "boom" {
+		t.Fatalf("panic = %v, want boom", p)
+	}
+	if in.Len() != 4 {
+		t.Fatalf("after a panic at seq 7, Len = %d, want 4 (8..11)", in.Len())
+	}
+	for s := int64(4); s < 8; s++ { // seq 4..7: handed over, so cleared
+		if in.ring.Slot(s).payload != nil {
+			t.Fatalf("slot %d, handed over before the panic, still references its payload", s)
+		}
+	}
+	if _, p := drain(9); p != "boom" { // across the wrap: seq 8 in slot 0, 9 in slot 1
+		t.Fatalf("panic = %v, want boom", p)
+	}
+	if n, p := drain(-1); p != nil || n != 2 {
+		t.Fatalf("last drain: %d values, panic %v; want 2, none", n, p)
+	}
+	want := []int{4, 5, 6, 7, 8, 9, 10, 11}
+	if len(got) != len(want) {
+		t.Fatalf("handed over %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("handed over %v, want %v: nothing twice, nothing lost", got, want)
+		}
+	}
+	for s := int64(0); s < 8; s++ {
+		if in.ring.Slot(s).payload != nil {
+			t.Fatalf("slot %d still references its payload", s)
+		}
+	}
+}

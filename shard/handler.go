@@ -12,8 +12,21 @@ type Handler interface {
 	// Receive delivers one message to the occupant of c: a message decoded
 	// from the wire (from == 0), or one sent by the actor at address from.
 	// A []byte message from the wire aliases the connection's read buffer
-	// and is valid only during the call.
+	// and is valid only during the call. Receive recovers from a panic in
+	// the occupant's code itself.
 	Receive(c *Conn, from uint64, msg any)
+	// Deliver is Receive for messages between occupants, drained from the
+	// shard's inbox and local queue: the hot path, so it does not recover
+	// from panics itself. The shard guards a whole batch of Deliver calls
+	// with one deferred recover and passes what it recovered to Recover.
+	Deliver(c *Conn, from uint64, msg any)
+	// Recover is given a panic recovered during a batch of Deliver calls
+	// (with the panicking stack still in place, for debug.Stack). It deals
+	// with it and reports true if the panic came from an occupant's code;
+	// false means the panic is not the occupant's (a bug below it), and the
+	// shard panics again with it. The shard then goes on with the next
+	// message of the batch.
+	Recover(r any) bool
 	// Closed is called exactly once per connection, after its socket was
 	// closed; err is nil for a clean close. The slot is freed when it returns.
 	Closed(c *Conn, err error)

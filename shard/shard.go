@@ -282,6 +282,21 @@ func (s *Shard) event(r reactor.Ready) {
 
 // drain delivers the inbox, the local queue and retries one round each.
 func (s *Shard) drain() {
+	for !s.drainGuarded() {
+	}
+	if s.outboxN > 0 {
+		s.publishOutboxes()
+	}
+}
+
+// drainGuarded carries out the inbox's envelopes and then the local queue's
+// under one deferred recover: messages reach their occupants through
+// Handler.Deliver, which does not recover per message. It reports false if
+// an occupant panicked (the panic is handled then): the envelopes before and
+// including the failing one are consumed, and the caller calls again for the
+// rest.
+func (s *Shard) drainGuarded() (done bool) {
+	defer s.recoverDrain()
 	if s.inbox.Drain(s.inbox.Size(), s.deliver) > 0 {
 		s.busy = true // messages came in: more may follow, look again before sleeping
 	}
@@ -289,8 +304,19 @@ func (s *Shard) drain() {
 		e, _ := s.local.Pop()
 		s.handle(&e)
 	}
-	if s.outboxN > 0 {
-		s.publishOutboxes()
+	return true
+}
+
+// recoverDrain is drainGuarded's deferred guard: it hands a panic to the
+// handler, and panics again with one the handler does not own.
+func (s *Shard) recoverDrain() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	s.busy = true
+	if !s.h.Recover(r) {
+		panic(r)
 	}
 }
 
@@ -323,7 +349,7 @@ func (s *Shard) deliverTo(to, from uint64, msg any) {
 		return
 	}
 	s.hot.delivered++
-	s.h.Receive(c, from, msg)
+	s.h.Deliver(c, from, msg)
 }
 
 // open adopts an accepted socket.
