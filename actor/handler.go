@@ -38,10 +38,6 @@ func (h *handler) Open(c *shard.Conn, info any) {
 
 func (h *handler) Receive(c *shard.Conn, from uint64, msg any) { h.receive(c, from, msg) }
 
-// Deliver is receive without its deferred recover: the shard guards a batch
-// of Deliver calls with one and passes a panic to Recover.
-func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) { h.deliver(c, from, msg) }
-
 // Recover handles a panic recovered by the shard around a batch of Deliver
 // calls. The failing actor is the one whose Receive was running (h.ctx.conn
 // stays set when Receive panics); a panic with no actor running is not an
@@ -96,15 +92,17 @@ func (h *handler) Spawned(c *shard.Conn, arg any) {
 // Receive.
 func (h *handler) receive(c *shard.Conn, from uint64, msg any) {
 	defer h.recover()
-	h.deliver(c, from, msg)
+	h.Deliver(c, from, msg)
 }
 
-// deliver delivers msg to c's actor. Replies and request time-outs are
+// Deliver delivers msg to c's actor, without receive's deferred recover:
+// the shard guards a batch of Deliver calls with one and passes a panic to
+// Recover. Replies and request time-outs are
 // matched to their pending request first; a request is unwrapped so the
 // actor sees the message and Respond knows where to answer. h.ctx.conn is
 // set only while the actor's Receive runs, so a panic that leaves it set is
 // that actor's.
-func (h *handler) deliver(c *shard.Conn, from uint64, msg any) {
+func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) {
 	var a Actor
 	switch u := c.User.(type) {
 	case *cell:

@@ -58,6 +58,10 @@ func (q *Queue[T]) Pop() (v T, ok bool) {
 	return v, true
 }
 
+// grow doubles the storage. Kept out of line (it runs rarely) so that Push
+// and Add stay small enough to inline.
+//
+//go:noinline
 func (q *Queue[T]) grow() {
 	size := 2 * len(q.buf)
 	if size == 0 {

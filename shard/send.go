@@ -17,6 +17,11 @@ func (s *Shard) Send(to, from uint64, msg any) error {
 		s.local.Push(envelope{kind: kindMessage, to: to, from: from, msg: msg})
 		return nil
 	}
+	if q := &s.outbox[i]; q.Len() < s.quickLen { // the common case, kept short
+		s.outboxN++
+		*q.Add() = envelope{kind: kindMessage, to: to, from: from, msg: msg} // in place
+		return nil
+	}
 	p := s.outboxSlot(i)
 	if p == nil {
 		return s.overflow(kindMessage, to, from, msg)

@@ -38,18 +38,22 @@ type Shard struct {
 	local   mailbox.Queue[envelope]   // same-shard sends, drained each turn
 	outbox  []mailbox.Queue[envelope] // per target shard: sends not yet published into its inbox
 	outboxN int                       // envelopes across retry
-	table   table
-	readBuf []byte
-	scratch []byte // Marshal output before framing
-	bye     []byte // a stream's last bytes (Goodbye) before they are queued
-	pool    bufferPool
-	dirty   []*Conn         // connections with bytes to flush or a close to finish
-	box     frameBox        // []byte frames
-	textBox frameBox        // codec.Text frames
-	streams []streamSlot    // stream state by slot, for connections of stream codecs
-	deliver func(*envelope) // s.handle, bound once so draining allocates nothing
-	timers  timerQueue
-	fire    func(to uint64, msg any) bool // s.fireTimer, bound once
+	// quickLen: below this length an outbox takes one more envelope without
+	// reaching its bound (MaxRetry) or a full batch (outboxBatch), so a send
+	// only appends.
+	quickLen int
+	table    table
+	readBuf  []byte
+	scratch  []byte // Marshal output before framing
+	bye      []byte // a stream's last bytes (Goodbye) before they are queued
+	pool     bufferPool
+	dirty    []*Conn         // connections with bytes to flush or a close to finish
+	box      frameBox        // []byte frames
+	textBox  frameBox        // codec.Text frames
+	streams  []streamSlot    // stream state by slot, for connections of stream codecs
+	deliver  func(*envelope) // s.handle, bound once so draining allocates nothing
+	timers   timerQueue
+	fire     func(to uint64, msg any) bool // s.fireTimer, bound once
 
 	closing   map[int32]error               // reason of each connection that flushes before it closes
 	clock     uint32                        // ms since the timers' epoch, updated each turn while idle checks run
@@ -153,21 +157,22 @@ func newShard(g *Group, index int) (*Shard, error) {
 		return nil, err
 	}
 	s := &Shard{
-		group:   g,
-		index:   index,
-		node:    g.cfg.Node,
-		poller:  p,
-		events:  make([]reactor.Ready, 1024),
-		outbox:  make([]mailbox.Queue[envelope], g.cfg.Shards),
-		readBuf: make([]byte, g.cfg.ReadBufferSize),
-		box:     newFrameBox([]byte(nil)),
-		textBox: newFrameBox(codec.Text(nil)),
-		closing: make(map[int32]error),
-		groups:  make(map[string]*members),
-		joined:  make(map[int32][]string),
-		peers:   make(map[int32]*peer),
-		waker:   &safeWaker{w: w},
-		done:    make(chan struct{}),
+		group:    g,
+		index:    index,
+		node:     g.cfg.Node,
+		poller:   p,
+		events:   make([]reactor.Ready, 1024),
+		outbox:   make([]mailbox.Queue[envelope], g.cfg.Shards),
+		quickLen: min(outboxBatch, g.cfg.MaxRetry) - 1,
+		readBuf:  make([]byte, g.cfg.ReadBufferSize),
+		box:      newFrameBox([]byte(nil)),
+		textBox:  newFrameBox(codec.Text(nil)),
+		closing:  make(map[int32]error),
+		groups:   make(map[string]*members),
+		joined:   make(map[int32][]string),
+		peers:    make(map[int32]*peer),
+		waker:    &safeWaker{w: w},
+		done:     make(chan struct{}),
 	}
 	s.inbox, err = mailbox.NewInbox[envelope](g.cfg.InboxSize, s.waker)
 	if err != nil {
@@ -320,11 +325,25 @@ func (s *Shard) recoverDrain() {
 	}
 }
 
-// handle carries out one envelope.
+// handle carries out one envelope. A message, the common case, is
+// delivered right here; commands go to command.
 func (s *Shard) handle(e *envelope) {
+	if e.kind != kindMessage {
+		s.command(e)
+		return
+	}
+	c := s.table.lookup(AddrSlot(e.to), AddrGen(e.to))
+	if c == nil {
+		s.deadLetter(e.to, e.from, e.msg)
+		return
+	}
+	s.hot.delivered++
+	s.h.Deliver(c, e.from, e.msg)
+}
+
+// command carries out an envelope that is not a message.
+func (s *Shard) command(e *envelope) {
 	switch e.kind {
-	case kindMessage:
-		s.deliverTo(e.to, e.from, e.msg)
 	case kindOpen:
 		s.open(int(e.to), e.msg.(*Listener))
 	case kindListen:
@@ -341,15 +360,11 @@ func (s *Shard) handle(e *envelope) {
 	}
 }
 
-func (s *Shard) deliverTo(to, from uint64, msg any) {
-	c := s.table.lookup(AddrSlot(to), AddrGen(to))
-	if c == nil {
-		s.stats.deadLetters.Add(1)
-		s.h.DeadLetter(to, from, msg)
-		return
-	}
-	s.hot.delivered++
-	s.h.Deliver(c, from, msg)
+// deadLetter counts a message whose target is gone and hands it to the
+// handler.
+func (s *Shard) deadLetter(to, from uint64, msg any) {
+	s.stats.deadLetters.Add(1)
+	s.h.DeadLetter(to, from, msg)
 }
 
 // open adopts an accepted socket.
