@@ -84,7 +84,11 @@ func (c *Context) Send(to ID, msg any) error {
 		return ErrZeroID
 	}
 	msg = c.sh.CopyFrame(msg)
-	return c.sh.Send(uint64(to), uint64(c.self), msg)
+	err := c.sh.Send(uint64(to), uint64(c.self), msg)
+	if err == shard.ErrRemoteNode {
+		return c.sys.remoteSend(&Envelope{Kind: KindMessage, Node: to.Node(), To: to, From: c.self, Msg: msg})
+	}
+	return err
 }
 
 // RemoteAddr returns the peer's address, or nil for an actor without a

@@ -23,13 +23,21 @@ func (c *Context) Leave(group string) {
 // what happens when a shard's inbox is full.
 func (c *Context) Publish(group string, msg any) error {
 	msg = c.sh.CopyFrame(msg)
-	return c.sh.Publish(uint64(c.self), group, msg)
+	return first(c.sh.Publish(uint64(c.self), group, msg), c.sys.remoteFan(KindPublish, c.self, group, msg))
+}
+
+// first returns the first of two errors that is not nil.
+func first(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 // Publish delivers msg to every member of the named group, from outside any
 // actor (members see a zero Sender). Safe from any goroutine but a shard's.
 func (s *System) Publish(group string, msg any) error {
-	return s.g.Publish(0, group, msg)
+	return first(s.g.Publish(0, group, msg), s.remoteFan(KindPublish, 0, group, msg))
 }
 
 // Broadcast writes msg to the connection of every member of the named group
@@ -43,11 +51,11 @@ func (s *System) Publish(group string, msg any) error {
 // from the wire is copied once. Broadcast never blocks.
 func (c *Context) Broadcast(group string, msg any) error {
 	msg = c.sh.CopyFrame(msg)
-	return c.sh.Broadcast(group, msg)
+	return first(c.sh.Broadcast(group, msg), c.sys.remoteFan(KindBroadcast, c.self, group, msg))
 }
 
 // Broadcast is Context.Broadcast from outside any actor. Safe from any
 // goroutine but a shard's.
 func (s *System) Broadcast(group string, msg any) error {
-	return s.g.Broadcast(group, msg)
+	return first(s.g.Broadcast(group, msg), s.remoteFan(KindBroadcast, 0, group, msg))
 }

@@ -64,12 +64,7 @@ func (h *handler) Closed(c *shard.Conn, err error) {
 // everything else to the dead-letter hook.
 func (h *handler) DeadLetter(to, from uint64, msg any) {
 	if r, ok := msg.(*request); ok {
-		resp := Response{ID: r.id, Err: ErrNoActor}
-		if r.ch != nil {
-			r.ch <- resp
-		} else {
-			h.sh.Send(uint64(r.from), to, &response{resp})
-		}
+		r.answer(h.sys, h.sh, ID(to), Response{ID: r.id, Err: ErrNoActor})
 		return
 	}
 	if f := h.sys.cfg.deadLetter; f != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/shoalrt/shoal/shard"
 )
 
 var (
@@ -32,10 +34,29 @@ type Response struct {
 // request wraps a message sent with Request or Ask; the target's actor sees
 // only msg, and Respond answers through the wrapper.
 type request struct {
-	msg  any
-	id   RequestID
-	from ID            // the requester (Request)
-	ch   chan Response // the waiting goroutine (Ask); buffered, capacity 1
+	msg     any
+	id      RequestID
+	from    ID            // the requester (Request)
+	ch      chan Response // the waiting goroutine (Ask); buffered, capacity 1
+	askNode int           // remote: the node of the goroutine waiting in Ask (from == 0)
+	remote  bool          // it came from another node: the answer goes back through the cluster
+}
+
+// answer sends resp to the requester of r, from the actor self on shard sh:
+// to the waiting Ask, back through the cluster, or to the requester's shard.
+func (r *request) answer(sys *System, sh *shard.Shard, self ID, resp Response) error {
+	switch {
+	case r.ch != nil:
+		r.ch <- resp
+		return nil
+	case r.remote:
+		e := &Envelope{Kind: KindResponse, Node: r.askNode, To: r.from, From: self, Request: resp.ID, Msg: resp.Msg, Err: resp.Err}
+		if r.from != 0 {
+			e.Node = r.from.Node()
+		}
+		return sys.remoteSend(e)
+	}
+	return sh.Send(uint64(r.from), uint64(self), &response{resp})
 }
 
 // response carries an answer back to a requester's shard.
@@ -58,7 +79,11 @@ func (c *Context) Request(to ID, msg any, timeout time.Duration) (RequestID, err
 	h := c.h
 	h.nextReq++
 	id := h.nextReq
-	if err := c.sh.Send(uint64(to), uint64(c.self), &request{msg: msg, id: id, from: c.self}); err != nil {
+	err := c.sh.Send(uint64(to), uint64(c.self), &request{msg: msg, id: id, from: c.self})
+	if err == shard.ErrRemoteNode {
+		err = c.sys.remoteSend(&Envelope{Kind: KindRequest, Node: to.Node(), To: to, From: c.self, Request: id, Msg: msg})
+	}
+	if err != nil {
 		return 0, err
 	}
 	t := c.sh.After(timeout, 0, uint64(c.self), requestTimeout{id: id})
@@ -76,11 +101,7 @@ func (c *Context) Respond(msg any) error {
 	}
 	c.req = nil
 	msg = c.sh.CopyFrame(msg)
-	if r.ch != nil {
-		r.ch <- Response{ID: r.id, Msg: msg}
-		return nil
-	}
-	return c.sh.Send(uint64(r.from), uint64(c.self), &response{Response{ID: r.id, Msg: msg}})
+	return r.answer(c.sys, c.sh, c.self, Response{ID: r.id, Msg: msg})
 }
 
 // Ask sends msg to the actor to and waits for its Respond, or until ctx ends
@@ -91,12 +112,18 @@ func (s *System) Ask(ctx context.Context, to ID, msg any) (any, error) {
 	if to == 0 {
 		return nil, ErrZeroID
 	}
-	r := &request{msg: msg, ch: make(chan Response, 1)}
-	if err := s.g.Send(uint64(to), 0, r); err != nil {
+	ch := make(chan Response, 1)
+	if to.Node() != s.cfg.Node && s.cfg.remote != nil {
+		id := s.asks.add(ch)
+		defer s.asks.drop(id)
+		if err := s.remoteSend(&Envelope{Kind: KindRequest, Node: to.Node(), To: to, Request: id, AskNode: s.cfg.Node, Msg: msg}); err != nil {
+			return nil, err
+		}
+	} else if err := s.g.Send(uint64(to), 0, &request{msg: msg, ch: ch}); err != nil {
 		return nil, err
 	}
 	select {
-	case resp := <-r.ch:
+	case resp := <-ch:
 		return resp.Msg, resp.Err
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -37,6 +37,7 @@ type config struct {
 	onStarted  func(*System)    // after Start
 	onStopping func(*System)    // at the beginning of Stop
 	deadLetter func(DeadLetter) // dead-letter hook
+	remote     Remote           // the cluster, if any
 }
 
 // Shards sets the number of shards (event loops); the default is 1. One per
@@ -105,6 +106,7 @@ type System struct {
 	g       *shard.Group
 	cfg     config
 	workers *workers
+	asks    asks // Asks waiting for other nodes
 }
 
 // Listener is one address a system listens on.
@@ -143,6 +145,9 @@ func NewSystem(opts ...Option) (*System, error) {
 		h := &handler{sys: s, sh: sh, pending: make(map[RequestID]pendingRequest)}
 		h.ctx.sys, h.ctx.sh, h.ctx.h = s, sh, h
 		return h
+	}
+	if r := cfg.remote; r != nil {
+		cfg.OnGroup = r.Interest
 	}
 	s.cfg = cfg
 	s.workers = &workers{sys: s, jobs: make(chan job, cfg.queue), size: cfg.workers}
@@ -189,6 +194,12 @@ func (s *System) Start() error {
 	if err := s.g.Start(); err != nil {
 		return err
 	}
+	if r := s.cfg.remote; r != nil {
+		if err := r.Start(&Local{sys: s}); err != nil {
+			s.g.Stop(context.Background())
+			return fmt.Errorf("actor: joining the cluster: %w", err)
+		}
+	}
 	s.workers.start()
 	if s.cfg.onStarted != nil {
 		s.cfg.onStarted(s)
@@ -202,12 +213,20 @@ func (s *System) Start() error {
 // closed at once and Stop returns ctx's error. When Stop returns, the
 // system's goroutines and descriptors are all gone.
 func (s *System) Stop(ctx context.Context) error {
-	if s.cfg.onStopping != nil && s.g.Running() {
+	running := s.g.Running()
+	if s.cfg.onStopping != nil && running {
 		s.cfg.onStopping(s)
+	}
+	var rerr error
+	if r := s.cfg.remote; r != nil && running {
+		rerr = r.Stop(ctx) // nothing more comes in from other nodes
 	}
 	err := s.g.Stop(ctx)
 	if errors.Is(err, ErrStopped) {
 		return err
+	}
+	if err == nil {
+		err = rerr
 	}
 	done := make(chan struct{})
 	go func() {
@@ -232,7 +251,11 @@ func (s *System) Send(to ID, msg any) error {
 	if to == 0 {
 		return ErrZeroID
 	}
-	return s.g.Send(uint64(to), 0, msg)
+	err := s.g.Send(uint64(to), 0, msg)
+	if err == shard.ErrRemoteNode {
+		return s.remoteSend(&Envelope{Kind: KindMessage, Node: to.Node(), To: to, Msg: msg})
+	}
+	return err
 }
 
 // Stats returns a snapshot of every shard's counters.
@@ -243,3 +266,9 @@ func (s *System) Stats() []ShardStats {
 	}
 	return out
 }
+
+// Cluster attaches the system to a cluster: sends, requests and asks to IDs
+// of other nodes, and publications and broadcasts to groups with members on
+// other nodes, travel through r (see package cluster, which implements it
+// over NATS). Give every system of a cluster its own Node number.
+func Cluster(r Remote) Option { return func(c *config) { c.remote = r } }

@@ -34,6 +34,11 @@ type Config struct {
 	ReadBufferSize int
 	// NewHandler returns the handler for shard s. Required.
 	NewHandler func(s *Shard) Handler
+	// OnGroup, if set, is told when the group gets its first member of a
+	// group on any shard (on == true) and when it loses its last one. It is
+	// called on the shard goroutine whose Join or Leave caused it, in order
+	// (under a lock Publish takes for reading), and must not block.
+	OnGroup func(name string, on bool)
 }
 
 type groupState int32
@@ -83,6 +88,7 @@ func NewGroup(cfg Config) (*Group, error) {
 		cfg.ReadBufferSize = 64 << 10
 	}
 	g := &Group{cfg: cfg}
+	g.index.hook = cfg.OnGroup
 	for i := 0; i < cfg.Shards; i++ {
 		s, err := newShard(g, i)
 		if err != nil {

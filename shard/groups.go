@@ -15,6 +15,7 @@ type members struct {
 type groupIndex struct {
 	mu     sync.RWMutex
 	shards map[string]*shardSet
+	hook   func(name string, on bool) // Config.OnGroup
 }
 
 // shardSet is a bitset of shard indexes.
@@ -33,6 +34,9 @@ func (g *groupIndex) set(name string, shard int, on bool) {
 		}
 		set = new(shardSet)
 		g.shards[name] = set
+		if g.hook != nil {
+			g.hook(name, true)
+		}
 	}
 	if on {
 		set[shard/64] |= 1 << (shard % 64)
@@ -41,6 +45,9 @@ func (g *groupIndex) set(name string, shard int, on bool) {
 	set[shard/64] &^= 1 << (shard % 64)
 	if *set == (shardSet{}) {
 		delete(g.shards, name)
+		if g.hook != nil {
+			g.hook(name, false)
+		}
 	}
 }
 

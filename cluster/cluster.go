@@ -1,0 +1,570 @@
+package cluster
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nuid"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/shard"
+)
+
+// Errors of a node.
+var (
+	// ErrNoNode is returned for a send to a node this node does not know to
+	// be alive: it never announced itself, said goodbye, or missed three
+	// heartbeats.
+	ErrNoNode = errors.New("cluster: no such node")
+	// ErrNodeTaken is returned by Start when another live node already has
+	// this node's number.
+	ErrNodeTaken = errors.New("cluster: node number already taken")
+	// ErrNotRunning is returned for a send through a node that is not
+	// started or already stopped.
+	ErrNotRunning = errors.New("cluster: node not running")
+	// ErrBadConfig is wrapped by New's error for an invalid Config.
+	ErrBadConfig = errors.New("cluster: invalid config")
+)
+
+// DefaultListen is the embedded NATS server's address when Config.Listen is
+// empty.
+const DefaultListen = "127.0.0.1:4222"
+
+// Config configures a node's link to its cluster.
+type Config struct {
+	// Name is the cluster's name: nodes with the same name on the same NATS
+	// servers form one cluster (the subjects start with "shoal.<Name>.").
+	// Letters, digits, '-' and '_'; default "default".
+	Name string
+	// URL lists the NATS servers to connect to (comma-separated nats://
+	// URLs). Empty: the node runs an embedded NATS server on Listen, the
+	// one-machine default, and the other nodes connect to it with URL.
+	URL string
+	// Listen is the embedded server's host:port (default DefaultListen;
+	// port 0 picks a free one, see Node.ClientURL). Unused with URL.
+	Listen string
+	// Messages are samples of the message types that cross nodes, as for
+	// codec.NewRegistry (codec.Tagged gives one a stable tag of your
+	// choosing). []byte, string and codec.Text cross without being listed.
+	// A message arrives as what was sent: a value as a value, a pointer as
+	// a pointer to a copy.
+	Messages []any
+	// Heartbeat is how often a node tells the others it is alive (default
+	// one second); a node silent for three heartbeats is taken for gone.
+	Heartbeat time.Duration
+	// NATSOptions are extra options for the NATS connection: credentials,
+	// TLS, the reconnect policy.
+	NATSOptions []nats.Option
+	// OnError, if set, sees what goes wrong away from any caller: a
+	// malformed envelope from another node, an envelope a full shard could
+	// not take, a NATS slow-consumer or connection error. It runs on the
+	// node's own goroutines and must not block.
+	OnError func(error)
+}
+
+// Stats are a node's counters.
+type Stats struct {
+	Sent      uint64 // envelopes published
+	Received  uint64 // envelopes handed to the local system
+	Malformed uint64 // messages from the cluster that were not valid envelopes
+	Dropped   uint64 // envelopes the local system could not take (a shard's inbox stayed full), and NATS slow-consumer drops
+}
+
+// Node links one actor.System to a cluster over NATS: pass it to
+// actor.NewSystem with actor.Cluster, together with actor.Node(n); System.Start
+// and Stop start and stop it. It implements actor.Remote.
+type Node struct {
+	cfg    Config
+	prefix string // "shoal.<name>."
+	ser    *codec.MsgpackSerializer
+	id     string // this incarnation, to tell a restarted node from itself
+
+	mu      sync.Mutex
+	running bool
+	local   *actor.Local
+	node    int
+	nc      *nats.Conn
+	srv     *server.Server
+	subs    []*nats.Subscription          // node, heartbeats, goodbyes
+	groups  map[string]*nats.Subscription // groups with local members (nil until connected)
+	in      chan *nats.Msg
+	done    chan struct{} // closed by Stop: the node's goroutines end
+	wg      sync.WaitGroup
+	bufPool sync.Pool
+
+	peers sync.Map // node number (int) -> *peer
+
+	sent, received, malformed, dropped atomic.Uint64
+}
+
+// peer is another live node as last heard.
+type peer struct {
+	id   string
+	seen atomic.Int64 // unix nanoseconds of the last heartbeat
+}
+
+// New returns a node for cfg. It connects nothing until the system starts.
+func New(cfg Config) (*Node, error) {
+	if cfg.Name == "" {
+		cfg.Name = "default"
+	}
+	for _, r := range cfg.Name {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return nil, fmt.Errorf("%w: cluster name %q: want letters, digits, '-' and '_'", ErrBadConfig, cfg.Name)
+		}
+	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = time.Second
+	}
+	if cfg.Heartbeat < 0 {
+		return nil, fmt.Errorf("%w: negative heartbeat %v", ErrBadConfig, cfg.Heartbeat)
+	}
+	if cfg.URL == "" && cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.URL == "" {
+		if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
+			return nil, fmt.Errorf("%w: listen address %q: %v", ErrBadConfig, cfg.Listen, err)
+		}
+	}
+	samples := append([]any{
+		codec.Tagged("shoal.bytes", []byte(nil)),
+		codec.Tagged("shoal.string", ""),
+		codec.Tagged("shoal.text", codec.Text(nil)),
+	}, cfg.Messages...)
+	reg, err := codec.NewRegistry(samples...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
+	n := &Node{
+		cfg:    cfg,
+		prefix: "shoal." + cfg.Name + ".",
+		ser:    codec.NewMsgpackSerializer(reg),
+		id:     nuid.Next(),
+		groups: make(map[string]*nats.Subscription),
+	}
+	n.bufPool.New = func() any { b := make([]byte, 0, 512); return &b }
+	return n, nil
+}
+
+// Subjects.
+func (n *Node) nodeSubject(node int) string { return n.prefix + "n." + strconv.Itoa(node) }
+func (n *Node) claimSubject(node int) string {
+	return n.prefix + "claim." + strconv.Itoa(node)
+}
+func (n *Node) heartbeatSubject() string { return n.prefix + "hb" }
+func (n *Node) goodbyeSubject() string   { return n.prefix + "bye" }
+
+// groupSubject names a group's subject: the name itself when it is made of
+// letters, digits, '-' and '_', else its unpadded base64url form (a name may
+// hold dots, wildcards or spaces, which subjects cannot).
+func (n *Node) groupSubject(group string) string {
+	plain := group != ""
+	for i := 0; i < len(group) && plain; i++ {
+		c := group[i]
+		plain = c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	if plain {
+		return n.prefix + "g.p." + group
+	}
+	return n.prefix + "g.b." + base64.RawURLEncoding.EncodeToString([]byte(group))
+}
+
+// Start connects to the cluster (starting the embedded server first, without
+// a URL), claims the system's node number, and starts receiving. Called by
+// System.Start.
+func (n *Node) Start(local *actor.Local) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.running {
+		return errors.New("cluster: node already started")
+	}
+	if n.done != nil {
+		return errors.New("cluster: a node cannot be started twice")
+	}
+	n.local, n.node = local, local.Node()
+	url := n.cfg.URL
+	if url == "" {
+		srv, err := n.startServer()
+		if err != nil {
+			return err
+		}
+		n.srv, url = srv, srv.ClientURL()
+	}
+	opts := append([]nats.Option{
+		nats.Name(fmt.Sprintf("shoal %s node %d", n.cfg.Name, n.node)),
+		nats.NoEcho(), // a node's own publications reach its members locally
+		nats.MaxReconnects(-1),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrSlowConsumer) {
+				n.dropped.Add(1)
+			}
+			n.report(fmt.Errorf("cluster: node %d: %w", n.node, err))
+		}),
+	}, n.cfg.NATSOptions...)
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		n.stopServer()
+		return fmt.Errorf("cluster: connecting to %s: %w", url, err)
+	}
+	n.nc = nc
+	fail := func(err error) error {
+		nc.Close()
+		n.stopServer()
+		return err
+	}
+	// Claim the node number: a live node with it answers.
+	if _, err := nc.Request(n.claimSubject(n.node), []byte(n.id), max(n.cfg.Heartbeat, time.Second)); err == nil {
+		return fail(fmt.Errorf("%w: node %d in cluster %q", ErrNodeTaken, n.node, n.cfg.Name))
+	} else if !errors.Is(err, nats.ErrNoResponders) {
+		return fail(fmt.Errorf("cluster: claiming node %d: %w", n.node, err))
+	}
+	n.in = make(chan *nats.Msg, 1<<16)
+	claim, err := nc.Subscribe(n.claimSubject(n.node), func(m *nats.Msg) { m.Respond([]byte(n.id)) })
+	if err != nil {
+		return fail(err)
+	}
+	n.subs = append(n.subs[:0], claim)
+	for _, subj := range []string{n.nodeSubject(n.node), n.heartbeatSubject(), n.goodbyeSubject()} {
+		sub, err := nc.ChanSubscribe(subj, n.in)
+		if err != nil {
+			return fail(err)
+		}
+		sub.SetPendingLimits(-1, -1)
+		n.subs = append(n.subs, sub)
+	}
+	for g := range n.groups {
+		if err := n.subscribeGroup(g); err != nil {
+			return fail(err)
+		}
+	}
+	if err := nc.Flush(); err != nil { // the server has every subscription
+		return fail(err)
+	}
+	n.done = make(chan struct{})
+	n.running = true
+	n.wg.Add(2)
+	go n.receive()
+	go n.beat()
+	n.heartbeat()
+	return nil
+}
+
+// startServer runs the embedded NATS server on cfg.Listen.
+func (n *Node) startServer() (*server.Server, error) {
+	host, port, _ := net.SplitHostPort(n.cfg.Listen)
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, fmt.Errorf("%w: listen port %q", ErrBadConfig, port)
+	}
+	if p == 0 {
+		p = server.RANDOM_PORT
+	}
+	srv, err := server.NewServer(&server.Options{
+		ServerName: fmt.Sprintf("shoal-%s-%d", n.cfg.Name, n.node),
+		Host:       host,
+		Port:       p,
+		NoLog:      true,
+		NoSigs:     true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: embedded NATS server: %w", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, fmt.Errorf("cluster: embedded NATS server on %s did not start (is the port free?)", n.cfg.Listen)
+	}
+	return srv, nil
+}
+
+func (n *Node) stopServer() {
+	if n.srv != nil {
+		n.srv.Shutdown()
+		n.srv.WaitForShutdown()
+		n.srv = nil
+	}
+}
+
+// ClientURL returns the embedded NATS server's URL, for the other nodes'
+// Config.URL; "" for a node without one (or before Start).
+func (n *Node) ClientURL() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.srv == nil {
+		return ""
+	}
+	return n.srv.ClientURL()
+}
+
+// Stop says goodbye to the other nodes, hands the envelopes already received
+// to the local system, and disconnects (stopping the embedded server, which
+// the other nodes then lose). Called by System.Stop before its shards stop.
+func (n *Node) Stop(ctx context.Context) error {
+	n.mu.Lock()
+	if !n.running {
+		n.mu.Unlock()
+		return nil
+	}
+	n.running = false
+	nc := n.nc
+	var b [binary.MaxVarintLen64]byte
+	nc.Publish(n.goodbyeSubject(), binary.AppendUvarint(b[:0], uint64(n.node)))
+	for _, s := range n.subs {
+		s.Unsubscribe()
+	}
+	for g, s := range n.groups {
+		if s != nil {
+			s.Unsubscribe()
+			n.groups[g] = nil
+		}
+	}
+	n.mu.Unlock()
+	err := nc.FlushWithContext(ctx) // the goodbye and the unsubscriptions are out
+	close(n.done)
+	n.wg.Wait()
+	nc.Close()
+	n.mu.Lock()
+	n.stopServer()
+	n.mu.Unlock()
+	if errors.Is(err, nats.ErrConnectionClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Interest subscribes to a group's publications while this node has members
+// of it. Called by the system on shard goroutines.
+func (n *Node) Interest(group string, on bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !on {
+		if s := n.groups[group]; s != nil {
+			s.Unsubscribe()
+		}
+		delete(n.groups, group)
+		return
+	}
+	n.groups[group] = nil
+	if n.running {
+		if err := n.subscribeGroup(group); err != nil {
+			n.report(fmt.Errorf("cluster: subscribing to group %q: %w", group, err))
+		}
+	}
+}
+
+// subscribeGroup subscribes to group's subject. n.mu held.
+func (n *Node) subscribeGroup(group string) error {
+	sub, err := n.nc.ChanSubscribe(n.groupSubject(group), n.in)
+	if err != nil {
+		return err
+	}
+	sub.SetPendingLimits(-1, -1)
+	n.groups[group] = sub
+	return nil
+}
+
+// Send publishes e: to its node's subject, or to its group's for a
+// publication or broadcast. The message is encoded before Send returns.
+func (n *Node) Send(e *actor.Envelope) error {
+	var subject string
+	switch e.Kind {
+	case actor.KindPublish, actor.KindBroadcast:
+		if len(e.Group) > MaxGroupLen {
+			return ErrGroupTooLong
+		}
+		subject = n.groupSubject(e.Group)
+	default:
+		if e.Node < 0 || e.Node > shard.MaxNode {
+			return fmt.Errorf("%w: %d", ErrNoNode, e.Node)
+		}
+		if _, ok := n.peers.Load(e.Node); !ok {
+			return fmt.Errorf("%w: %d", ErrNoNode, e.Node)
+		}
+		subject = n.nodeSubject(e.Node)
+	}
+	n.mu.Lock()
+	nc, running := n.nc, n.running
+	n.mu.Unlock()
+	if !running {
+		return ErrNotRunning
+	}
+	bp := n.bufPool.Get().(*[]byte)
+	b, err := appendEnvelope((*bp)[:0], e, n.ser)
+	if err == nil {
+		err = nc.Publish(subject, b) // copies b
+	}
+	*bp = b[:0]
+	n.bufPool.Put(bp)
+	if err != nil {
+		return err
+	}
+	n.sent.Add(1)
+	return nil
+}
+
+// receive hands what arrives to the local system, in order, until Stop.
+func (n *Node) receive() {
+	defer n.wg.Done()
+	var e actor.Envelope
+	for {
+		select {
+		case m := <-n.in:
+			n.handle(m, &e)
+		case <-n.done:
+			for { // what arrived before the unsubscriptions took effect
+				select {
+				case m := <-n.in:
+					n.handle(m, &e)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (n *Node) handle(m *nats.Msg, e *actor.Envelope) {
+	switch m.Subject {
+	case n.heartbeatSubject():
+		n.heard(m.Data)
+		return
+	case n.goodbyeSubject():
+		if v, k := binary.Uvarint(m.Data); k > 0 && v <= shard.MaxNode {
+			n.peers.Delete(int(v))
+		}
+		return
+	}
+	if err := decodeEnvelope(m.Data, e, n.ser); err != nil {
+		n.malformed.Add(1)
+		n.report(fmt.Errorf("cluster: node %d: from %s: %w", n.node, m.Subject, err))
+		return
+	}
+	err := n.local.Deliver(e)
+	*e = actor.Envelope{}
+	if err != nil {
+		n.dropped.Add(1)
+		n.report(fmt.Errorf("cluster: node %d: delivering: %w", n.node, err))
+		return
+	}
+	n.received.Add(1)
+}
+
+// heartbeat publishes this node's heartbeat: its number and incarnation.
+func (n *Node) heartbeat() {
+	b := binary.AppendUvarint(nil, uint64(n.node))
+	n.nc.Publish(n.heartbeatSubject(), append(b, n.id...))
+}
+
+// heard records another node's heartbeat; a node heard for the first time
+// gets this node's heartbeat at once, so both know each other without
+// waiting a period.
+func (n *Node) heard(data []byte) {
+	v, k := binary.Uvarint(data)
+	if k <= 0 || v > shard.MaxNode {
+		n.malformed.Add(1)
+		return
+	}
+	id := string(data[k:])
+	now := time.Now().UnixNano()
+	if p, ok := n.peers.Load(int(v)); ok && p.(*peer).id == id {
+		p.(*peer).seen.Store(now)
+		return
+	}
+	p := &peer{id: id}
+	p.seen.Store(now)
+	n.peers.Store(int(v), p)
+	n.mu.Lock()
+	if n.running {
+		n.heartbeat()
+	}
+	n.mu.Unlock()
+}
+
+// beat sends heartbeats and forgets nodes silent for three of them.
+func (n *Node) beat() {
+	defer n.wg.Done()
+	t := time.NewTicker(n.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.done:
+			return
+		case now := <-t.C:
+			n.mu.Lock()
+			if n.running {
+				n.heartbeat()
+			}
+			n.mu.Unlock()
+			limit := now.Add(-3 * n.cfg.Heartbeat).UnixNano()
+			n.peers.Range(func(k, v any) bool {
+				if v.(*peer).seen.Load() < limit {
+					n.peers.CompareAndDelete(k, v)
+				}
+				return true
+			})
+		}
+	}
+}
+
+// Nodes returns the numbers of the other nodes this node knows to be alive.
+func (n *Node) Nodes() []int {
+	var out []int
+	n.peers.Range(func(k, _ any) bool {
+		out = append(out, k.(int))
+		return true
+	})
+	return out
+}
+
+// WaitNodes waits until every node in nodes is known to be alive, or ctx
+// ends.
+func (n *Node) WaitNodes(ctx context.Context, nodes ...int) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		missing := -1
+		for _, x := range nodes {
+			if _, ok := n.peers.Load(x); !ok && x != n.node {
+				missing = x
+				break
+			}
+		}
+		if missing < 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cluster: waiting for node %d: %w", missing, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// Stats returns the node's counters.
+func (n *Node) Stats() Stats {
+	return Stats{
+		Sent:      n.sent.Load(),
+		Received:  n.received.Load(),
+		Malformed: n.malformed.Load(),
+		Dropped:   n.dropped.Load(),
+	}
+}
+
+func (n *Node) report(err error) {
+	if n.cfg.OnError != nil {
+		n.cfg.OnError(err)
+	}
+}

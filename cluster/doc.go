@@ -1,0 +1,27 @@
+// Package cluster joins actor systems on several nodes into one cluster over
+// NATS: sends, requests and asks to IDs of other nodes, and publications and
+// broadcasts to groups with members on other nodes, travel as NATS messages.
+//
+// Each system gets a Node (New) and a node number:
+//
+//	node, err := cluster.New(cluster.Config{Messages: []any{Chat{}}})
+//	sys, err := actor.NewSystem(actor.Node(1), actor.Cluster(node))
+//
+// Without Config.URL a node runs an embedded NATS server (the one-machine
+// default, on DefaultListen); the other nodes connect to it with URL, or all
+// nodes connect to external NATS servers.
+//
+// Subjects, under "shoal.<cluster name>.": "n.<node>" carries a node's
+// messages, requests and responses; "g.p.<group>" (or "g.b.<base64url>" for
+// names subjects cannot hold) a group's publications and broadcasts, to the
+// nodes with members, which subscribe while they have some; "hb" and "bye"
+// carry heartbeats and goodbyes; "claim.<node>" answers for a node number in
+// use. Everything a node receives is handed to its system by one goroutine,
+// in the order NATS delivered it, so messages from one node to another keep
+// their order. Messages are msgpack, tagged by a codec.Registry built from
+// Config.Messages.
+//
+// The package owns the wire form of envelopes, membership (heartbeats) and
+// the NATS connection; it knows actor only through actor.Remote and
+// actor.Local, and nothing of shards or sockets.
+package cluster
