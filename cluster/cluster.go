@@ -332,7 +332,10 @@ func (n *Node) Stop(ctx context.Context) error {
 		}
 	}
 	n.mu.Unlock()
-	err := nc.FlushWithContext(ctx) // the goodbye and the unsubscriptions are out
+	var err error
+	if nc.IsConnected() { // (a node whose server is gone has nobody to tell)
+		err = nc.FlushWithContext(ctx) // the goodbye and the unsubscriptions are out
+	}
 	close(n.done)
 	n.wg.Wait()
 	nc.Close()
@@ -379,6 +382,12 @@ func (n *Node) subscribeGroup(group string) error {
 // Send publishes e: to its node's subject, or to its group's for a
 // publication or broadcast. The message is encoded before Send returns.
 func (n *Node) Send(e *actor.Envelope) error {
+	n.mu.Lock()
+	nc, running := n.nc, n.running
+	n.mu.Unlock()
+	if !running {
+		return ErrNotRunning
+	}
 	var subject string
 	switch e.Kind {
 	case actor.KindPublish, actor.KindBroadcast:
@@ -394,12 +403,6 @@ func (n *Node) Send(e *actor.Envelope) error {
 			return fmt.Errorf("%w: %d", ErrNoNode, e.Node)
 		}
 		subject = n.nodeSubject(e.Node)
-	}
-	n.mu.Lock()
-	nc, running := n.nc, n.running
-	n.mu.Unlock()
-	if !running {
-		return ErrNotRunning
 	}
 	bp := n.bufPool.Get().(*[]byte)
 	b, err := appendEnvelope((*bp)[:0], e, n.ser)

@@ -1,8 +1,11 @@
 package cluster_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/cluster"
+	"github.com/shoalrt/shoal/codec"
 )
 
 const waitFor = 20 * time.Second
@@ -29,7 +33,8 @@ type Count struct{}
 func pair(t *testing.T, opts ...actor.Option) (sys1, sys2 *actor.System, n1, n2 *cluster.Node) {
 	t.Helper()
 	var err error
-	cfg := cluster.Config{Name: "test", Listen: "127.0.0.1:0", Messages: []any{Chat{}, &Count{}}, Heartbeat: 100 * time.Millisecond}
+	cfg := cluster.Config{Name: "test", Listen: "127.0.0.1:0", Messages: []any{Chat{}, &Count{}}, Heartbeat: 100 * time.Millisecond,
+		OnError: func(err error) { t.Log(err) }}
 	n1, err = cluster.New(cfg)
 	require.NoError(t, err)
 	sys1, err = actor.NewSystem(append([]actor.Option{actor.Node(1), actor.Shards(2), actor.Cluster(n1)}, opts...)...)
@@ -107,4 +112,238 @@ func TestSendRequestAndAskAcrossNodes(t *testing.T) {
 	v, err := sys1.Ask(ctx, counter, &Count{})
 	require.NoError(t, err)
 	require.Equal(t, Chat{Text: "count", From: "1"}, v)
+}
+
+func TestGroupsSpanNodes(t *testing.T) {
+	sys1, sys2, _, _ := pair(t)
+	got := make(chan string, 64)
+	member := func(name string) func(ctx *actor.Context) {
+		return func(ctx *actor.Context) {
+			switch m := ctx.Message().(type) {
+			case actor.Started:
+				ctx.Join("room.1 with spaces") // a name subjects cannot hold as is
+			case Chat:
+				got <- name + ":" + m.Text
+			case string: // leave
+				ctx.Leave("room.1 with spaces")
+				got <- name + " left"
+			}
+		}
+	}
+	spawn(t, sys1, member("a"))
+	b := spawn(t, sys2, member("b"))
+	spawn(t, sys2, member("c"))
+	// Interest travels asynchronously: publish until node 2's members hear.
+	seen := map[string]bool{}
+	deadline := time.After(waitFor)
+	for !seen["b:hi"] || !seen["c:hi"] {
+		require.NoError(t, sys1.Publish("room.1 with spaces", Chat{Text: "hi"}))
+		select {
+		case s := <-got:
+			seen[s] = true
+		case <-deadline:
+			t.Fatalf("node 2's members never heard a publication from node 1: %v", seen)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	drain := func() {
+		for {
+			select {
+			case <-got:
+			case <-time.After(100 * time.Millisecond):
+				return
+			}
+		}
+	}
+	drain()
+	// From an actor on node 2: both local members and node 1's member hear it, once.
+	spawn(t, sys2, func(ctx *actor.Context) {
+		if _, ok := ctx.Message().(actor.Started); ok {
+			require.NoError(t, ctx.Publish("room.1 with spaces", Chat{Text: "from 2"}))
+		}
+	})
+	want := map[string]bool{"a:from 2": true, "b:from 2": true, "c:from 2": true}
+	for len(want) > 0 {
+		select {
+		case s := <-got:
+			require.True(t, want[s], "unexpected or duplicate %q", s)
+			delete(want, s)
+		case <-time.After(waitFor):
+			t.Fatalf("missing %v", want)
+		}
+	}
+	require.NoError(t, sys2.Send(b, "leave"))
+	require.Equal(t, "b left", <-got)
+	require.NoError(t, sys1.Publish("room.1 with spaces", Chat{Text: "after"}))
+	want = map[string]bool{"a:after": true, "c:after": true}
+	for len(want) > 0 {
+		select {
+		case s := <-got:
+			require.True(t, want[s], "unexpected or duplicate %q", s)
+			delete(want, s)
+		case <-time.After(waitFor):
+			t.Fatalf("missing %v", want)
+		}
+	}
+	select {
+	case s := <-got:
+		t.Fatalf("extra delivery %q", s)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestErrorsAcrossNodes(t *testing.T) {
+	dead := make(chan actor.DeadLetter, 4)
+	sys1, sys2, n1, _ := pair(t, actor.OnDeadLetter(func(d actor.DeadLetter) { dead <- d }))
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+
+	gone := spawn(t, sys2, func(ctx *actor.Context) {
+		if ctx.Message() == "stop" {
+			ctx.Stop()
+		}
+	})
+	require.NoError(t, sys2.Send(gone, "stop"))
+	// A stale ID on another node: the request comes back with ErrNoActor,
+	// and a plain message is a dead letter there.
+	require.Eventually(t, func() bool {
+		c, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		_, err := sys1.Ask(c, gone, &Count{})
+		return errors.Is(err, actor.ErrNoActor)
+	}, waitFor, 10*time.Millisecond)
+	require.NoError(t, sys1.Send(gone, Chat{Text: "late"}))
+	select {
+	case d := <-dead:
+		require.Equal(t, gone, d.To)
+		require.Equal(t, Chat{Text: "late"}, d.Message)
+	case <-time.After(waitFor):
+		t.Fatal("no dead letter on node 2")
+	}
+
+	type unregistered struct{ X int }
+	err := sys1.Send(gone, unregistered{})
+	require.ErrorIs(t, err, codec.ErrUnsupportedType, "a type the cluster cannot encode is refused at once")
+
+	nowhere, err := actor.ParseID("7:0:1:1")
+	require.NoError(t, err)
+	err = sys1.Send(nowhere, Chat{})
+	require.ErrorIs(t, err, cluster.ErrNoNode)
+	_, err = sys1.Ask(ctx, nowhere, &Count{})
+	require.ErrorIs(t, err, cluster.ErrNoNode)
+	require.Zero(t, n1.Stats().Malformed)
+}
+
+func TestNodeNumberTaken(t *testing.T) {
+	_, _, n1, _ := pair(t)
+	n3, err := cluster.New(cluster.Config{Name: "test", URL: n1.ClientURL()})
+	require.NoError(t, err)
+	sys3, err := actor.NewSystem(actor.Node(2), actor.Cluster(n3))
+	require.NoError(t, err)
+	err = sys3.Start()
+	require.ErrorIs(t, err, cluster.ErrNodeTaken)
+	local, err := actor.ParseID("2:0:1:1")
+	require.NoError(t, err)
+	require.ErrorIs(t, sys3.Send(local, "x"), actor.ErrStopped, "a system that could not join is not left running")
+}
+
+func TestBadConfig(t *testing.T) {
+	for _, cfg := range []cluster.Config{
+		{Name: "a.b"},
+		{Name: "x y"},
+		{Heartbeat: -time.Second},
+		{Listen: "no port"},
+		{Messages: []any{Chat{}, Chat{}}},
+	} {
+		_, err := cluster.New(cfg)
+		require.ErrorIs(t, err, cluster.ErrBadConfig, "%+v", cfg)
+	}
+}
+
+// A broadcast from one node is written to the connections of the group's
+// members on another, encoded there by their listener's codec; stopping both
+// nodes leaves no descriptor behind.
+func TestBroadcastToConnectionsOnAnotherNode(t *testing.T) {
+	fds := countFDs(t)
+	func() {
+		sys1, sys2, _, _ := pair(t)
+		joined := make(chan struct{}, 1)
+		l, err := sys2.Listen("tcp://127.0.0.1:0", codec.JSON(codec.Line(), Chat{}), func() actor.Actor {
+			return actor.ReceiveFunc(func(ctx *actor.Context) {
+				if m, ok := ctx.Message().(*Chat); ok && m.Text == "join" {
+					ctx.Join("lobby")
+					joined <- struct{}{}
+				}
+			})
+		})
+		require.NoError(t, err)
+		c, err := net.Dial("tcp", l.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = c.Write([]byte(`{"type":"Chat","data":{"From":"me","Text":"join"}}` + "\n"))
+		require.NoError(t, err)
+		<-joined
+		r := bufio.NewReader(c)
+		lines := make(chan string, 1)
+		go func() {
+			line, _ := r.ReadString('\n')
+			lines <- line
+		}()
+		deadline := time.After(waitFor)
+		for {
+			require.NoError(t, sys1.Broadcast("lobby", Chat{From: "node 1", Text: "hello"}))
+			select {
+			case line := <-lines:
+				require.JSONEq(t, `{"type":"Chat","data":{"From":"node 1","Text":"hello"}}`, line)
+				c.Close()
+				stop(t, sys2)
+				stop(t, sys1)
+				return
+			case <-time.After(20 * time.Millisecond): // node 2's interest may not have reached the server yet
+			case <-deadline:
+				t.Fatal("the broadcast never reached the connection on node 2")
+			}
+		}
+	}()
+	require.Eventually(t, func() bool { return countFDs(t) <= fds }, waitFor, 10*time.Millisecond, "descriptors left open")
+}
+
+func countFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return len(ents)
+}
+
+// A node that stops says goodbye: the others refuse sends to it at once.
+// The node that ran the embedded server may stop first; the others still
+// stop cleanly.
+func TestNodesLeave(t *testing.T) {
+	sys1, sys2, n1, _ := pair(t)
+	on2 := spawn(t, sys2, func(*actor.Context) {})
+	require.NoError(t, sys1.Send(on2, Chat{}))
+	stop(t, sys2)
+	require.Eventually(t, func() bool { return errors.Is(sys1.Send(on2, Chat{}), cluster.ErrNoNode) }, waitFor, time.Millisecond)
+	require.Empty(t, n1.Nodes())
+
+	sys3, n3 := join(t, n1, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	require.NoError(t, n1.WaitNodes(ctx, 3))
+	require.NoError(t, n3.WaitNodes(ctx, 1))
+	require.Equal(t, []int{1}, n3.Nodes())
+	stop(t, sys1) // the server goes
+	stop(t, sys3)
+}
+
+// join starts another node of the cluster n1 serves.
+func join(t *testing.T, n1 *cluster.Node, node int) (*actor.System, *cluster.Node) {
+	t.Helper()
+	n, err := cluster.New(cluster.Config{Name: "test", URL: n1.ClientURL(), Messages: []any{Chat{}, &Count{}}, Heartbeat: 100 * time.Millisecond})
+	require.NoError(t, err)
+	sys, err := actor.NewSystem(actor.Node(node), actor.Cluster(n))
+	require.NoError(t, err)
+	require.NoError(t, sys.Start())
+	t.Cleanup(func() { stop(t, sys) })
+	return sys, n
 }
