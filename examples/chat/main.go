@@ -13,6 +13,15 @@
 //	nc 127.0.0.1 9101
 //	{"type":"Join","data":{"Room":"lobby","Name":"ann"}}
 //	{"type":"Say","data":{"Text":"hello"}}
+//
+// Every chat server is a node of a cluster, and the rooms span the nodes.
+// The first one runs an embedded NATS server (on 127.0.0.1:4222); start
+// more nodes beside it, each with its own number and ports:
+//
+//	go run ./examples/chat -node 2 -nats nats://127.0.0.1:4222 -web 127.0.0.1:9200 -tcp 127.0.0.1:9201
+//
+// and people on either node meet in the same rooms. -standalone runs a
+// single server without a cluster.
 package main
 
 import (
@@ -31,6 +40,7 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/cluster"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
 )
@@ -109,8 +119,12 @@ func (m *member) leave(ctx *actor.Context) {
 
 // config is what the flags set.
 type config struct {
-	web, tcp string // listen addresses: the page and WebSocket, and TCP
-	shards   int
+	web, tcp   string // listen addresses: the page and WebSocket, and TCP
+	shards     int
+	node       int    // this server's node number in the cluster
+	nats       string // NATS servers to join; "" runs an embedded one on natsListen
+	natsListen string
+	standalone bool // no cluster
 }
 
 func main() {
@@ -118,12 +132,23 @@ func main() {
 	flag.StringVar(&cfg.web, "web", "127.0.0.1:9100", "address of the page (/) and the WebSocket (/ws)")
 	flag.StringVar(&cfg.tcp, "tcp", "127.0.0.1:9101", "address of the TCP listener (one JSON message per line)")
 	flag.IntVar(&cfg.shards, "shards", runtime.NumCPU(), "number of shards (event loops)")
+	flag.IntVar(&cfg.node, "node", 1, "this server's node number in the cluster (0-1023, one per server)")
+	flag.StringVar(&cfg.nats, "nats", "", "NATS server URL(s) of the cluster to join; empty runs an embedded NATS server on -nats-listen")
+	flag.StringVar(&cfg.natsListen, "nats-listen", cluster.DefaultListen, "address of the embedded NATS server, for the other nodes' -nats")
+	flag.BoolVar(&cfg.standalone, "standalone", false, "run alone, without a cluster")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := serve(ctx, cfg, func(web, tcp net.Addr) {
+	err := serve(ctx, cfg, func(web, tcp net.Addr, node *cluster.Node) {
 		fmt.Printf("chat: open http://%s/ in a browser; TCP (JSON lines) on %s; Ctrl-C stops\n", web, tcp)
+		switch {
+		case node == nil:
+		case node.ClientURL() != "":
+			fmt.Printf("chat: node %d of the cluster; more nodes join with -nats %s (each with its own -node, -web and -tcp)\n", cfg.node, node.ClientURL())
+		default:
+			fmt.Printf("chat: node %d of the cluster on %s\n", cfg.node, cfg.nats)
+		}
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -131,9 +156,21 @@ func main() {
 }
 
 // serve runs the chat server until ctx ends, then stops it gracefully. ready
-// is called with the bound addresses once both listeners accept.
-func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr)) error {
-	sys, err := actor.NewSystem(actor.Shards(cfg.shards))
+// is called with the bound addresses and the cluster node (nil standalone)
+// once both listeners accept.
+func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *cluster.Node)) error {
+	opts := []actor.Option{actor.Shards(cfg.shards)}
+	var node *cluster.Node
+	if !cfg.standalone {
+		var err error
+		// What crosses nodes: the broadcasts to rooms.
+		node, err = cluster.New(cluster.Config{Name: "chat", URL: cfg.nats, Listen: cfg.natsListen, Messages: messages})
+		if err != nil {
+			return err
+		}
+		opts = append(opts, actor.Node(cfg.node), actor.Cluster(node))
+	}
+	sys, err := actor.NewSystem(opts...)
 	if err != nil {
 		return err
 	}
@@ -158,7 +195,7 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr)) error
 	if err := sys.Start(); err != nil {
 		return err
 	}
-	ready(web.Addr(), tcp.Addr())
+	ready(web.Addr(), tcp.Addr(), node)
 	<-ctx.Done()
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -16,6 +16,8 @@ import (
 
 	gorilla "github.com/gorilla/websocket"
 	"go.uber.org/goleak"
+
+	"github.com/shoalrt/shoal/cluster"
 )
 
 const patience = 20 * time.Second
@@ -28,12 +30,27 @@ type wire struct {
 
 func start(t *testing.T) (web, tcp net.Addr) {
 	t.Helper()
+	s := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2, standalone: true})
+	return s.web, s.tcp
+}
+
+// server is a running chat server.
+type server struct {
+	web, tcp net.Addr
+	node     *cluster.Node
+}
+
+// startNode runs a chat server with cfg until the test ends; then it checks
+// that nothing it started is left running.
+func startNode(t *testing.T, cfg config) server {
+	t.Helper()
+	before := goleak.IgnoreCurrent() // what ran before this server
 	ctx, cancel := context.WithCancel(context.Background())
-	addrs := make(chan [2]net.Addr, 1)
+	ready := make(chan server, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2}, func(w, t net.Addr) {
-			addrs <- [2]net.Addr{w, t}
+		done <- serve(ctx, cfg, func(w, t net.Addr, n *cluster.Node) {
+			ready <- server{w, t, n}
 		})
 	}()
 	t.Cleanup(func() {
@@ -41,15 +58,15 @@ func start(t *testing.T) (web, tcp net.Addr) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
-		goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		goleak.VerifyNone(t, before)
 	})
 	select {
-	case a := <-addrs:
-		return a[0], a[1]
+	case s := <-ready:
+		return s
 	case err := <-done:
 		t.Fatal(err)
 	}
-	return nil, nil
+	return server{}
 }
 
 // wsClient and tcpClient speak the chat's JSON over each transport.
@@ -226,4 +243,85 @@ func TestChatPageInChromium(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 	expect(t, bob, "Joined", `{"Room":"lobby","Name":"chromium"}`)
+}
+
+// TestChatAcrossNodes runs two chat servers as nodes of one cluster, the
+// first with the embedded NATS server: a browser-side member on node 1 and a
+// TCP member on node 2 share a room.
+func TestChatAcrossNodes(t *testing.T) {
+	one := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2, node: 1, natsListen: "127.0.0.1:0"})
+	two := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2, node: 2, nats: one.node.ClientURL()})
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	defer cancel()
+	if err := one.node.WaitNodes(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+
+	wc, resp, err := (&gorilla.Dialer{HandshakeTimeout: patience}).Dial("ws://"+one.web.String()+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	defer wc.Close()
+	wc.SetReadDeadline(time.Now().Add(patience))
+	ann := wsClient{wc}
+	tc, err := net.DialTimeout("tcp", two.tcp.String(), patience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	tc.SetDeadline(time.Now().Add(patience))
+	bob := tcpClient{tc, bufio.NewReader(tc)}
+
+	ann.send(t, "Join", `{"Room":"lobby","Name":"ann"}`)
+	expect(t, ann, "Joined", `{"Room":"lobby","Name":"ann"}`)
+	bob.send(t, "Join", `{"Room":"lobby","Name":"bob"}`)
+	expect(t, bob, "Joined", `{"Room":"lobby","Name":"bob"}`)
+	// A node hears a room's broadcasts from the others once its
+	// subscription reached NATS: bob speaks until ann, on the other node,
+	// hears him (the first lines may go before node 1's interest arrived).
+	said := `{"Room":"lobby","From":"bob","Text":"hi from node 2"}`
+	heard := make(chan wire, 1)
+	go func() { // reads ann's messages until bob's line (ann.next fails the test on a timeout)
+		for {
+			kind, b, err := wc.ReadMessage()
+			var m wire
+			if err != nil || kind != gorilla.TextMessage || json.Unmarshal(b, &m) != nil || m.Type == "Said" && string(m.Data) == said {
+				heard <- m
+				return
+			}
+		}
+	}()
+	for done := false; !done; {
+		bob.send(t, "Say", `{"Text":"hi from node 2"}`)
+		expect(t, bob, "Said", said)
+		select {
+		case m := <-heard:
+			if string(m.Data) != said {
+				t.Fatalf("ann never heard bob: %s %s", m.Type, m.Data)
+			}
+			done = true
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	// And back: ann's line reaches bob on node 2, once.
+	ann.send(t, "Say", `{"Text":"hi from node 1"}`)
+	expect(t, bob, "Said", `{"Room":"lobby","From":"ann","Text":"hi from node 1"}`)
+	bob.send(t, "Join", `{"Room":"den","Name":"bob"}`)
+	expect(t, bob, "Joined", `{"Room":"den","Name":"bob"}`)
+	skip := func(m wire) bool { return m.Type == "Said" && string(m.Data) == said } // bob's lines after the first ann heard
+	expectAfter(t, ann, skip, "Said", `{"Room":"lobby","From":"ann","Text":"hi from node 1"}`)
+	expectAfter(t, ann, skip, "Left", `{"Room":"lobby","Name":"bob"}`)
+}
+
+// expectAfter is expect that first skips the messages skip accepts.
+func expectAfter(t *testing.T, c client, skip func(wire) bool, typ, data string) {
+	t.Helper()
+	m := c.next(t)
+	for skip(m) {
+		m = c.next(t)
+	}
+	if m.Type != typ || string(m.Data) != data {
+		t.Fatalf("got %s %s, want %s %s", m.Type, m.Data, typ, data)
+	}
 }
