@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"unicode/utf8"
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
@@ -73,8 +74,11 @@ func appendEnvelope(dst []byte, e *actor.Envelope, ser *codec.MsgpackSerializer)
 	if e.Kind < actor.KindMessage || e.Kind > actor.KindBroadcast {
 		return dst, fmt.Errorf("cluster: envelope of unknown kind %d", e.Kind)
 	}
-	if len(e.Group) > MaxGroupLen {
+	if (e.Kind == actor.KindPublish || e.Kind == actor.KindBroadcast) && len(e.Group) > MaxGroupLen {
 		return dst, ErrGroupTooLong
+	}
+	if e.Kind == actor.KindRequest && (e.AskNode < 0 || e.AskNode > shard.MaxNode) {
+		return dst, fmt.Errorf("cluster: ask node %d out of range 0..%d", e.AskNode, shard.MaxNode)
 	}
 	n := len(dst)
 	var flags byte
@@ -108,8 +112,12 @@ func appendEnvelope(dst []byte, e *actor.Envelope, ser *codec.MsgpackSerializer)
 			dst = append(dst, errTimeout)
 		default:
 			text := e.Err.Error()
-			if len(text) > maxErrText {
-				text = text[:maxErrText]
+			if len(text) > maxErrText { // cut at a character boundary
+				cut := maxErrText
+				for cut > 0 && !utf8.RuneStart(text[cut]) {
+					cut--
+				}
+				text = text[:cut]
 			}
 			dst = append(dst, errText)
 			dst = binary.AppendUvarint(dst, uint64(len(text)))
@@ -161,10 +169,11 @@ func decodeEnvelope(b []byte, e *actor.Envelope, ser *codec.MsgpackSerializer) e
 		return v, nil
 	}
 	text := func(what string, max int) (string, error) {
-		n, err := uvarint(what + " length")
-		if err != nil {
-			return "", err
+		n, k := binary.Uvarint(p)
+		if k <= 0 {
+			return "", malformed("bad %s length varint", what)
 		}
+		p = p[k:]
 		if n > uint64(max) || n > uint64(len(p)) {
 			return "", malformed("%s of %d bytes (at most %d, %d left)", what, n, max, len(p))
 		}
