@@ -103,15 +103,17 @@ type Node struct {
 	wg      sync.WaitGroup
 	bufPool sync.Pool
 
-	peers sync.Map // node number (int) -> *peer
+	peers sync.Map                  // node number (int) -> *peer
+	live  atomic.Pointer[nats.Conn] // the connection while running, for Send without the lock
 
 	sent, received, malformed, dropped atomic.Uint64
 }
 
 // peer is another live node as last heard.
 type peer struct {
-	id   string
-	seen atomic.Int64 // unix nanoseconds of the last heartbeat
+	id      string
+	subject string       // its node subject
+	seen    atomic.Int64 // unix nanoseconds of the last heartbeat
 }
 
 // New returns a node for cfg. It connects nothing until the system starts.
@@ -254,6 +256,7 @@ func (n *Node) Start(local *actor.Local) error {
 	}
 	n.done = make(chan struct{})
 	n.running = true
+	n.live.Store(nc)
 	n.wg.Add(2)
 	go n.receive()
 	go n.beat()
@@ -319,6 +322,7 @@ func (n *Node) Stop(ctx context.Context) error {
 		return nil
 	}
 	n.running = false
+	n.live.Store(nil)
 	nc := n.nc
 	var b [binary.MaxVarintLen64]byte
 	nc.Publish(n.goodbyeSubject(), binary.AppendUvarint(b[:0], uint64(n.node)))
@@ -382,10 +386,8 @@ func (n *Node) subscribeGroup(group string) error {
 // Send publishes e: to its node's subject, or to its group's for a
 // publication or broadcast. The message is encoded before Send returns.
 func (n *Node) Send(e *actor.Envelope) error {
-	n.mu.Lock()
-	nc, running := n.nc, n.running
-	n.mu.Unlock()
-	if !running {
+	nc := n.live.Load()
+	if nc == nil {
 		return ErrNotRunning
 	}
 	var subject string
@@ -399,10 +401,11 @@ func (n *Node) Send(e *actor.Envelope) error {
 		if e.Node < 0 || e.Node > shard.MaxNode {
 			return fmt.Errorf("%w: %d", ErrNoNode, e.Node)
 		}
-		if _, ok := n.peers.Load(e.Node); !ok {
+		p, ok := n.peers.Load(e.Node)
+		if !ok {
 			return fmt.Errorf("%w: %d", ErrNoNode, e.Node)
 		}
-		subject = n.nodeSubject(e.Node)
+		subject = p.(*peer).subject
 	}
 	bp := n.bufPool.Get().(*[]byte)
 	b, err := appendEnvelope((*bp)[:0], e, n.ser)
@@ -486,7 +489,7 @@ func (n *Node) heard(data []byte) {
 		p.(*peer).seen.Store(now)
 		return
 	}
-	p := &peer{id: id}
+	p := &peer{id: id, subject: n.nodeSubject(int(v))}
 	p.seen.Store(now)
 	n.peers.Store(int(v), p)
 	n.mu.Lock()
