@@ -1,10 +1,15 @@
 package shard
 
-import "github.com/shoalrt/shoal/mailbox"
+import (
+	"math/rand/v2"
+
+	"github.com/shoalrt/shoal/mailbox"
+)
 
 // table holds a shard's slots in fixed pages, so a *Conn stays valid while the
 // table grows. Free slots are reused oldest first, which spreads generation
-// bumps over every slot. Shard goroutine only.
+// bumps over every slot; each slot's generations start at a random value.
+// Shard goroutine only.
 type table struct {
 	pages [][]Conn             // each of pageSize slots
 	free  mailbox.Queue[int32] // free slot indices, oldest first
@@ -26,6 +31,10 @@ func (t *table) alloc() *Conn {
 		for i := range page {
 			page[i].slot = int32(n + i)
 			page[i].fd = -1
+			// A random first generation: IDs handed out by an earlier run of
+			// this node (a restarted process, whose IDs other nodes may still
+			// hold) almost never name this run's actors.
+			page[i].gen = rand.Uint32() & genMask
 			if i > 0 {
 				t.free.Push(int32(n + i))
 			}
