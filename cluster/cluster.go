@@ -91,6 +91,7 @@ type Node struct {
 	id     string // this incarnation, to tell a restarted node from itself
 
 	mu      sync.Mutex
+	started bool // Start was called (a node starts once)
 	running bool
 	local   *actor.Local
 	node    int
@@ -155,6 +156,7 @@ func New(cfg Config) (*Node, error) {
 		ser:    codec.NewMsgpackSerializer(reg),
 		id:     nuid.Next(),
 		groups: make(map[string]*nats.Subscription),
+		in:     make(chan *nats.Msg, 1<<16),
 	}
 	n.bufPool.New = func() any { b := make([]byte, 0, 512); return &b }
 	return n, nil
@@ -188,21 +190,25 @@ func (n *Node) groupSubject(group string) string {
 // System.Start.
 func (n *Node) Start(local *actor.Local) error {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.running {
-		return errors.New("cluster: node already started")
-	}
-	if n.done != nil {
+	if n.started {
+		n.mu.Unlock()
 		return errors.New("cluster: a node cannot be started twice")
 	}
+	n.started = true
 	n.local, n.node = local, local.Node()
+	n.mu.Unlock()
+	// No lock while talking to the network: shards that Join meanwhile
+	// (Interest) only record their groups, subscribed below.
 	url := n.cfg.URL
 	if url == "" {
 		srv, err := n.startServer()
 		if err != nil {
 			return err
 		}
-		n.srv, url = srv, srv.ClientURL()
+		n.mu.Lock()
+		n.srv = srv
+		n.mu.Unlock()
+		url = srv.ClientURL()
 	}
 	opts := append([]nats.Option{
 		nats.Name(fmt.Sprintf("shoal %s node %d", n.cfg.Name, n.node)),
@@ -217,13 +223,16 @@ func (n *Node) Start(local *actor.Local) error {
 	}, n.cfg.NATSOptions...)
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
+		n.mu.Lock()
 		n.stopServer()
+		n.mu.Unlock()
 		return fmt.Errorf("cluster: connecting to %s: %w", url, err)
 	}
-	n.nc = nc
 	fail := func(err error) error {
 		nc.Close()
+		n.mu.Lock()
 		n.stopServer()
+		n.mu.Unlock()
 		return err
 	}
 	// Claim the node number: a live node with it answers.
@@ -232,27 +241,26 @@ func (n *Node) Start(local *actor.Local) error {
 	} else if !errors.Is(err, nats.ErrNoResponders) {
 		return fail(fmt.Errorf("cluster: claiming node %d: %w", n.node, err))
 	}
-	n.in = make(chan *nats.Msg, 1<<16)
 	claim, err := nc.Subscribe(n.claimSubject(n.node), func(m *nats.Msg) { m.Respond([]byte(n.id)) })
 	if err != nil {
 		return fail(err)
 	}
-	n.subs = append(n.subs[:0], claim)
+	subs := []*nats.Subscription{claim}
 	for _, subj := range []string{n.nodeSubject(n.node), n.heartbeatSubject(), n.goodbyeSubject()} {
 		sub, err := nc.ChanSubscribe(subj, n.in)
 		if err != nil {
 			return fail(err)
 		}
 		sub.SetPendingLimits(-1, -1)
-		n.subs = append(n.subs, sub)
+		subs = append(subs, sub)
 	}
+	n.mu.Lock()
+	n.nc, n.subs = nc, subs
 	for g := range n.groups {
 		if err := n.subscribeGroup(g); err != nil {
+			n.mu.Unlock()
 			return fail(err)
 		}
-	}
-	if err := nc.Flush(); err != nil { // the server has every subscription
-		return fail(err)
 	}
 	n.done = make(chan struct{})
 	n.running = true
@@ -260,7 +268,16 @@ func (n *Node) Start(local *actor.Local) error {
 	n.wg.Add(2)
 	go n.receive()
 	go n.beat()
-	n.heartbeat()
+	n.mu.Unlock()
+	if err := nc.Flush(); err != nil { // the server has every subscription
+		n.Stop(context.Background())
+		return fmt.Errorf("cluster: subscribing: %w", err)
+	}
+	n.mu.Lock()
+	if n.running {
+		n.heartbeat() // the others learn of this node now, not a period later
+	}
+	n.mu.Unlock()
 	return nil
 }
 
