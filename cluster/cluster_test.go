@@ -162,33 +162,34 @@ func TestGroupsSpanNodes(t *testing.T) {
 			require.NoError(t, ctx.Publish("room.1 with spaces", Chat{Text: "from 2"}))
 		}
 	})
-	want := map[string]bool{"a:from 2": true, "b:from 2": true, "c:from 2": true}
-	for len(want) > 0 {
-		select {
-		case s := <-got:
-			require.True(t, want[s], "unexpected or duplicate %q", s)
-			delete(want, s)
-		case <-time.After(waitFor):
-			t.Fatalf("missing %v", want)
-		}
-	}
+	expectEach(t, got, "a:from 2", "b:from 2", "c:from 2")
 	require.NoError(t, sys2.Send(b, "leave"))
 	require.Equal(t, "b left", <-got)
 	require.NoError(t, sys1.Publish("room.1 with spaces", Chat{Text: "after"}))
-	want = map[string]bool{"a:after": true, "c:after": true}
-	for len(want) > 0 {
-		select {
-		case s := <-got:
-			require.True(t, want[s], "unexpected or duplicate %q", s)
-			delete(want, s)
-		case <-time.After(waitFor):
-			t.Fatalf("missing %v", want)
-		}
-	}
+	expectEach(t, got, "a:after", "c:after")
 	select {
 	case s := <-got:
 		t.Fatalf("extra delivery %q", s)
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// expectEach takes len(want) deliveries from got, each of want once, in any
+// order.
+func expectEach(t *testing.T, got chan string, want ...string) {
+	t.Helper()
+	left := map[string]bool{}
+	for _, w := range want {
+		left[w] = true
+	}
+	for len(left) > 0 {
+		select {
+		case s := <-got:
+			require.True(t, left[s], "unexpected or duplicate %q", s)
+			delete(left, s)
+		case <-time.After(waitFor):
+			t.Fatalf("missing %v", left)
+		}
 	}
 }
 

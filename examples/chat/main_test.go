@@ -157,13 +157,7 @@ func TestChatAcrossTransports(t *testing.T) {
 	wc.SetReadDeadline(time.Now().Add(patience))
 	ann := wsClient{wc}
 
-	tc, err := net.DialTimeout("tcp", tcp.String(), patience)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	tc.SetDeadline(time.Now().Add(patience))
-	bob := tcpClient{tc, bufio.NewReader(tc)}
+	bob := dialTCP(t, tcp.String())
 
 	// Bad input gets a Problem and loses nothing else.
 	ann.send(t, "Say", `{"Text":"too early"}`)
@@ -221,13 +215,7 @@ func TestChatPageInChromium(t *testing.T) {
 		t.Skip("chromium not installed")
 	}
 	web, tcp := start(t)
-	tc, err := net.DialTimeout("tcp", tcp.String(), patience)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	tc.SetDeadline(time.Now().Add(patience))
-	bob := tcpClient{tc, bufio.NewReader(tc)}
+	bob := dialTCP(t, tcp.String())
 	bob.send(t, "Join", `{"Room":"lobby","Name":"bob"}`)
 	expect(t, bob, "Joined", `{"Room":"lobby","Name":"bob"}`)
 
@@ -243,6 +231,18 @@ func TestChatPageInChromium(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 	expect(t, bob, "Joined", `{"Room":"lobby","Name":"chromium"}`)
+}
+
+// dialTCP connects a TCP chat client to addr, closed when the test ends.
+func dialTCP(t *testing.T, addr string) tcpClient {
+	t.Helper()
+	tc, err := net.DialTimeout("tcp", addr, patience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tc.Close() })
+	tc.SetDeadline(time.Now().Add(patience))
+	return tcpClient{tc, bufio.NewReader(tc)}
 }
 
 // TestChatAcrossNodes runs two chat servers as nodes of one cluster, the
@@ -265,13 +265,7 @@ func TestChatAcrossNodes(t *testing.T) {
 	defer wc.Close()
 	wc.SetReadDeadline(time.Now().Add(patience))
 	ann := wsClient{wc}
-	tc, err := net.DialTimeout("tcp", two.tcp.String(), patience)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	tc.SetDeadline(time.Now().Add(patience))
-	bob := tcpClient{tc, bufio.NewReader(tc)}
+	bob := dialTCP(t, two.tcp.String())
 
 	ann.send(t, "Join", `{"Room":"lobby","Name":"ann"}`)
 	expect(t, ann, "Joined", `{"Room":"lobby","Name":"ann"}`)
