@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -104,8 +105,9 @@ type Node struct {
 	wg      sync.WaitGroup
 	bufPool sync.Pool
 
-	peers sync.Map                  // node number (int) -> *peer
-	live  atomic.Pointer[nats.Conn] // the connection while running, for Send without the lock
+	peers  sync.Map                  // node number (int) -> *peer
+	npeers atomic.Int32              // entries in peers
+	live   atomic.Pointer[nats.Conn] // the connection while running, for Send without the lock
 
 	sent, received, malformed, dropped atomic.Uint64
 }
@@ -413,6 +415,13 @@ func (n *Node) Send(e *actor.Envelope) error {
 		if len(e.Group) > MaxGroupLen {
 			return ErrGroupTooLong
 		}
+		if n.npeers.Load() == 0 { // a node alone: nobody else can have members
+			if _, ok := n.ser.Registry().Tag(e.Msg); !ok && e.Msg != nil {
+				// what would fail with other nodes fails alone too
+				return &codec.TypeError{Type: reflect.TypeOf(e.Msg), Codec: "cluster"}
+			}
+			return nil
+		}
 		subject = n.groupSubject(e.Group)
 	default:
 		if e.Node < 0 || e.Node > shard.MaxNode {
@@ -466,7 +475,9 @@ func (n *Node) handle(m *nats.Msg, e *actor.Envelope) {
 		return
 	case n.goodbyeSubject():
 		if v, k := binary.Uvarint(m.Data); k > 0 && v <= shard.MaxNode {
-			n.peers.Delete(int(v))
+			if _, ok := n.peers.LoadAndDelete(int(v)); ok {
+				n.npeers.Add(-1)
+			}
 		}
 		return
 	}
@@ -508,7 +519,9 @@ func (n *Node) heard(data []byte) {
 	}
 	p := &peer{id: id, subject: n.nodeSubject(int(v))}
 	p.seen.Store(now)
-	n.peers.Store(int(v), p)
+	if _, replaced := n.peers.Swap(int(v), p); !replaced {
+		n.npeers.Add(1)
+	}
 	n.mu.Lock()
 	if n.running {
 		n.heartbeat()
@@ -534,7 +547,9 @@ func (n *Node) beat() {
 			limit := now.Add(-3 * n.cfg.Heartbeat).UnixNano()
 			n.peers.Range(func(k, v any) bool {
 				if v.(*peer).seen.Load() < limit {
-					n.peers.CompareAndDelete(k, v)
+					if n.peers.CompareAndDelete(k, v) {
+						n.npeers.Add(-1)
+					}
 				}
 				return true
 			})

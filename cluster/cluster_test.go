@@ -348,3 +348,28 @@ func join(t *testing.T, n1 *cluster.Node, node int) (*actor.System, *cluster.Nod
 	t.Cleanup(func() { stop(t, sys) })
 	return sys, n
 }
+
+// A node alone publishes nothing to NATS (nobody else can have members),
+// but refuses what it could not send to other nodes either.
+func TestLoneNodeKeepsPublicationsLocal(t *testing.T) {
+	n, err := cluster.New(cluster.Config{Name: "alone", Listen: "127.0.0.1:0", Messages: []any{Chat{}}})
+	require.NoError(t, err)
+	sys, err := actor.NewSystem(actor.Node(1), actor.Cluster(n))
+	require.NoError(t, err)
+	require.NoError(t, sys.Start())
+	defer stop(t, sys)
+	got := make(chan any, 1)
+	spawn(t, sys, func(ctx *actor.Context) {
+		switch m := ctx.Message().(type) {
+		case actor.Started:
+			ctx.Join("g")
+			require.NoError(t, ctx.Publish("g", Chat{Text: "local"}))
+		case Chat:
+			got <- m
+		}
+	})
+	require.Equal(t, Chat{Text: "local"}, <-got)
+	require.Zero(t, n.Stats().Sent)
+	type unregistered struct{}
+	require.ErrorIs(t, sys.Publish("g", unregistered{}), codec.ErrUnsupportedType)
+}
