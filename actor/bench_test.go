@@ -12,6 +12,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -259,4 +260,63 @@ func BenchmarkCrossShard(b *testing.B) {
 		<-done
 		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 	})
+}
+
+// BenchmarkGroupFanOut: an actor publishes to a group of 1000 member actors
+// spread over two shards (the publisher's and the other), each of which
+// counts what it gets. One op = one delivery to one member (b.N rounded
+// down to whole publications); the message is a preallocated pointer.
+func BenchmarkGroupFanOut(b *testing.B) {
+	const members = 1000
+	sys, err := actor.NewSystem(actor.Shards(2))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sys.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer sys.Stop(context.Background())
+	pubs := max(b.N/members, 1)
+	var remaining atomic.Int64
+	remaining.Store(members)
+	done := make(chan struct{})
+	joined := make(chan struct{}, members)
+	for range members {
+		if _, err := sys.Spawn(func() actor.Actor {
+			n := 0
+			return actor.ReceiveFunc(func(ctx *actor.Context) {
+				switch ctx.Message().(type) {
+				case actor.Started:
+					ctx.Join("room")
+					joined <- struct{}{}
+				case *benchPing:
+					if n++; n == pubs && remaining.Add(-1) == 0 {
+						close(done)
+					}
+				}
+			})
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range members {
+		<-joined
+	}
+	msg := any(&benchPing{})
+	pub, err := sys.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if ctx.Message() == "go" {
+				for range pubs {
+					ctx.Publish("room", msg)
+				}
+			}
+		})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	sys.Send(pub, "go")
+	<-done
 }

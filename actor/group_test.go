@@ -2,9 +2,11 @@ package actor_test
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
@@ -94,4 +96,66 @@ func TestGroupPublishReachesEveryMemberOnEveryShard(t *testing.T) {
 	}
 	require.NoError(t, sys.Publish("room", "to nobody"))
 	require.NoError(t, sys.Publish("no such group", "to nobody"))
+}
+
+// A member that panics on a publication costs only its own delivery: the
+// members after it in the fan-out still get that publication, and later
+// ones reach everyone.
+func TestPanickingMemberDoesNotStopTheFanOut(t *testing.T) {
+	failures := make(chan actor.Failure, 8)
+	sys := startBare(t, actor.Shards(1), actor.OnFailure(func(f actor.Failure) { failures <- f }))
+	got := make(chan string, 64)
+	joined := make(chan struct{}, 8)
+	var ids []actor.ID
+	for i := range 5 {
+		id, err := sys.Spawn(func() actor.Actor {
+			return actor.ReceiveFunc(func(ctx *actor.Context) {
+				switch m := ctx.Message().(type) {
+				case actor.Started:
+					ctx.Join("g")
+					joined <- struct{}{}
+				case string:
+					if i%2 == 1 && m == "boom" {
+						panic("member " + fmt.Sprint(i))
+					}
+					got <- fmt.Sprint(i, ":", m)
+				}
+			})
+		})
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	for range 5 {
+		<-joined
+	}
+	require.NoError(t, sys.Publish("g", "boom"))
+	want := map[string]bool{"0:boom": true, "2:boom": true, "4:boom": true}
+	for len(want) > 0 {
+		select {
+		case s := <-got:
+			require.True(t, want[s], "unexpected or twice: %s", s)
+			delete(want, s)
+		case <-time.After(waitFor):
+			t.Fatalf("never delivered: %v", want)
+		}
+	}
+	for range 2 {
+		f := <-failures
+		require.Contains(t, []actor.ID{ids[1], ids[3]}, f.ID)
+		require.Equal(t, actor.ActionRestarted, f.Action)
+	}
+	for range 2 { // the restarted members join again
+		<-joined
+	}
+	require.NoError(t, sys.Publish("g", "calm"))
+	want = map[string]bool{"0:calm": true, "1:calm": true, "2:calm": true, "3:calm": true, "4:calm": true}
+	for len(want) > 0 {
+		select {
+		case s := <-got:
+			require.True(t, want[s], "unexpected or twice: %s", s)
+			delete(want, s)
+		case <-time.After(waitFor):
+			t.Fatalf("never delivered: %v", want)
+		}
+	}
 }

@@ -195,17 +195,40 @@ func (g *Group) fanOut(kind envKind, from uint64, name string, msg any) error {
 
 // publishLocal hands msg to every local member of group name. Members are
 // copied to a scratch list first, so a member that joins or leaves during
-// the fan-out changes nothing under the loop.
+// the fan-out changes nothing under the loop. Like the inbox, the fan-out
+// delivers through Handler.Deliver under one deferred recover, not one per
+// member: a member that panics costs only its own delivery, and the others
+// still get the message.
 func (s *Shard) publishLocal(name string, from uint64, msg any) {
 	m := s.groups[name]
 	if m == nil {
 		return
 	}
 	s.fanout = append(s.fanout[:0], m.addrs...)
-	for _, a := range s.fanout {
-		if c := s.table.lookup(AddrSlot(a), AddrGen(a)); c != nil {
-			s.h.Receive(c, from, msg)
-		}
+	for i := 0; i < len(s.fanout); {
+		i = s.fanGuarded(i, from, msg)
 	}
 	s.hot.delivered += uint64(len(s.fanout))
+}
+
+// fanGuarded delivers msg to the members s.fanout[i:] and returns
+// len(s.fanout), or, if one panicked (the panic handled), the index after
+// it.
+func (s *Shard) fanGuarded(i int, from uint64, msg any) (next int) {
+	defer func() {
+		if r := recover(); r != nil {
+			if !s.h.Recover(r) {
+				panic(r)
+			}
+			next = s.fanPos + 1
+		}
+	}()
+	for ; i < len(s.fanout); i++ {
+		a := s.fanout[i]
+		if c := s.table.lookup(AddrSlot(a), AddrGen(a)); c != nil {
+			s.fanPos = i
+			s.h.Deliver(c, from, msg)
+		}
+	}
+	return i
 }

@@ -62,6 +62,7 @@ type Shard struct {
 	groups    map[string]*members           // local members of each group with any here
 	joined    map[int32][]string            // groups each slot joined, for leaving on close
 	fanout    []uint64                      // scratch copy of a group's members during a publish
+	fanPos    int                           // the member publishLocal is delivering to, for its recover
 	peers     map[int32]*peer               // datagram peers by slot
 	dgram     []byte                        // scratch for framing a datagram
 	iov       [][]byte                      // scratch: the parts of one writev
