@@ -86,7 +86,7 @@ func (c *Context) Send(to ID, msg any) error {
 	msg = c.sh.CopyFrame(msg)
 	err := c.sh.Send(uint64(to), uint64(c.self), msg)
 	if err == shard.ErrRemoteNode {
-		return c.sys.remoteSend(&Envelope{Kind: KindMessage, Node: to.Node(), To: to, From: c.self, Msg: msg})
+		return c.h.remote(Envelope{Kind: KindMessage, Node: to.Node(), To: to, From: c.self, Msg: msg})
 	}
 	return err
 }

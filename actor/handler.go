@@ -17,6 +17,17 @@ type handler struct {
 
 	nextReq RequestID                    // last request ID handed out on this shard
 	pending map[RequestID]pendingRequest // requests waiting for an answer
+	env     Envelope                     // for sends to other nodes from this shard; see remote
+}
+
+// remote hands e to the cluster through the handler's own Envelope, so a
+// send to another node from an actor allocates no envelope (Remote.Send must
+// not keep it), and clears it after, keeping no message alive.
+func (h *handler) remote(e Envelope) error {
+	h.env = e
+	err := h.sys.remoteSend(&h.env)
+	h.env = Envelope{}
+	return err
 }
 
 // pendingRequest is a Request waiting for its Response.
@@ -64,7 +75,7 @@ func (h *handler) Closed(c *shard.Conn, err error) {
 // everything else to the dead-letter hook.
 func (h *handler) DeadLetter(to, from uint64, msg any) {
 	if r, ok := msg.(*request); ok {
-		r.answer(h.sys, h.sh, ID(to), Response{ID: r.id, Err: ErrNoActor})
+		r.answer(h, ID(to), Response{ID: r.id, Err: ErrNoActor})
 		return
 	}
 	if f := h.sys.cfg.deadLetter; f != nil {

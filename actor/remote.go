@@ -127,6 +127,14 @@ func (s *System) remoteFan(kind EnvelopeKind, from ID, group string, msg any) er
 	return s.cfg.remote.Send(&Envelope{Kind: kind, Node: -1, From: from, Group: group, Msg: msg})
 }
 
+// remoteFan is System.remoteFan from an actor, through its shard's envelope.
+func (c *Context) remoteFan(kind EnvelopeKind, group string, msg any) error {
+	if c.sys.cfg.remote == nil {
+		return nil
+	}
+	return c.h.remote(Envelope{Kind: kind, Node: -1, From: c.self, Group: group, Msg: msg})
+}
+
 // asks are the System.Ask calls waiting for an answer from another node.
 type asks struct {
 	mu      sync.Mutex

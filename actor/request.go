@@ -42,21 +42,21 @@ type request struct {
 	remote  bool          // it came from another node: the answer goes back through the cluster
 }
 
-// answer sends resp to the requester of r, from the actor self on shard sh:
+// answer sends resp to the requester of r, from the actor self on h's shard:
 // to the waiting Ask, back through the cluster, or to the requester's shard.
-func (r *request) answer(sys *System, sh *shard.Shard, self ID, resp Response) error {
+func (r *request) answer(h *handler, self ID, resp Response) error {
 	switch {
 	case r.ch != nil:
 		r.ch <- resp
 		return nil
 	case r.remote:
-		e := &Envelope{Kind: KindResponse, Node: r.askNode, To: r.from, From: self, Request: resp.ID, Msg: resp.Msg, Err: resp.Err}
+		e := Envelope{Kind: KindResponse, Node: r.askNode, To: r.from, From: self, Request: resp.ID, Msg: resp.Msg, Err: resp.Err}
 		if r.from != 0 {
 			e.Node = r.from.Node()
 		}
-		return sys.remoteSend(e)
+		return h.remote(e)
 	}
-	return sh.Send(uint64(r.from), uint64(self), &response{resp})
+	return h.sh.Send(uint64(r.from), uint64(self), &response{resp})
 }
 
 // response carries an answer back to a requester's shard.
@@ -81,7 +81,7 @@ func (c *Context) Request(to ID, msg any, timeout time.Duration) (RequestID, err
 	id := h.nextReq
 	err := c.sh.Send(uint64(to), uint64(c.self), &request{msg: msg, id: id, from: c.self})
 	if err == shard.ErrRemoteNode {
-		err = c.sys.remoteSend(&Envelope{Kind: KindRequest, Node: to.Node(), To: to, From: c.self, Request: id, Msg: msg})
+		err = h.remote(Envelope{Kind: KindRequest, Node: to.Node(), To: to, From: c.self, Request: id, Msg: msg})
 	}
 	if err != nil {
 		return 0, err
@@ -101,7 +101,7 @@ func (c *Context) Respond(msg any) error {
 	}
 	c.req = nil
 	msg = c.sh.CopyFrame(msg)
-	return r.answer(c.sys, c.sh, c.self, Response{ID: r.id, Msg: msg})
+	return r.answer(c.h, c.self, Response{ID: r.id, Msg: msg})
 }
 
 // Ask sends msg to the actor to and waits for its Respond, or until ctx ends
