@@ -76,7 +76,8 @@ type Config struct {
 
 // Stats are a node's counters.
 type Stats struct {
-	Sent      uint64 // envelopes published
+	Sent      uint64 // envelopes queued for publishing
+	Batches   uint64 // NATS messages published with envelopes (a batch each)
 	Received  uint64 // envelopes handed to the local system
 	Malformed uint64 // messages from the cluster that were not valid envelopes
 	Dropped   uint64 // envelopes the local system could not take (a shard's inbox stayed full), and NATS slow-consumer drops
@@ -103,13 +104,20 @@ type Node struct {
 	in      chan *nats.Msg
 	done    chan struct{} // closed by Stop: the node's goroutines end
 	wg      sync.WaitGroup
-	bufPool sync.Pool
+	batch   batcher
+	hbSubj  string // heartbeat subject
+	byeSubj string // goodbye subject
 
 	peers  sync.Map                  // node number (int) -> *peer
 	npeers atomic.Int32              // entries in peers
 	live   atomic.Pointer[nats.Conn] // the connection while running, for Send without the lock
 
-	sent, received, malformed, dropped atomic.Uint64
+	// The receiving goroutine's own: the subject of the message it is
+	// taking apart, and the envelope it decodes into.
+	subject string
+	env     actor.Envelope
+
+	sent, batches, received, malformed, dropped atomic.Uint64
 }
 
 // peer is another live node as last heard.
@@ -160,7 +168,8 @@ func New(cfg Config) (*Node, error) {
 		groups: make(map[string]*nats.Subscription),
 		in:     make(chan *nats.Msg, 1<<16),
 	}
-	n.bufPool.New = func() any { b := make([]byte, 0, 512); return &b }
+	n.batch.init()
+	n.hbSubj, n.byeSubj = n.prefix+"hb", n.prefix+"bye"
 	return n, nil
 }
 
@@ -169,8 +178,6 @@ func (n *Node) nodeSubject(node int) string { return n.prefix + "n." + strconv.I
 func (n *Node) claimSubject(node int) string {
 	return n.prefix + "claim." + strconv.Itoa(node)
 }
-func (n *Node) heartbeatSubject() string { return n.prefix + "hb" }
-func (n *Node) goodbyeSubject() string   { return n.prefix + "bye" }
 
 // groupSubject names a group's subject: the name itself when it is made of
 // letters, digits, '-' and '_', else its unpadded base64url form (a name may
@@ -248,7 +255,7 @@ func (n *Node) Start(local *actor.Local) error {
 		return fail(err)
 	}
 	subs := []*nats.Subscription{claim}
-	for _, subj := range []string{n.nodeSubject(n.node), n.heartbeatSubject(), n.goodbyeSubject()} {
+	for _, subj := range []string{n.nodeSubject(n.node), n.hbSubj, n.byeSubj} {
 		sub, err := nc.ChanSubscribe(subj, n.in)
 		if err != nil {
 			return fail(err)
@@ -267,9 +274,10 @@ func (n *Node) Start(local *actor.Local) error {
 	n.done = make(chan struct{})
 	n.running = true
 	n.live.Store(nc)
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.receive()
 	go n.beat()
+	go n.flusher(nc)
 	n.mu.Unlock()
 	if err := nc.Flush(); err != nil { // the server has every subscription
 		n.Stop(context.Background())
@@ -341,10 +349,11 @@ func (n *Node) Stop(ctx context.Context) error {
 		return nil
 	}
 	n.running = false
-	n.live.Store(nil)
+	n.live.Store(nil) // no more sends
 	nc := n.nc
+	n.flush(nc) // what was sent before Stop goes before the goodbye
 	var b [binary.MaxVarintLen64]byte
-	nc.Publish(n.goodbyeSubject(), binary.AppendUvarint(b[:0], uint64(n.node)))
+	nc.Publish(n.byeSubj, binary.AppendUvarint(b[:0], uint64(n.node)))
 	for _, s := range n.subs {
 		s.Unsubscribe()
 	}
@@ -402,8 +411,12 @@ func (n *Node) subscribeGroup(group string) error {
 	return nil
 }
 
-// Send publishes e: to its node's subject, or to its group's for a
-// publication or broadcast. The message is encoded before Send returns.
+// Send encodes e and queues it for its node's subject, or its group's for a
+// publication or broadcast; the node's flusher publishes what is queued for
+// a subject as one batch (see batch.go), keeping the order of envelopes per
+// subject. Errors about e itself (a type the cluster cannot encode, an
+// unknown node, a message over NATS's maximum payload) are Send's; a failure
+// to publish a batch later goes to Config.OnError and Stats.Dropped.
 func (n *Node) Send(e *actor.Envelope) error {
 	nc := n.live.Load()
 	if nc == nil {
@@ -433,33 +446,21 @@ func (n *Node) Send(e *actor.Envelope) error {
 		}
 		subject = p.(*peer).subject
 	}
-	bp := n.bufPool.Get().(*[]byte)
-	b, err := appendEnvelope((*bp)[:0], e, n.ser)
-	if err == nil {
-		err = nc.Publish(subject, b) // copies b
-	}
-	*bp = b[:0]
-	n.bufPool.Put(bp)
-	if err != nil {
-		return err
-	}
-	n.sent.Add(1)
-	return nil
+	return n.add(nc, subject, e)
 }
 
 // receive hands what arrives to the local system, in order, until Stop.
 func (n *Node) receive() {
 	defer n.wg.Done()
-	var e actor.Envelope
 	for {
 		select {
 		case m := <-n.in:
-			n.handle(m, &e)
+			n.handle(m)
 		case <-n.done:
 			for { // what arrived before the unsubscriptions took effect
 				select {
 				case m := <-n.in:
-					n.handle(m, &e)
+					n.handle(m)
 				default:
 					return
 				}
@@ -468,12 +469,12 @@ func (n *Node) receive() {
 	}
 }
 
-func (n *Node) handle(m *nats.Msg, e *actor.Envelope) {
+func (n *Node) handle(m *nats.Msg) {
 	switch m.Subject {
-	case n.heartbeatSubject():
+	case n.hbSubj:
 		n.heard(m.Data)
 		return
-	case n.goodbyeSubject():
+	case n.byeSubj:
 		if v, k := binary.Uvarint(m.Data); k > 0 && v <= shard.MaxNode {
 			if _, ok := n.peers.LoadAndDelete(int(v)); ok {
 				n.npeers.Add(-1)
@@ -481,9 +482,20 @@ func (n *Node) handle(m *nats.Msg, e *actor.Envelope) {
 		}
 		return
 	}
-	if err := decodeEnvelope(m.Data, e, n.ser); err != nil {
+	n.subject = m.Subject
+	if err := eachEnvelope(m.Data, n.deliverOne); err != nil {
 		n.malformed.Add(1)
 		n.report(fmt.Errorf("cluster: node %d: from %s: %w", n.node, m.Subject, err))
+	}
+}
+
+// deliverOne decodes one envelope from the subject n.subject and hands it
+// to the local system. The receiving goroutine only.
+func (n *Node) deliverOne(b []byte) {
+	e := &n.env
+	if err := decodeEnvelope(b, e, n.ser); err != nil {
+		n.malformed.Add(1)
+		n.report(fmt.Errorf("cluster: node %d: from %s: %w", n.node, n.subject, err))
 		return
 	}
 	err := n.local.Deliver(e)
@@ -499,7 +511,7 @@ func (n *Node) handle(m *nats.Msg, e *actor.Envelope) {
 // heartbeat publishes this node's heartbeat: its number and incarnation.
 func (n *Node) heartbeat() {
 	b := binary.AppendUvarint(nil, uint64(n.node))
-	n.nc.Publish(n.heartbeatSubject(), append(b, n.id...))
+	n.nc.Publish(n.hbSubj, append(b, n.id...))
 }
 
 // heard records another node's heartbeat; a node heard for the first time
@@ -595,6 +607,7 @@ func (n *Node) WaitNodes(ctx context.Context, nodes ...int) error {
 func (n *Node) Stats() Stats {
 	return Stats{
 		Sent:      n.sent.Load(),
+		Batches:   n.batches.Load(),
 		Received:  n.received.Load(),
 		Malformed: n.malformed.Load(),
 		Dropped:   n.dropped.Load(),

@@ -2,10 +2,12 @@ package cluster_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"net"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -372,4 +374,58 @@ func TestLoneNodeKeepsPublicationsLocal(t *testing.T) {
 	require.Zero(t, n.Stats().Sent)
 	type unregistered struct{}
 	require.ErrorIs(t, sys.Publish("g", unregistered{}), codec.ErrUnsupportedType)
+}
+
+// Many sends at once go out in batches and arrive once each, in the order
+// each sender sent them, whether from an actor (its shard) or from outside;
+// large messages pass batches' size limit; one too large for NATS is
+// refused.
+func TestBatchesKeepOrder(t *testing.T) {
+	sys1, sys2, n1, _ := pair(t)
+	const n = 5000
+	text := string(bytes.Repeat([]byte("x"), 200)) // 5 000 x 200 B: batches fill and go at once
+	type line struct {
+		from string
+		seq  int
+	}
+	lines := make(chan line, 2*n)
+	sink := spawn(t, sys2, func(ctx *actor.Context) {
+		if m, ok := ctx.Message().(Chat); ok {
+			seq, err := strconv.Atoi(m.Text[len(text):])
+			require.NoError(t, err)
+			lines <- line{m.From, seq}
+		}
+	})
+	src := spawn(t, sys1, func(ctx *actor.Context) {
+		if ctx.Message() == "go" {
+			for i := range n {
+				require.NoError(t, ctx.Send(sink, Chat{From: "actor", Text: text + strconv.Itoa(i)}))
+			}
+		}
+	})
+	require.NoError(t, sys1.Send(src, "go"))
+	go func() {
+		for i := range n {
+			if err := sys1.Send(sink, Chat{From: "outside", Text: text + strconv.Itoa(i)}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	next := map[string]int{}
+	for range 2 * n {
+		select {
+		case l := <-lines:
+			require.Equal(t, next[l.from], l.seq, "from %s", l.from)
+			next[l.from]++
+		case <-time.After(waitFor):
+			t.Fatalf("got %v of %d each", next, n)
+		}
+	}
+	st := n1.Stats()
+	t.Logf("%d envelopes in %d NATS messages", st.Sent, st.Batches)
+	require.GreaterOrEqual(t, st.Sent, uint64(2*n))
+
+	huge := make([]byte, 2<<20) // more than the server's default 1 MiB payload
+	require.ErrorIs(t, sys1.Send(sink, huge), cluster.ErrTooLarge)
 }
