@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"errors"
 	"runtime/debug"
 	"time"
 
@@ -37,14 +38,36 @@ type pendingRequest struct {
 }
 
 func (h *handler) Open(c *shard.Conn, info any) {
-	switch tag := c.Listener().Tag.(type) {
-	case Factory:
-		c.User = tag()
-	case *dialRequest:
-		c.User = tag.f()
-		tag.reply <- spawnReply{id: ID(h.sh.Addr(c))}
+	var f Factory
+	dial, _ := c.Listener().Tag.(*dialRequest)
+	if dial != nil {
+		f = dial.f
+	} else {
+		f, _ = c.Listener().Tag.(Factory)
+	}
+	a, err := build(f)
+	if err != nil { // the connection closes; nothing else notices
+		if dial != nil {
+			dial.reply <- spawnReply{err: err}
+		}
+		h.sh.Close(c, err)
+		h.factoryFailed(c, err)
+		return
+	}
+	c.User = a
+	if dial != nil {
+		dial.reply <- spawnReply{id: ID(h.sh.Addr(c))}
 	}
 	h.receive(c, 0, Opened{Info: info})
+}
+
+// factoryFailed tells the failure hook that a factory panicked making the
+// actor of c (a nil Actor is no panic: it only fails that actor).
+func (h *handler) factoryFailed(c *shard.Conn, err error) {
+	var p *PanicError
+	if hook := h.sys.cfg.onFailure; hook != nil && errors.As(err, &p) {
+		hook(Failure{ID: ID(h.sh.Addr(c)), Panic: p.Value, Stack: p.Stack, Action: ActionClosed})
+	}
 }
 
 func (h *handler) Receive(c *shard.Conn, from uint64, msg any) { h.receive(c, from, msg) }
@@ -89,7 +112,14 @@ func (h *handler) Spawned(c *shard.Conn, arg any) {
 		req.reply <- spawnReply{err: ErrStopped}
 		return
 	}
-	c.User = &cell{a: req.f(), f: req.f, policy: req.policy}
+	a, err := build(req.f)
+	if err != nil {
+		h.sh.Close(c, nil) // the slot goes; Spawn returns the error
+		h.factoryFailed(c, err)
+		req.reply <- spawnReply{err: err}
+		return
+	}
+	c.User = &cell{a: a, f: req.f, policy: req.policy}
 	req.reply <- spawnReply{id: ID(h.sh.Addr(c))}
 	h.receive(c, 0, Started{})
 }
@@ -168,12 +198,15 @@ func (h *handler) failed(c *shard.Conn, r any) {
 	h.ctx.conn, h.ctx.msg, h.ctx.req = nil, nil, nil
 	f := Failure{ID: ID(h.sh.Addr(c)), Panic: r, Stack: debug.Stack(), Action: ActionClosed}
 	if cl, ok := c.User.(*cell); ok {
-		if cl.allow(time.Now()) {
+		if !cl.allow(time.Now()) {
+			f.Action = ActionStopped
+			h.sh.Close(c, nil)
+		} else if a, err := build(cl.f); err == nil {
 			f.Action = ActionRestarted
 			h.sh.Reset(c) // the old incarnation's timers and groups go with it
-			cl.a = cl.f()
+			cl.a = a
 			h.sh.Send(uint64(f.ID), 0, Started{})
-		} else {
+		} else { // the factory fails now: no fresh incarnation to restart with
 			f.Action = ActionStopped
 			h.sh.Close(c, nil)
 		}

@@ -91,6 +91,7 @@ func echoFactory() actor.Actor { return echoActor{} }
 func startSystem(t *testing.T, addr string, c codec.Codec, f actor.Factory, opts ...any) (*actor.System, *actor.Listener) {
 	t.Helper()
 	fds := countFDs(t)
+	before := goleak.IgnoreCurrent() // what ran before this system
 	var sysOpts []actor.Option
 	var lisOpts []actor.ListenOption
 	for _, o := range opts {
@@ -114,7 +115,7 @@ func startSystem(t *testing.T, addr string, c codec.Codec, f actor.Factory, opts
 		if err := sys.Stop(ctx); !errors.Is(err, actor.ErrStopped) { // the test may have stopped it
 			require.NoError(t, err)
 		}
-		goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		goleak.VerifyNone(t, before)
 		require.Eventually(t, func() bool { return countFDs(t) <= fds }, waitFor, 10*time.Millisecond,
 			"descriptors leaked: %d before, %d after", fds, countFDs(t))
 	})

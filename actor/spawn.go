@@ -2,11 +2,32 @@ package actor
 
 import (
 	"errors"
+	"runtime/debug"
 	"time"
 )
 
 // ErrNilFactory is returned by Spawn and Listen when given a nil factory.
 var ErrNilFactory = errors.New("actor: nil factory")
+
+// ErrNilActor is why an actor could not be made when its factory returned
+// nil: Spawn's and Dial's error, or the Closed.Err of an accepted
+// connection.
+var ErrNilActor = errors.New("actor: factory returned a nil Actor")
+
+// build makes an actor with f. A panic in f is returned as a *PanicError
+// (so a bad factory fails one spawn or one connection, never the shard), a
+// nil Actor as ErrNilActor.
+func build(f Factory) (a Actor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, err = nil, &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	if a = f(); a == nil {
+		return nil, ErrNilActor
+	}
+	return a, nil
+}
 
 type spawnRequest struct {
 	f      Factory
@@ -65,7 +86,12 @@ func (c *Context) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 		return 0, err
 	}
 	req := newSpawnRequest(f, opts)
-	conn.User = &cell{a: f(), f: f, policy: req.policy}
+	a, err := build(f)
+	if err != nil {
+		c.sh.Close(conn, nil) // the slot goes; nobody hears of it
+		return 0, err
+	}
+	conn.User = &cell{a: a, f: f, policy: req.policy}
 	id := ID(c.sh.Addr(conn))
 	if err := c.sh.Send(uint64(id), 0, Started{}); err != nil {
 		return 0, err

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
 	"github.com/stretchr/testify/require"
 )
 
@@ -185,4 +187,87 @@ func TestWorkerPoolDeliversResultsAndFailsFast(t *testing.T) {
 	var pe *actor.PanicError
 	require.ErrorAs(t, second.Err, &pe)
 	require.Equal(t, "worker panic", pe.Value)
+}
+
+// A factory that panics or returns nil fails the one actor it was making:
+// the connection closes (with a *PanicError or ErrNilActor), Spawn and Dial
+// return the error, a restart that cannot make a fresh actor stops it; the
+// failure hook sees each panic with its stack, and the system goes on.
+func TestBadFactoriesFailOnlyTheirActor(t *testing.T) {
+	failures := make(chan actor.Failure, 16)
+	calls := 0
+	var mu sync.Mutex
+	factory := func() actor.Actor { // the first call panics
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			panic(fmt.Sprint("factory call ", n))
+		}
+		return echoActor{}
+	}
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), factory, actor.OnFailure(func(f actor.Failure) { failures <- f }))
+
+	c := dial(t, l.Addr()) // call 1 panics: this connection closes
+	_, err := c.Read(make([]byte, 1))
+	require.Error(t, err)
+	f := <-failures
+	require.Equal(t, "factory call 1", f.Panic)
+	require.Equal(t, actor.ActionClosed, f.Action)
+	require.Contains(t, string(f.Stack), "supervision_test.go")
+	requireServed(t, l.Addr()) // call 2 works
+
+	_, err = sys.Spawn(func() actor.Actor { panic("spawn factory") })
+	var pe *actor.PanicError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, "spawn factory", pe.Value)
+	<-failures
+	_, err = sys.Spawn(func() actor.Actor { return nil })
+	require.ErrorIs(t, err, actor.ErrNilActor)
+
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	_, err = sys.Dial(ctx, l.Addr().String(), codec.Bytes(codec.Line()), func() actor.Actor { panic("dial factory") })
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, "dial factory", (<-failures).Panic)
+
+	// From inside an actor: Context.Spawn returns the error, the caller goes on.
+	got := make(chan error, 1)
+	parent, err := sys.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if ctx.Message() == "spawn" {
+				_, err := ctx.Spawn(func() actor.Actor { return nil })
+				got <- err
+			}
+		})
+	})
+	require.NoError(t, err)
+	require.NoError(t, sys.Send(parent, "spawn"))
+	require.ErrorIs(t, <-got, actor.ErrNilActor)
+
+	// A restart whose factory now panics stops the actor instead.
+	first := true
+	lifecycle := make(chan any, 4)
+	id, err := sys.Spawn(func() actor.Actor {
+		if !first {
+			panic("no second incarnation")
+		}
+		first = false
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			switch m := ctx.Message().(type) {
+			case actor.Stopped:
+				lifecycle <- m
+			case string:
+				panic(m)
+			}
+		})
+	})
+	require.NoError(t, err)
+	require.NoError(t, sys.Send(id, "boom"))
+	f = <-failures
+	require.Equal(t, "boom", f.Panic)
+	require.Equal(t, actor.ActionStopped, f.Action)
+	require.Equal(t, actor.Stopped{}, <-lifecycle)
+	requireServed(t, l.Addr())
 }
