@@ -16,9 +16,11 @@
 // names subjects cannot hold) a group's publications and broadcasts, to the
 // nodes with members, which subscribe while they have some; "hb" and "bye"
 // carry heartbeats and goodbyes; "claim.<node>" answers for a node number in
-// use. Everything a node receives is handed to its system by one goroutine,
-// in the order NATS delivered it, so messages from one node to another keep
-// their order. Messages are msgpack, tagged by a codec.Registry built from
+// use. Envelopes are encoded when sent and gathered per subject; a flusher
+// goroutine publishes each subject's batch as one NATS message. Everything a
+// node receives is handed to its system by one goroutine, in the order NATS
+// delivered it, so messages from one node to another keep their order.
+// Messages are msgpack, tagged by a codec.Registry built from
 // Config.Messages.
 //
 // The package owns the wire form of envelopes, membership (heartbeats) and
