@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/shoalrt/shoal/actor"
@@ -433,4 +435,67 @@ func TestBatchesKeepOrder(t *testing.T) {
 
 	huge := make([]byte, 2<<20) // more than the server's default 1 MiB payload
 	require.ErrorIs(t, sys1.Send(sink, huge), cluster.ErrTooLarge)
+}
+
+// With an external NATS server that goes away and comes back on the same
+// address, the nodes reconnect, resubscribe, and messages flow again.
+func TestNodesSurviveANATSRestart(t *testing.T) {
+	opts := &server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true}
+	srv, err := server.NewServer(opts)
+	require.NoError(t, err)
+	srv.Start()
+	require.True(t, srv.ReadyForConnections(waitFor))
+	url := srv.ClientURL()
+	port := srv.Addr().(*net.TCPAddr).Port
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+
+	cfg := cluster.Config{Name: "restart", URL: url, Messages: []any{Chat{}}, Heartbeat: 50 * time.Millisecond,
+		NATSOptions: []nats.Option{nats.ReconnectWait(20 * time.Millisecond)}}
+	start := func(node int) (*actor.System, *cluster.Node) {
+		n, err := cluster.New(cfg)
+		require.NoError(t, err)
+		sys, err := actor.NewSystem(actor.Node(node), actor.Cluster(n))
+		require.NoError(t, err)
+		require.NoError(t, sys.Start())
+		t.Cleanup(func() { stop(t, sys) })
+		return sys, n
+	}
+	sys1, n1 := start(1)
+	sys2, n2 := start(2)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	require.NoError(t, n1.WaitNodes(ctx, 2))
+	got := make(chan string, 1024)
+	sink := spawn(t, sys2, func(ctx *actor.Context) {
+		if m, ok := ctx.Message().(Chat); ok {
+			got <- m.Text
+		}
+	})
+	require.NoError(t, sys1.Send(sink, Chat{Text: "before"}))
+	require.Equal(t, "before", <-got)
+
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	opts.Port = port
+	srv, err = server.NewServer(opts)
+	require.NoError(t, err)
+	srv.Start()
+	require.True(t, srv.ReadyForConnections(waitFor))
+
+	// Sends fail (ErrNoNode, if node 2 was forgotten meanwhile) or wait in
+	// NATS's reconnect buffer; once both are back, one gets through.
+	deadline := time.After(waitFor)
+	for {
+		sys1.Send(sink, Chat{Text: "after"})
+		select {
+		case s := <-got:
+			if s == "after" {
+				require.NoError(t, n2.WaitNodes(ctx, 1))
+				return
+			}
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no message got through after the NATS server came back")
+		}
+	}
 }
