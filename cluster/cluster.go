@@ -188,6 +188,9 @@ func (n *Node) groupSubject(group string) string {
 		c := group[i]
 		plain = c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 	}
+	if group == "" {
+		return n.prefix + "g.e" // a subject token cannot be empty
+	}
 	if plain {
 		return n.prefix + "g.p." + group
 	}
@@ -524,6 +527,10 @@ func (n *Node) heard(data []byte) {
 		return
 	}
 	id := string(data[k:])
+	if int(v) == n.node { // another live node with this number: not a peer, a conflict
+		n.report(fmt.Errorf("%w: node %d heard from another node with its number", ErrNodeTaken, n.node))
+		return
+	}
 	now := time.Now().UnixNano()
 	if p, ok := n.peers.Load(int(v)); ok && p.(*peer).id == id {
 		p.(*peer).seen.Store(now)

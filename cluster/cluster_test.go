@@ -127,6 +127,7 @@ func TestGroupsSpanNodes(t *testing.T) {
 			switch m := ctx.Message().(type) {
 			case actor.Started:
 				ctx.Join("room.1 with spaces") // a name subjects cannot hold as is
+				ctx.Join("")                   // nor an empty one
 			case Chat:
 				got <- name + ":" + m.Text
 			case string: // leave
@@ -168,6 +169,8 @@ func TestGroupsSpanNodes(t *testing.T) {
 		}
 	})
 	expectEach(t, got, "a:from 2", "b:from 2", "c:from 2")
+	require.NoError(t, sys1.Publish("", Chat{Text: "to the empty name"}))
+	expectEach(t, got, "a:to the empty name", "b:to the empty name", "c:to the empty name")
 	require.NoError(t, sys2.Send(b, "leave"))
 	require.Equal(t, "b left", <-got)
 	require.NoError(t, sys1.Publish("room.1 with spaces", Chat{Text: "after"}))
