@@ -24,8 +24,8 @@ import (
 const (
 	wireBatch = 2
 
-	// batchBytes is the size past which a batch is published at once,
-	// without waiting for the flusher.
+	// batchBytes is the size at which a batch wakes the flusher even if it
+	// was woken already (it then takes it with the others).
 	batchBytes = 64 << 10
 )
 
@@ -33,25 +33,43 @@ const (
 // NATS server's maximum payload.
 var ErrTooLarge = errors.New("cluster: message larger than the NATS maximum payload")
 
-// batcher gathers envelopes per subject until its flusher publishes them.
+// ErrBacklog is returned for a send while more than Config.MaxPending bytes
+// wait to be published (NATS cannot keep up, or the connection is down): the
+// message is not sent, and the caller, not the shard, decides what to do.
+var ErrBacklog = errors.New("cluster: too much waiting to be published")
+
+// batcher gathers envelopes per subject; only its flusher publishes, so a
+// sender (a shard) never waits for NATS, only for the short lock that
+// appends its envelope.
 type batcher struct {
 	mu      sync.Mutex
-	pending map[string]*[]byte // subject -> batch being filled
-	order   []string           // subjects with a batch, in the order their batch began
-	kick    chan struct{}      // capacity 1: the flusher has work
-	pool    sync.Pool          // *[]byte batch and scratch buffers
+	list    []outBatch     // batches in the order they began
+	last    map[string]int // subject -> index in list of its batch still open
+	pending int            // bytes in list
+	kick    chan struct{}  // capacity 1: the flusher has work
+
+	pubMu sync.Mutex // held while a flush publishes: flushes never interleave
+	spare []outBatch // the flusher's other list, swapped with list
+
+	pool sync.Pool // *[]byte batch and scratch buffers
+}
+
+// outBatch is one NATS message being filled.
+type outBatch struct {
+	subject string
+	buf     *[]byte
 }
 
 func (b *batcher) init() {
-	b.pending = make(map[string]*[]byte)
+	b.last = make(map[string]int)
 	b.kick = make(chan struct{}, 1)
 	b.pool.New = func() any { s := make([]byte, 0, 4096); return &s }
 }
 
-// add encodes e into the batch for subject, publishing on nc what must go
-// now (a batch that would pass the maximum payload, or reached batchBytes).
-// Order per subject is kept: everything for a subject goes through its
-// batch, and batches are published under b.mu.
+// add encodes e and appends it to the open batch for subject (a new batch
+// when there is none, or when it would pass the maximum payload). Order per
+// subject is kept: a subject's batches are published in the order they
+// began, by one flush at a time.
 func (n *Node) add(nc *nats.Conn, subject string, e *actor.Envelope) error {
 	b := &n.batch
 	sp := b.pool.Get().(*[]byte)
@@ -67,55 +85,55 @@ func (n *Node) add(nc *nats.Conn, subject string, e *actor.Envelope) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	buf := b.pending[subject]
-	if buf != nil && len(*buf)+4+len(one) > max {
-		n.flushLocked(nc) // no room in this batch: send what waits first
-		buf = nil
+	if b.pending+4+len(one) > n.cfg.MaxPending {
+		return fmt.Errorf("%w (%d bytes)", ErrBacklog, b.pending)
 	}
-	if buf == nil {
-		buf = b.pool.Get().(*[]byte)
+	i, open := b.last[subject]
+	if !open || len(*b.list[i].buf)+4+len(one) > max {
+		buf := b.pool.Get().(*[]byte)
 		*buf = append((*buf)[:0], wireBatch)
-		b.pending[subject] = buf
-		b.order = append(b.order, subject)
-		select {
+		b.list = append(b.list, outBatch{subject, buf})
+		i = len(b.list) - 1
+		b.last[subject] = i
+		b.pending++
+	}
+	buf := b.list[i].buf
+	*buf = binary.LittleEndian.AppendUint32(*buf, uint32(len(one)))
+	*buf = append(*buf, one...)
+	b.pending += 4 + len(one)
+	n.sent.Add(1)
+	if len(b.list) == 1 || len(*buf) >= batchBytes {
+		select { // wake the flusher: work, or a full batch
 		case b.kick <- struct{}{}:
 		default:
 		}
 	}
-	*buf = binary.LittleEndian.AppendUint32(*buf, uint32(len(one)))
-	*buf = append(*buf, one...)
-	n.sent.Add(1)
-	if len(*buf) >= batchBytes {
-		n.flushLocked(nc)
-	}
 	return nil
 }
 
-// flush publishes every pending batch.
+// flush publishes every batch that waits, in the order they began.
 func (n *Node) flush(nc *nats.Conn) {
-	n.batch.mu.Lock()
-	n.flushLocked(nc)
-	n.batch.mu.Unlock()
-}
-
-// flushLocked publishes every pending batch, in the order they began.
-// b.mu held.
-func (n *Node) flushLocked(nc *nats.Conn) {
 	b := &n.batch
-	for _, subject := range b.order {
-		buf := b.pending[subject]
-		if err := nc.Publish(subject, *buf); err != nil { // copies *buf
+	b.pubMu.Lock()
+	defer b.pubMu.Unlock()
+	b.mu.Lock()
+	list := b.list
+	b.list, b.spare = b.spare[:0], nil
+	clear(b.last)
+	b.pending = 0
+	b.mu.Unlock()
+	for i, ob := range list {
+		if err := nc.Publish(ob.subject, *ob.buf); err != nil { // copies *buf
 			n.dropped.Add(1)
-			n.report(fmt.Errorf("cluster: node %d: publishing a batch to %s: %w", n.node, subject, err))
+			n.report(fmt.Errorf("cluster: node %d: publishing a batch to %s: %w", n.node, ob.subject, err))
 		} else {
 			n.batches.Add(1)
 		}
-		delete(b.pending, subject)
-		*buf = (*buf)[:0]
-		b.pool.Put(buf)
+		*ob.buf = (*ob.buf)[:0]
+		b.pool.Put(ob.buf)
+		list[i] = outBatch{}
 	}
-	clear(b.order)
-	b.order = b.order[:0]
+	b.spare = list[:0]
 }
 
 // flusher publishes batches whenever there are some, until done; then once

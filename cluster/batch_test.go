@@ -5,8 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
+
+	"github.com/shoalrt/shoal/actor"
 )
 
 // batchOf frames envelopes (any bytes) as a batch.
@@ -85,4 +90,66 @@ func FuzzEachEnvelope(f *testing.F) {
 			t.Fatalf("pieces rebuild %x, want %x", rebuilt, data)
 		}
 	})
+}
+
+// add queues without publishing; past MaxPending it refuses with ErrBacklog
+// and keeps what it had; a flush publishes everything, in order, one NATS
+// message per batch, and makes room again. A subject's batch that would pass
+// the server's maximum payload is continued in a new batch.
+func TestAddQueuesUntilMaxPending(t *testing.T) {
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true, MaxPayload: 4096})
+	require.NoError(t, err)
+	srv.Start()
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	require.True(t, srv.ReadyForConnections(10*time.Second))
+	nc, err := nats.Connect(srv.ClientURL())
+	require.NoError(t, err)
+	defer nc.Close()
+	in := make(chan *nats.Msg, 64)
+	_, err = nc.ChanSubscribe("s.>", in)
+	require.NoError(t, err)
+	require.NoError(t, nc.Flush())
+
+	n, err := New(Config{URL: srv.ClientURL(), MaxPending: 10_000})
+	require.NoError(t, err)
+	e := &actor.Envelope{Kind: actor.KindMessage, To: 1, Msg: string(bytes.Repeat([]byte("x"), 1000))}
+	queued := 0
+	for ; ; queued++ {
+		if err := n.add(nc, "s.a", e); err != nil {
+			require.ErrorIs(t, err, ErrBacklog)
+			break
+		}
+	}
+	require.Equal(t, 9, queued, "about 10 000 bytes of 1 000-byte messages")
+	require.NoError(t, n.add(nc, "s.b", &actor.Envelope{Kind: actor.KindMessage, To: 1}) /* small: fits */)
+	n.flush(nc)
+	require.NoError(t, n.add(nc, "s.a", e), "a flush makes room")
+	n.flush(nc)
+	require.NoError(t, nc.Flush())
+
+	var msgs []*nats.Msg
+	for len(msgs) < 4 { // s.a: 9 x ~1 KiB in batches of at most 4 KiB: 3; s.b: 1; then s.a again
+		select {
+		case m := <-in:
+			msgs = append(msgs, m)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("got %d NATS messages", len(msgs))
+		}
+	}
+	for len(msgs) < 5 {
+		msgs = append(msgs, <-in)
+	}
+	subjects := []string{}
+	envelopes := 0
+	for _, m := range msgs {
+		subjects = append(subjects, m.Subject)
+		require.LessOrEqual(t, len(m.Data), 4096)
+		require.NoError(t, eachEnvelope(m.Data, func(b []byte) {
+			var got actor.Envelope
+			require.NoError(t, decodeEnvelope(b, &got, n.ser))
+			envelopes++
+		}))
+	}
+	require.Equal(t, []string{"s.a", "s.a", "s.a", "s.b", "s.a"}, subjects, "batches go in the order they began")
+	require.Equal(t, 11, envelopes)
 }

@@ -67,6 +67,11 @@ type Config struct {
 	// NATSOptions are extra options for the NATS connection: credentials,
 	// TLS, the reconnect policy.
 	NATSOptions []nats.Option
+	// MaxPending bounds the bytes of envelopes waiting to be published
+	// (default 16 MiB): past it sends fail with ErrBacklog instead of
+	// queueing more, so a node whose NATS connection is slow or down never
+	// grows without bound and never makes a shard wait.
+	MaxPending int
 	// OnError, if set, sees what goes wrong away from any caller: a
 	// malformed envelope from another node, an envelope a full shard could
 	// not take, a NATS slow-consumer or connection error. It runs on the
@@ -142,6 +147,12 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.Heartbeat < 0 {
 		return nil, fmt.Errorf("%w: negative heartbeat %v", ErrBadConfig, cfg.Heartbeat)
+	}
+	if cfg.MaxPending == 0 {
+		cfg.MaxPending = 16 << 20
+	}
+	if cfg.MaxPending < 0 {
+		return nil, fmt.Errorf("%w: negative MaxPending %d", ErrBadConfig, cfg.MaxPending)
 	}
 	if cfg.URL == "" && cfg.Listen == "" {
 		cfg.Listen = DefaultListen
