@@ -24,8 +24,8 @@ import (
 const (
 	wireBatch = 2
 
-	// batchBytes is the size at which a batch wakes the flusher even if it
-	// was woken already (it then takes it with the others).
+	// batchBytes is the size at which a batch is closed: further envelopes
+	// for its subject start a new one (they still go in the same flush).
 	batchBytes = 64 << 10
 )
 
@@ -67,7 +67,8 @@ func (b *batcher) init() {
 }
 
 // add encodes e and appends it to the open batch for subject (a new batch
-// when there is none, or when it would pass the maximum payload). Order per
+// when there is none, when it reached batchBytes, or when it would pass the
+// maximum payload). Order per
 // subject is kept: a subject's batches are published in the order they
 // began, by one flush at a time.
 func (n *Node) add(nc *nats.Conn, subject string, e *actor.Envelope) error {
@@ -89,7 +90,12 @@ func (n *Node) add(nc *nats.Conn, subject string, e *actor.Envelope) error {
 		return fmt.Errorf("%w (%d bytes)", ErrBacklog, b.pending)
 	}
 	i, open := b.last[subject]
-	if !open || len(*b.list[i].buf)+4+len(one) > max {
+	if open { // a batch ends at batchBytes, or before it would pass the maximum payload
+		if size := len(*b.list[i].buf); size >= batchBytes || size+4+len(one) > max {
+			open = false
+		}
+	}
+	if !open {
 		buf := b.pool.Get().(*[]byte)
 		*buf = append((*buf)[:0], wireBatch)
 		b.list = append(b.list, outBatch{subject, buf})
@@ -103,7 +109,7 @@ func (n *Node) add(nc *nats.Conn, subject string, e *actor.Envelope) error {
 	b.pending += 4 + len(one)
 	n.sent.Add(1)
 	if len(b.list) == 1 || len(*buf) >= batchBytes {
-		select { // wake the flusher: work, or a full batch
+		select { // wake the flusher: there is work, or a closed batch to take now
 		case b.kick <- struct{}{}:
 		default:
 		}
