@@ -58,6 +58,18 @@ func HighWater(bytes int, policy Overflow) ListenOption {
 	return func(l *shard.Limits) { l.HighWater, l.Policy = bytes, policy }
 }
 
+// SocketOptions tune the sockets of a listener's connections (or of a
+// Dial's): Nagle's algorithm (off by default), TCP keep-alive, and the
+// kernel's receive and send buffer sizes. For a UDP listener they apply to
+// its one socket.
+type SocketOptions = shard.SocketOptions
+
+// Socket sets the socket options of the listener's connections, or of a
+// dialled connection. Negative values are refused by Listen and Dial.
+func Socket(o SocketOptions) ListenOption {
+	return func(l *shard.Limits) { l.Socket = o }
+}
+
 // MaxBuffered sets the hard cap of unwritten output under KeepWrites.
 func MaxBuffered(bytes int) ListenOption {
 	return func(l *shard.Limits) { l.MaxBuffered = bytes }

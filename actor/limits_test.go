@@ -2,6 +2,8 @@ package actor_test
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"io"
 	"net"
 	"testing"
@@ -105,4 +107,33 @@ func TestHighWaterPolicies(t *testing.T) {
 			tt.check(t, p, c)
 		})
 	}
+}
+
+// Socket options apply to accepted and dialled connections, which work as
+// before; negative ones are refused.
+func TestSocketOptions(t *testing.T) {
+	opts := actor.Socket(actor.SocketOptions{KeepAlive: 30 * time.Second, RecvBuffer: 64 << 10, SendBuffer: 64 << 10})
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory, opts)
+	requireServed(t, l.Addr())
+	got := make(chan []byte, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	id, err := sys.Dial(ctx, l.Addr().String(), codec.Bytes(codec.Line()), func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			switch m := ctx.Message().(type) {
+			case actor.Opened:
+				ctx.WriteBytes([]byte("over a tuned socket"))
+			case []byte:
+				got <- bytes.Clone(m)
+			}
+		})
+	}, actor.Socket(actor.SocketOptions{Nagle: true}))
+	require.NoError(t, err)
+	require.NotZero(t, id)
+	require.Equal(t, "over a tuned socket", string(<-got))
+
+	_, err = sys.Listen("tcp://127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory, actor.Socket(actor.SocketOptions{RecvBuffer: -1}))
+	require.Error(t, err)
+	_, err = sys.Dial(ctx, l.Addr().String(), codec.Bytes(codec.Line()), echoFactory, actor.Socket(actor.SocketOptions{KeepAlive: -time.Second}))
+	require.Error(t, err)
 }

@@ -36,6 +36,29 @@ func SetKeepAlive(fd int, period time.Duration) error {
 	return nil
 }
 
+// SetRecvBuffer sets the socket's receive buffer (SO_RCVBUF) to about n
+// bytes; the kernel may round it (Linux doubles it for its bookkeeping) and
+// caps it at its configured maximum.
+//
+// Concurrency: safe from any goroutine.
+func SetRecvBuffer(fd, n int) error {
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, n); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	return nil
+}
+
+// SetSendBuffer sets the socket's send buffer (SO_SNDBUF) to about n bytes,
+// rounded and capped by the kernel like SetRecvBuffer.
+//
+// Concurrency: safe from any goroutine.
+func SetSendBuffer(fd, n int) error {
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, n); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	return nil
+}
+
 // setsockoptBool sets an int socket option to 0 or 1.
 func setsockoptBool(fd, level, opt int, on bool) error {
 	v := 0

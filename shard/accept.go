@@ -87,9 +87,7 @@ func acceptFrom(l *Listener, lfd int, adopt adoptFunc) (exhausted bool) {
 			l.refused.Add(1)
 			return false
 		}
-		if l.tcp {
-			_ = reactor.SetNoDelay(fd, true)
-		}
+		_ = l.Limits.Socket.apply(fd, l.tcp) // best effort: the connection works without them
 		l.accepted.Add(1)
 		adopt(l, fd, sa)
 	}

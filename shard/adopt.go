@@ -30,9 +30,11 @@ func (g *Group) Adopt(fd int, network, target string, c codec.Codec, tag any, li
 		reactor.Close(fd)
 		return fmt.Errorf("shard: adopt: %w", err)
 	}
-	if network != "unix" {
-		_ = reactor.SetNoDelay(fd, true)
+	if err := lim.Socket.validate(); err != nil {
+		reactor.Close(fd)
+		return err
 	}
+	_ = lim.Socket.apply(fd, network != "unix") // best effort: the connection works without them
 	l := newListener(network, c, tag, lim)
 	l.tcp, l.client, l.target, l.refusedHook = network != "unix", true, target, refused
 	s := g.shards[int(spawnNext.Add(1))%len(g.shards)]

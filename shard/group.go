@@ -143,6 +143,9 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 	if c == nil {
 		return nil, fmt.Errorf("shard: listen %s://%s: nil codec", network, address)
 	}
+	if err := lim.Socket.validate(); err != nil {
+		return nil, err
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if st := groupState(g.state.Load()); st == stateStopping || st == stateStopped {
@@ -180,6 +183,9 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 		}
 		if i == 0 {
 			l.addr = bound
+		}
+		if l.packet { // one socket serves every peer: its buffers are theirs
+			_ = l.Limits.Socket.apply(fd, false)
 		}
 		l.fds = append(l.fds, fd)
 	}

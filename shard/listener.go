@@ -1,11 +1,13 @@
 package shard
 
 import (
+	"fmt"
 	"net"
 	"sync/atomic"
 	"time"
 
 	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/reactor"
 )
 
 // Listener is one listening address of a group: its sockets, its codec and the
@@ -44,7 +46,8 @@ func newListener(network string, c codec.Codec, tag any, lim Limits) *Listener {
 	return l
 }
 
-// Limits are a listener's per-connection limits. Zero values mean no limit.
+// Limits are a listener's per-connection limits and socket options. Zero
+// values mean no limit and the defaults.
 type Limits struct {
 	// MaxConns is the most connections open at once; beyond it new ones are
 	// closed at once (after Refusal is written to them, if set).
@@ -62,6 +65,8 @@ type Limits struct {
 	HighWater int
 	// Policy is what happens past HighWater.
 	Policy PressurePolicy
+	// Socket tunes each connection's socket (for UDP: the listening socket).
+	Socket SocketOptions
 	// MaxBuffered is the hard cap of outbound bytes for PolicyKeep: past it
 	// the connection closes with ErrSlowConsumer. 0 means 4 × HighWater.
 	MaxBuffered int
@@ -112,3 +117,51 @@ func (l *Listener) Accepted() uint64 { return l.accepted.Load() }
 // (EMFILE, ENFILE, ENOBUFS, ENOMEM) and the listener backed off. Safe from any
 // goroutine.
 func (l *Listener) AcceptErrors() uint64 { return l.refused.Load() }
+
+// SocketOptions tune a connection's socket. The zero value is the default:
+// Nagle's algorithm off for TCP, the system's keep-alive and buffer sizes.
+type SocketOptions struct {
+	// Nagle keeps Nagle's algorithm on for TCP (TCP_NODELAY off), trading
+	// latency for fewer small packets. Off by default: writes are already
+	// gathered into one system call per turn.
+	Nagle bool
+	// KeepAlive turns on TCP keep-alive probes with this period (idle time
+	// before the first probe and interval between probes); 0 leaves the
+	// system default.
+	KeepAlive time.Duration
+	// RecvBuffer and SendBuffer set SO_RCVBUF and SO_SNDBUF in bytes; 0
+	// leaves the system default.
+	RecvBuffer, SendBuffer int
+}
+
+// validate reports a negative setting.
+func (o SocketOptions) validate() error {
+	if o.KeepAlive < 0 || o.RecvBuffer < 0 || o.SendBuffer < 0 {
+		return fmt.Errorf("shard: negative socket option %+v", o)
+	}
+	return nil
+}
+
+// apply sets o on fd, a TCP socket if tcp. It reports the first failure;
+// the connection works without the option, so callers may ignore it.
+func (o SocketOptions) apply(fd int, tcp bool) error {
+	var first error
+	keep := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
+	if tcp {
+		keep(reactor.SetNoDelay(fd, !o.Nagle))
+		if o.KeepAlive > 0 {
+			keep(reactor.SetKeepAlive(fd, o.KeepAlive))
+		}
+	}
+	if o.RecvBuffer > 0 {
+		keep(reactor.SetRecvBuffer(fd, o.RecvBuffer))
+	}
+	if o.SendBuffer > 0 {
+		keep(reactor.SetSendBuffer(fd, o.SendBuffer))
+	}
+	return first
+}
