@@ -365,7 +365,9 @@ func (n *Node) Stop(ctx context.Context) error {
 	n.running = false
 	n.live.Store(nil) // no more sends
 	nc := n.nc
+	n.mu.Unlock()
 	n.flush(nc) // what was sent before Stop goes before the goodbye
+	n.mu.Lock()
 	var b [binary.MaxVarintLen64]byte
 	nc.Publish(n.byeSubj, binary.AppendUvarint(b[:0], uint64(n.node)))
 	for _, s := range n.subs {
