@@ -142,13 +142,15 @@ func (n *Node) flush(nc *nats.Conn) {
 	b.spare = list[:0]
 }
 
-// flusher publishes batches whenever there are some, until done; then once
-// more, for what the last senders added.
+// flusher subscribes and unsubscribes groups as Interest recorded, and
+// publishes batches whenever there are some, until done; then once more,
+// for what the last senders added.
 func (n *Node) flusher(nc *nats.Conn) {
 	defer n.wg.Done()
 	for {
 		select {
 		case <-n.batch.kick:
+			n.applyInterest()
 			n.flush(nc)
 		case <-n.done:
 			n.flush(nc)

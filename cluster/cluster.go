@@ -105,7 +105,11 @@ type Node struct {
 	nc      *nats.Conn
 	srv     *server.Server
 	subs    []*nats.Subscription          // node, heartbeats, goodbyes
-	groups  map[string]*nats.Subscription // groups with local members (nil until connected)
+	groups  map[string]*nats.Subscription // the groups subscribed to; the flusher (and Start, Stop) only
+
+	imu     sync.Mutex          // guards want and dirty: Interest's, so shards never wait for NATS
+	want    map[string]bool     // groups with local members
+	dirty   map[string]struct{} // groups whose want changed since the flusher last looked
 	in      chan *nats.Msg
 	done    chan struct{} // closed by Stop: the node's goroutines end
 	wg      sync.WaitGroup
@@ -177,6 +181,8 @@ func New(cfg Config) (*Node, error) {
 		ser:    codec.NewMsgpackSerializer(reg),
 		id:     nuid.Next(),
 		groups: make(map[string]*nats.Subscription),
+		want:   make(map[string]bool),
+		dirty:  make(map[string]struct{}),
 		in:     make(chan *nats.Msg, 1<<16),
 	}
 	n.batch.init()
@@ -279,12 +285,15 @@ func (n *Node) Start(local *actor.Local) error {
 	}
 	n.mu.Lock()
 	n.nc, n.subs = nc, subs
-	for g := range n.groups {
+	n.imu.Lock()
+	for g := range n.want { // groups joined before the node ran
 		if err := n.subscribeGroup(g); err != nil {
+			n.imu.Unlock()
 			n.mu.Unlock()
 			return fail(err)
 		}
 	}
+	n.imu.Unlock()
 	n.done = make(chan struct{})
 	n.running = true
 	n.live.Store(nc)
@@ -374,10 +383,8 @@ func (n *Node) Stop(ctx context.Context) error {
 		s.Unsubscribe()
 	}
 	for g, s := range n.groups {
-		if s != nil {
-			s.Unsubscribe()
-			n.groups[g] = nil
-		}
+		s.Unsubscribe()
+		delete(n.groups, g)
 	}
 	n.mu.Unlock()
 	var err error
@@ -396,22 +403,58 @@ func (n *Node) Stop(ctx context.Context) error {
 	return err
 }
 
-// Interest subscribes to a group's publications while this node has members
-// of it. Called by the system on shard goroutines.
+// Interest records that this node got its first member of group (on) or
+// lost its last; the flusher goroutine then subscribes to the group's
+// publications or unsubscribes, so the shard that called it never waits for
+// NATS. Called by the system on shard goroutines.
 func (n *Node) Interest(group string, on bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if !on {
-		if s := n.groups[group]; s != nil {
-			s.Unsubscribe()
-		}
-		delete(n.groups, group)
+	n.imu.Lock()
+	if on {
+		n.want[group] = true
+	} else {
+		delete(n.want, group)
+	}
+	n.dirty[group] = struct{}{}
+	n.imu.Unlock()
+	select { // the flusher applies it
+	case n.batch.kick <- struct{}{}:
+	default:
+	}
+}
+
+// applyInterest brings the group subscriptions in line with what Interest
+// recorded. The flusher goroutine only.
+func (n *Node) applyInterest() {
+	type change struct {
+		group string
+		on    bool
+	}
+	n.imu.Lock()
+	if len(n.dirty) == 0 {
+		n.imu.Unlock()
 		return
 	}
-	n.groups[group] = nil
-	if n.running {
-		if err := n.subscribeGroup(group); err != nil {
-			n.report(fmt.Errorf("cluster: subscribing to group %q: %w", group, err))
+	changes := make([]change, 0, len(n.dirty))
+	for g := range n.dirty {
+		changes = append(changes, change{g, n.want[g]})
+	}
+	clear(n.dirty)
+	n.imu.Unlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.running {
+		return
+	}
+	for _, c := range changes {
+		s := n.groups[c.group]
+		switch {
+		case c.on && s == nil:
+			if err := n.subscribeGroup(c.group); err != nil {
+				n.report(fmt.Errorf("cluster: node %d: subscribing to group %q: %w", n.node, c.group, err))
+			}
+		case !c.on && s != nil:
+			s.Unsubscribe()
+			delete(n.groups, c.group)
 		}
 	}
 }
