@@ -95,6 +95,7 @@ type (
 	}
 	left     struct{ who actor.ID }
 	tickMsg  struct{}
+	rejoin   struct{} // from a restarted world to its group: say who you are again
 	position = [2]int
 )
 
@@ -107,11 +108,14 @@ type body struct {
 	score  int
 }
 
-// world owns the game state; only its Receive touches it.
+// world owns the game state; only its Receive touches it. If it panics,
+// supervision restarts it as a fresh world, which asks the players still
+// connected to join again.
 type world struct {
 	tick    time.Duration
-	place   func() position // where a new coin or player goes
-	n       uint64          // ticks so far
+	place   func() position      // where a new coin or player goes
+	fault   func(n uint64) error // a bug to simulate at tick n (tests), or nil
+	n       uint64               // ticks so far
 	players map[actor.ID]*body
 	order   []actor.ID // players in order of arrival
 	coins   []position
@@ -127,6 +131,7 @@ func (w *world) Receive(ctx *actor.Context) {
 		if _, err := ctx.Every(w.tick, tickMsg{}); err != nil {
 			log.Printf("game: world: %v", err)
 		}
+		ctx.Publish(group, rejoin{}) // after a restart: the players still here come back
 	case joined:
 		if b := w.players[msg.who]; b != nil {
 			b.name = msg.name
@@ -143,6 +148,11 @@ func (w *world) Receive(ctx *actor.Context) {
 		delete(w.players, msg.who)
 		w.order = slices.DeleteFunc(w.order, func(id actor.ID) bool { return id == msg.who })
 	case tickMsg:
+		if w.fault != nil {
+			if err := w.fault(w.n + 1); err != nil {
+				panic(err)
+			}
+		}
 		w.step(ctx)
 	}
 }
@@ -176,6 +186,7 @@ func (w *world) step(ctx *actor.Context) {
 type player struct {
 	world  actor.ID
 	joined bool
+	name   string
 }
 
 func (p *player) Receive(ctx *actor.Context) {
@@ -190,7 +201,7 @@ func (p *player) Receive(ctx *actor.Context) {
 			ctx.Write(Problem{Text: "the world is busy; try again"})
 			return
 		}
-		p.joined = true
+		p.joined, p.name = true, name
 		ctx.Join(group)
 		ctx.Write(Welcome{ID: ctx.Self().String(), Size: size})
 	case *Input:
@@ -202,6 +213,8 @@ func (p *player) Receive(ctx *actor.Context) {
 		default:
 			ctx.Send(p.world, moved{who: ctx.Self(), dx: msg.DX, dy: msg.DY})
 		}
+	case rejoin: // the world was restarted and forgot everyone
+		ctx.Send(p.world, joined{who: ctx.Self(), name: p.name})
 	case actor.Closed:
 		if p.joined {
 			ctx.Send(p.world, left{who: ctx.Self()})
@@ -214,7 +227,8 @@ type config struct {
 	web, tcp string // listen addresses: the page and WebSocket, and TCP
 	shards   int
 	tick     time.Duration
-	place    func() position // where new coins and players go; nil: at random
+	place    func() position      // where new coins and players go; nil: at random
+	fault    func(n uint64) error // tests: a panic of the world at tick n
 }
 
 func main() {
@@ -245,7 +259,9 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr)) error
 	if place == nil {
 		place = func() position { return position{rand.IntN(size), rand.IntN(size)} }
 	}
-	sys, err := actor.NewSystem(actor.Shards(cfg.shards))
+	sys, err := actor.NewSystem(actor.Shards(cfg.shards), actor.OnFailure(func(f actor.Failure) {
+		log.Printf("game: %v panicked (%v): %s", f.ID, f.Panic, f.Action)
+	}))
 	if err != nil {
 		return err
 	}
@@ -257,7 +273,8 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr)) error
 		return err
 	}
 	// The world exists before any player: listening starts after it.
-	w, err := sys.Spawn(func() actor.Actor { return &world{tick: cfg.tick, place: place} })
+	w, err := sys.Spawn(func() actor.Actor { return &world{tick: cfg.tick, place: place, fault: cfg.fault} },
+		actor.Supervise(actor.RestartOnFailure(5, time.Minute)))
 	if err != nil {
 		return fail(err)
 	}

@@ -46,12 +46,19 @@ func script(pts ...position) func() position {
 // that nothing it started is left running.
 func start(t *testing.T, place func() position) (web, tcp net.Addr) {
 	t.Helper()
+	return startWith(t, config{place: place})
+}
+
+// startWith is start with more of cfg set (the addresses, shards and tick
+// are the tests').
+func startWith(t *testing.T, cfg config) (web, tcp net.Addr) {
+	t.Helper()
 	before := goleak.IgnoreCurrent() // what ran before this server
 	ctx, cancel := context.WithCancel(context.Background())
 	type addrs struct{ web, tcp net.Addr }
 	ready := make(chan addrs, 1)
 	done := make(chan error, 1)
-	cfg := config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2, tick: 10 * time.Millisecond, place: place}
+	cfg.web, cfg.tcp, cfg.shards, cfg.tick = "127.0.0.1:0", "127.0.0.1:0", 2, 10*time.Millisecond
 	go func() {
 		done <- serve(ctx, cfg, func(w, t net.Addr) { ready <- addrs{w, t} })
 	}()
@@ -421,4 +428,33 @@ func TestServeRejectsBadTick(t *testing.T) {
 			t.Errorf("tick %v: no error", tick)
 		}
 	}
+}
+
+// A bug in the world (a panic at tick 20) does not end the game: the world
+// is restarted fresh, asks the players still connected to join again, and
+// its States show them all again, from tick 1.
+func TestWorldRecoversFromAPanic(t *testing.T) {
+	crashed := false // the world's own: read and written on its shard only
+	_, tcp := startWith(t, config{fault: func(n uint64) error {
+		if n == 20 && !crashed {
+			crashed = true
+			return errors.New("a bug in the world")
+		}
+		return nil
+	}})
+	ann, bob := dialTCP(t, tcp), dialTCP(t, tcp)
+	annID, bobID := join(t, ann, "ann"), join(t, bob, "bob")
+	last := until(t, ann, has(annID, bobID)).Tick
+	for {
+		s := state(t, ann)
+		if s.Tick < last { // the new world's first States
+			break
+		}
+		last = s.Tick
+	}
+	s := until(t, ann, has(annID, bobID))
+	if p, _ := find(s, bobID); p.Name != "bob" || s.Tick > 20 {
+		t.Fatalf("after the restart: tick %d, bob %+v", s.Tick, p)
+	}
+	until(t, bob, has(annID, bobID))
 }
