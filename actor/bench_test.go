@@ -208,14 +208,7 @@ func BenchmarkCrossShard(b *testing.B) {
 	msg, okMsg := any(&benchPing{}), any(&benchAck{})
 	const chunk, window = 1024, 8
 	b.Run("Shoal", func(b *testing.B) {
-		sys, err := actor.NewSystem(actor.Shards(2))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := sys.Start(); err != nil {
-			b.Fatal(err)
-		}
-		defer sys.Stop(context.Background())
+		sys := startBench(b, 2)
 		spawn := func(a actor.Actor) actor.ID {
 			id, err := sys.Spawn(func() actor.Actor { return a })
 			if err != nil {
@@ -268,14 +261,7 @@ func BenchmarkCrossShard(b *testing.B) {
 // down to whole publications); the message is a preallocated pointer.
 func BenchmarkGroupFanOut(b *testing.B) {
 	const members = 1000
-	sys, err := actor.NewSystem(actor.Shards(2))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := sys.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer sys.Stop(context.Background())
+	sys := startBench(b, 2)
 	pubs := max(b.N/members, 1)
 	var remaining atomic.Int64
 	remaining.Store(members)
@@ -319,4 +305,19 @@ func BenchmarkGroupFanOut(b *testing.B) {
 	b.ResetTimer()
 	sys.Send(pub, "go")
 	<-done
+}
+
+// startBench starts a system of shards shards, stopped when the benchmark
+// ends.
+func startBench(b *testing.B, shards int) *actor.System {
+	b.Helper()
+	sys, err := actor.NewSystem(actor.Shards(shards))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sys.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { sys.Stop(context.Background()) })
+	return sys
 }

@@ -129,16 +129,7 @@ func TestPanickingMemberDoesNotStopTheFanOut(t *testing.T) {
 		<-joined
 	}
 	require.NoError(t, sys.Publish("g", "boom"))
-	want := map[string]bool{"0:boom": true, "2:boom": true, "4:boom": true}
-	for len(want) > 0 {
-		select {
-		case s := <-got:
-			require.True(t, want[s], "unexpected or twice: %s", s)
-			delete(want, s)
-		case <-time.After(waitFor):
-			t.Fatalf("never delivered: %v", want)
-		}
-	}
+	expectEachOnce(t, got, "0:boom", "2:boom", "4:boom")
 	for range 2 {
 		f := <-failures
 		require.Contains(t, []actor.ID{ids[1], ids[3]}, f.ID)
@@ -148,14 +139,24 @@ func TestPanickingMemberDoesNotStopTheFanOut(t *testing.T) {
 		<-joined
 	}
 	require.NoError(t, sys.Publish("g", "calm"))
-	want = map[string]bool{"0:calm": true, "1:calm": true, "2:calm": true, "3:calm": true, "4:calm": true}
-	for len(want) > 0 {
+	expectEachOnce(t, got, "0:calm", "1:calm", "2:calm", "3:calm", "4:calm")
+}
+
+// expectEachOnce takes len(want) strings from got: each of want once, in
+// any order.
+func expectEachOnce(t *testing.T, got chan string, want ...string) {
+	t.Helper()
+	left := map[string]bool{}
+	for _, w := range want {
+		left[w] = true
+	}
+	for len(left) > 0 {
 		select {
 		case s := <-got:
-			require.True(t, want[s], "unexpected or twice: %s", s)
-			delete(want, s)
+			require.True(t, left[s], "unexpected or twice: %s", s)
+			delete(left, s)
 		case <-time.After(waitFor):
-			t.Fatalf("never delivered: %v", want)
+			t.Fatalf("never delivered: %v", left)
 		}
 	}
 }
