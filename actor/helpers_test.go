@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -155,24 +154,6 @@ func readLine(t *testing.T, r *bufio.Reader) string {
 	s, err := r.ReadString('\n')
 	require.NoError(t, err)
 	return strings.TrimSuffix(s, "\n")
-}
-
-// syncList is a goroutine-safe list for actors to report into.
-type syncList[T any] struct {
-	mu    sync.Mutex
-	items []T
-}
-
-func (l *syncList[T]) add(v T) {
-	l.mu.Lock()
-	l.items = append(l.items, v)
-	l.mu.Unlock()
-}
-
-func (l *syncList[T]) snapshot() []T {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]T(nil), l.items...)
 }
 
 // requireClosed checks that err is how a read ends once the server closed

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-type tick struct{ n int }
+type tick struct{}
 
 func TestTimersAfterEveryCancel(t *testing.T) {
 	p := newProbe()

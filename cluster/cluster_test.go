@@ -94,8 +94,7 @@ func TestSendRequestAndAskAcrossNodes(t *testing.T) {
 	})
 	require.Equal(t, 2, counter.Node())
 	replies := make(chan actor.Response, 4)
-	var asker actor.ID
-	asker = spawn(t, sys1, func(ctx *actor.Context) {
+	asker := spawn(t, sys1, func(ctx *actor.Context) {
 		switch m := ctx.Message().(type) {
 		case string:
 			require.NoError(t, ctx.Send(counter, Chat{From: "a", Text: m}))

@@ -107,7 +107,7 @@ func TestParkerNoLostWakeup(t *testing.T) {
 						if lo, hi, ok = f.reader.TryRead(); !ok {
 							p.Announce()
 							announces.Add(1)
-							if lo, hi, ok = f.reader.TryRead(); !ok { // re-check
+							if _, _, ok = f.reader.TryRead(); !ok { // re-check (a range found is read next round)
 								sl.Sleep()
 								sleeps.Add(1)
 							}
@@ -272,7 +272,7 @@ func TestLightParkerNoLostWakeup(t *testing.T) {
 						var ok bool
 						if lo, hi, ok = f.reader.TryRead(); !ok {
 							p.Announce()
-							if lo, hi, ok = f.reader.TryRead(); !ok {
+							if _, _, ok = f.reader.TryRead(); !ok { // re-check
 								sl.Sleep()
 							}
 							p.Awake()

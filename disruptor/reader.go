@@ -49,7 +49,7 @@ func (r *Reader) Read() (lo, hi int64) {
 	lo, hi, ok := r.TryRead()
 	if ok { // fast path
 		if hi-lo+1 < r.lingerMin {
-			return r.linger(lo, hi)
+			return r.linger(lo)
 		}
 		return lo, hi
 	}
@@ -58,7 +58,7 @@ func (r *Reader) Read() (lo, hi int64) {
 		if lo, hi, ok = r.TryRead(); ok {
 			r.ws.Ready()
 			if hi-lo+1 < r.lingerMin {
-				return r.linger(lo, hi)
+				return r.linger(lo)
 			}
 			return lo, hi
 		}
@@ -89,9 +89,10 @@ func (r *Reader) Linger(min int64, d time.Duration) {
 // touches no line the writers write).
 const lingerPeekEvery = 32
 
-// linger waits, spinning, for the range after lo..hi to grow to lingerMin
+// linger waits, spinning, for the range from lo to grow to lingerMin
 // sequences or for lingerFor to pass, and returns the range then published.
-func (r *Reader) linger(lo, hi int64) (int64, int64) {
+func (r *Reader) linger(lo int64) (int64, int64) {
+	var hi int64
 	start := time.Now()
 	for i := 1; time.Since(start) < r.lingerFor; i++ {
 		if i%lingerPeekEvery == 0 {
