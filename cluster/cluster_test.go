@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -498,6 +499,136 @@ func TestNodesSurviveANATSRestart(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		case <-deadline:
 			t.Fatal("no message got through after the NATS server came back")
+		}
+	}
+}
+
+// Probe and Numbered are TestRoomAcrossThreeNodes' messages.
+type (
+	Probe    struct{ From int }
+	Numbered struct{ From, Seq int }
+)
+
+// A room with members on three nodes: three senders, one per node, publish
+// numbered lines; every member gets every line exactly once, each sender's
+// in order (publications from one node to another keep their order, and a
+// node's own come back to it only locally).
+func TestRoomAcrossThreeNodes(t *testing.T) {
+	const perNode, lines = 20, 300
+	cfg := cluster.Config{Name: "room3", Listen: "127.0.0.1:0", Messages: []any{Probe{}, Numbered{}}, Heartbeat: 100 * time.Millisecond}
+	var systems []*actor.System
+	var nodes []*cluster.Node
+	for i := 1; i <= 3; i++ {
+		n, err := cluster.New(cfg)
+		require.NoError(t, err)
+		sys, err := actor.NewSystem(actor.Node(i), actor.Shards(2), actor.Cluster(n))
+		require.NoError(t, err)
+		require.NoError(t, sys.Start())
+		t.Cleanup(func() { stop(t, sys) })
+		if i == 1 {
+			cfg.URL = n.ClientURL()
+		}
+		systems, nodes = append(systems, sys), append(nodes, n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	for i, n := range nodes {
+		others := []int{}
+		for j := 1; j <= 3; j++ {
+			if j != i+1 {
+				others = append(others, j)
+			}
+		}
+		require.NoError(t, n.WaitNodes(ctx, others...))
+	}
+
+	type report struct {
+		probed bool // heard a probe from every node
+		err    string
+		done   bool
+	}
+	reports := make(chan report, 3*perNode*2)
+	member := func() actor.Actor {
+		probes := map[int]bool{}
+		next := map[int]int{}
+		got := 0
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			switch m := ctx.Message().(type) {
+			case actor.Started:
+				ctx.Join("room")
+			case Probe:
+				if !probes[m.From] {
+					probes[m.From] = true
+					if len(probes) == 3 {
+						reports <- report{probed: true}
+					}
+				}
+			case Numbered:
+				if m.Seq != next[m.From] {
+					reports <- report{err: fmt.Sprintf("from node %d: got %d, want %d", m.From, m.Seq, next[m.From])}
+					return
+				}
+				next[m.From]++
+				if got++; got == 3*lines {
+					reports <- report{done: true}
+				}
+			}
+		})
+	}
+	for _, sys := range systems {
+		for range perNode {
+			_, err := sys.Spawn(member)
+			require.NoError(t, err)
+		}
+	}
+	// Interest reaches NATS asynchronously: probe until every member heard
+	// every node.
+	probed := 0
+	deadline := time.After(waitFor)
+	for probed < 3*perNode {
+		for i, sys := range systems {
+			require.NoError(t, sys.Publish("room", Probe{From: i + 1}))
+		}
+		for wait := time.After(20 * time.Millisecond); ; {
+			select {
+			case r := <-reports:
+				require.True(t, r.probed, "%+v", r)
+				probed++
+				continue
+			case <-wait:
+			case <-deadline:
+				t.Fatalf("%d of %d members heard every node", probed, 3*perNode)
+			}
+			break
+		}
+	}
+	for i, sys := range systems {
+		from := i + 1
+		sender, err := sys.Spawn(func() actor.Actor {
+			return actor.ReceiveFunc(func(ctx *actor.Context) {
+				if ctx.Message() == "go" {
+					for seq := range lines {
+						if err := ctx.Publish("room", Numbered{From: from, Seq: seq}); err != nil {
+							reports <- report{err: err.Error()}
+							return
+						}
+					}
+				}
+			})
+		})
+		require.NoError(t, err)
+		require.NoError(t, sys.Send(sender, "go"))
+	}
+	for done := 0; done < 3*perNode; {
+		select {
+		case r := <-reports:
+			if r.probed { // a late probe
+				continue
+			}
+			require.Empty(t, r.err)
+			done++
+		case <-time.After(waitFor):
+			t.Fatalf("%d of %d members got every line", done, 3*perNode)
 		}
 	}
 }
