@@ -39,7 +39,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/actor/metrics"
 	"github.com/shoalrt/shoal/cluster"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
@@ -124,7 +128,8 @@ type config struct {
 	node       int    // this server's node number in the cluster
 	nats       string // NATS servers to join; "" runs an embedded one on natsListen
 	natsListen string
-	standalone bool // no cluster
+	standalone bool   // no cluster
+	metrics    string // address of a Prometheus /metrics endpoint; "" for none
 }
 
 func main() {
@@ -136,6 +141,7 @@ func main() {
 	flag.StringVar(&cfg.nats, "nats", "", "NATS server URL(s) of the cluster to join; empty runs an embedded NATS server on -nats-listen")
 	flag.StringVar(&cfg.natsListen, "nats-listen", cluster.DefaultListen, "address of the embedded NATS server, for the other nodes' -nats")
 	flag.BoolVar(&cfg.standalone, "standalone", false, "run alone, without a cluster")
+	flag.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9102)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -195,11 +201,45 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 	if err := sys.Start(); err != nil {
 		return err
 	}
+	if cfg.metrics != "" {
+		stop, err := serveMetrics(cfg.metrics, sys, node)
+		if err != nil {
+			sys.Stop(context.Background())
+			return err
+		}
+		defer stop()
+	}
 	ready(web.Addr(), tcp.Addr(), node)
 	<-ctx.Done()
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return sys.Stop(stopCtx)
+}
+
+// serveMetrics serves the system's (and the cluster node's) counters for
+// Prometheus at http://addr/metrics, on an ordinary net/http server beside
+// the shards. stop shuts it down.
+func serveMetrics(addr string, sys *actor.System, node *cluster.Node) (stop func(), err error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(metrics.New(sys, node)); err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		srv.Serve(l)
+		close(done)
+	}()
+	return func() {
+		srv.Close()
+		<-done
+	}, nil
 }
 
 // servePage answers plain HTTP on the WebSocket's port: the chat page at /.

@@ -322,3 +322,28 @@ func expectAfter(t *testing.T, c client, skip func(wire) bool, typ, data string)
 		t.Fatalf("got %s %s, want %s %s", m.Type, m.Data, typ, data)
 	}
 }
+
+// With -metrics, the server's counters are served for Prometheus.
+func TestChatMetrics(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // a free port for the metrics server
+	s := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2, standalone: true, metrics: addr})
+	bob := dialTCP(t, s.tcp.String())
+	bob.send(t, "Join", `{"Room":"lobby","Name":"bob"}`)
+	expect(t, bob, "Joined", `{"Room":"lobby","Name":"bob"}`)
+	resp, err := (&http.Client{Timeout: patience}).Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`shoal_connections{shard="0"}`, `shoal_messages_in_total{shard="1"}`} {
+		if !strings.Contains(string(body), want) {
+			t.Fatalf("no %s in\n%s", want, body)
+		}
+	}
+}

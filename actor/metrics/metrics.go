@@ -1,0 +1,122 @@
+package metrics
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/cluster"
+)
+
+// Option configures a collector.
+type Option func(*config)
+
+type config struct {
+	namespace string
+	labels    prometheus.Labels
+}
+
+// Namespace sets the metric names' prefix (default "shoal").
+func Namespace(ns string) Option { return func(c *config) { c.namespace = ns } }
+
+// ConstLabels adds labels to every metric, e.g. the process's role.
+func ConstLabels(l prometheus.Labels) Option { return func(c *config) { c.labels = l } }
+
+// shardMetric is one per-shard series: its description, its kind and how
+// to read it from a shard's stats.
+type shardMetric struct {
+	desc  *prometheus.Desc
+	kind  prometheus.ValueType
+	value func(*actor.ShardStats) float64
+}
+
+// nodeMetric is one series of the cluster node.
+type nodeMetric struct {
+	desc  *prometheus.Desc
+	kind  prometheus.ValueType
+	value func(*cluster.Stats, *cluster.Node) float64
+}
+
+// Collector is a prometheus.Collector for one system and, optionally, its
+// cluster node. Safe for concurrent scrapes.
+type Collector struct {
+	sys    *actor.System
+	node   *cluster.Node
+	shards []shardMetric
+	nodes  []nodeMetric
+}
+
+// New returns the collector of sys and node (nil for a system without a
+// cluster).
+func New(sys *actor.System, node *cluster.Node, opts ...Option) *Collector {
+	cfg := config{namespace: "shoal"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	c := &Collector{sys: sys, node: node}
+	shard := func(name, help string, kind prometheus.ValueType, value func(*actor.ShardStats) float64) {
+		c.shards = append(c.shards, shardMetric{
+			desc:  prometheus.NewDesc(prometheus.BuildFQName(cfg.namespace, "", name), help, []string{"shard"}, cfg.labels),
+			kind:  kind,
+			value: value,
+		})
+	}
+	gauge, counter := prometheus.GaugeValue, prometheus.CounterValue
+	shard("connections", "Open connections.", gauge, func(s *actor.ShardStats) float64 { return float64(s.Connections) })
+	shard("actors", "Spawned actors (without a connection).", gauge, func(s *actor.ShardStats) float64 { return float64(s.Actors) })
+	shard("inbox_depth", "Messages waiting in the shard's inbox (approximate).", gauge, func(s *actor.ShardStats) float64 { return float64(s.InboxDepth) })
+	shard("connections_opened_total", "Connections adopted.", counter, func(s *actor.ShardStats) float64 { return float64(s.Opened) })
+	shard("connections_closed_total", "Connections closed.", counter, func(s *actor.ShardStats) float64 { return float64(s.Closed) })
+	shard("connections_refused_total", "Accepted sockets closed at once (no slot, poller error).", counter, func(s *actor.ShardStats) float64 { return float64(s.Refused) })
+	shard("messages_in_total", "Messages decoded from the wire.", counter, func(s *actor.ShardStats) float64 { return float64(s.MessagesIn) })
+	shard("messages_out_total", "Messages written to connections.", counter, func(s *actor.ShardStats) float64 { return float64(s.MessagesOut) })
+	shard("messages_delivered_total", "Messages delivered from actor to actor.", counter, func(s *actor.ShardStats) float64 { return float64(s.Delivered) })
+	shard("bytes_in_total", "Bytes read from connections.", counter, func(s *actor.ShardStats) float64 { return float64(s.BytesIn) })
+	shard("bytes_out_total", "Bytes written to connections.", counter, func(s *actor.ShardStats) float64 { return float64(s.BytesOut) })
+	shard("dead_letters_total", "Messages whose target was gone, or dropped on overflow.", counter, func(s *actor.ShardStats) float64 { return float64(s.DeadLetters) })
+	shard("dropped_total", "Sends refused because an inbox stayed full.", counter, func(s *actor.ShardStats) float64 { return float64(s.Dropped) })
+	shard("poll_errors_total", "Poller failures (should stay 0).", counter, func(s *actor.ShardStats) float64 { return float64(s.PollErrors) })
+	if node != nil {
+		nodeM := func(name, help string, kind prometheus.ValueType, value func(*cluster.Stats, *cluster.Node) float64) {
+			c.nodes = append(c.nodes, nodeMetric{
+				desc:  prometheus.NewDesc(prometheus.BuildFQName(cfg.namespace, "cluster", name), help, nil, cfg.labels),
+				kind:  kind,
+				value: value,
+			})
+		}
+		nodeM("envelopes_sent_total", "Envelopes queued for other nodes.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Sent) })
+		nodeM("batches_sent_total", "NATS messages published with envelopes.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Batches) })
+		nodeM("envelopes_received_total", "Envelopes from other nodes handed to this system.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Received) })
+		nodeM("malformed_total", "Messages from the cluster that were not valid envelopes.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Malformed) })
+		nodeM("dropped_total", "Envelopes lost: not taken by a full shard, not published, or dropped by NATS as a slow consumer.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Dropped) })
+		nodeM("peers", "Other nodes known to be alive.", gauge, func(_ *cluster.Stats, n *cluster.Node) float64 { return float64(len(n.Nodes())) })
+	}
+	return c
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, m := range c.shards {
+		ch <- m.desc
+	}
+	for _, m := range c.nodes {
+		ch <- m.desc
+	}
+}
+
+// Collect implements prometheus.Collector: it reads the statistics now.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range c.sys.Stats() {
+		label := strconv.Itoa(st.Shard)
+		for _, m := range c.shards {
+			ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(&st), label)
+		}
+	}
+	if c.node != nil {
+		st := c.node.Stats()
+		for _, m := range c.nodes {
+			ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(&st, c.node))
+		}
+	}
+}
