@@ -25,11 +25,11 @@ func (l *Listener) reserve() bool {
 // refuse closes a socket the listener cannot take, writing its refusal
 // first if it has one (best effort: the socket is new, so its buffer has room).
 func refuse(fd int, l *Listener) {
+	l.overMax.Add(1) // before the peer can see the close: it may read the count then
 	if len(l.Limits.Refusal) > 0 {
 		reactor.Write(fd, l.Limits.Refusal)
 	}
 	reactor.Close(fd)
-	l.overMax.Add(1)
 	if l.refusedHook != nil {
 		l.refusedHook(ErrStopped)
 	}
