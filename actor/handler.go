@@ -91,6 +91,7 @@ func (h *handler) Closed(c *shard.Conn, err error) {
 	} else {
 		h.receive(c, 0, Closed{Err: err})
 	}
+	h.nodesClosed(c) // a watcher that goes stops watching (nodes.go)
 	c.User = nil
 }
 
