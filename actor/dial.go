@@ -28,40 +28,101 @@ var DialTimeout = 10 * time.Second
 // one of the system's shards exactly like an accepted one: c frames it, f
 // makes its actor, which receives Opened first and Closed last. With a
 // WebSocket codec the actor is made once the server accepted the upgrade;
-// a refused upgrade is Dial's error. Dial returns the actor's ID once it is open, or the error
-// that made the connection fail. It waits for the network, so call it from
-// outside any actor (from Receive, run it with Context.Go).
+// a refused upgrade is Dial's error. Dial returns the actor's ID once it is
+// open, or the error that made the connection fail. It waits for the
+// network, so it is for goroutines outside the system: called on a shard's
+// goroutine (from Receive or a hook) it returns ErrOnShard at once. An
+// actor uses Context.Dial, which answers with a Dialed message.
 func (s *System) Dial(ctx context.Context, addr string, c codec.Codec, f Factory, opts ...ListenOption) (ID, error) {
-	if f == nil {
-		return 0, ErrNilFactory
+	if shard.OnShard() {
+		return 0, ErrOnShard
 	}
-	if c == nil {
-		return 0, fmt.Errorf("actor: dial %s: nil codec", addr)
-	}
-	network, address, target, err := dialTarget(addr, c)
+	d, err := s.newDial(addr, c, f, opts)
 	if err != nil {
 		return 0, err
 	}
+	return s.dial(ctx, d)
+}
+
+// Dialed is the message Context.Dial answers with: the ID of the dialled
+// connection's actor once it is open, or why it could not be made.
+type Dialed struct {
+	Addr string // the address given to Context.Dial
+	ID   ID     // the new connection's actor; zero if Err is set
+	Err  error
+}
+
+// Dial is System.Dial for an actor: it returns at once, and the outcome
+// arrives later as a Dialed message (ID or Err) for this actor. The dial
+// runs on a goroutine of its own, at most DialTimeout long; it is cancelled
+// if the system stops. A bad address, codec or factory is refused at once.
+// If this actor is gone when the dial ends, its Dialed is a dead letter and
+// the new connection still runs. Shard goroutine only (call it from
+// Receive).
+func (c *Context) Dial(addr string, cd codec.Codec, f Factory, opts ...ListenOption) error {
+	s := c.sys
+	d, err := s.newDial(addr, cd, f, opts)
+	if err != nil {
+		return err
+	}
+	s.dials.Add(1)
+	self := c.self
+	go func() {
+		defer s.dials.Done()
+		id, err := s.dial(s.dialCtx, d)
+		_ = s.g.Send(uint64(self), 0, Dialed{Addr: addr, ID: id, Err: err})
+	}()
+	return nil
+}
+
+// dialing is a checked Dial request.
+type dialing struct {
+	addr, network, address, target string
+	codec                          codec.Codec
+	f                              Factory
+	lim                            shard.Limits
+}
+
+// newDial checks a Dial's arguments.
+func (s *System) newDial(addr string, c codec.Codec, f Factory, opts []ListenOption) (*dialing, error) {
+	if f == nil {
+		return nil, ErrNilFactory
+	}
+	if c == nil {
+		return nil, fmt.Errorf("actor: dial %s: nil codec", addr)
+	}
+	network, address, target, err := dialTarget(addr, c)
+	if err != nil {
+		return nil, err
+	}
 	if !s.g.Running() {
-		return 0, ErrStopped
+		return nil, ErrStopped
 	}
-	var lim shard.Limits
+	d := &dialing{addr: addr, network: network, address: address, target: target, codec: c, f: f}
 	for _, o := range opts {
-		o(&lim)
+		o(&d.lim)
 	}
-	d := net.Dialer{Timeout: DialTimeout}
-	conn, err := d.DialContext(ctx, network, address)
+	if err := checkLimits(&d.lim); err != nil {
+		return nil, fmt.Errorf("actor: dial %s: %w", addr, err)
+	}
+	return d, nil
+}
+
+// dial connects and waits for the connection's actor.
+func (s *System) dial(ctx context.Context, d *dialing) (ID, error) {
+	nd := net.Dialer{Timeout: DialTimeout}
+	conn, err := nd.DialContext(ctx, d.network, d.address)
 	if err != nil {
 		return 0, err
 	}
 	fd, err := dupFD(conn)
 	conn.Close()
 	if err != nil {
-		return 0, fmt.Errorf("actor: dial %s: %w", addr, err)
+		return 0, fmt.Errorf("actor: dial %s: %w", d.addr, err)
 	}
-	req := &dialRequest{f: f, reply: make(chan spawnReply, 1)}
-	refused := func(err error) { req.reply <- spawnReply{err: fmt.Errorf("actor: dial %s: %w", addr, err)} }
-	if err := s.g.Adopt(fd, network, target, c, req, lim, refused); err != nil {
+	req := &dialRequest{f: d.f, reply: make(chan spawnReply, 1)}
+	refused := func(err error) { req.reply <- spawnReply{err: fmt.Errorf("actor: dial %s: %w", d.addr, err)} }
+	if err := s.g.Adopt(fd, d.network, d.target, d.codec, req, d.lim, refused); err != nil {
 		return 0, err
 	}
 	select {

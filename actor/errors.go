@@ -22,6 +22,17 @@ var (
 	// full and too many sends to it already wait; the message was dropped and
 	// counted as a dead letter.
 	ErrOverflow = shard.ErrOverflow
+	// ErrOnShard is returned at once by the System methods that wait (Ask,
+	// Spawn, Dial, Stop) when called on a shard's goroutine — from Receive,
+	// or from a hook the shard runs — where waiting would stall every actor
+	// of the shard, or never end. Actors have non-blocking forms:
+	// Context.Request, Context.Spawn, Context.Dial.
+	ErrOnShard = shard.ErrOnShard
+	// ErrCloseTimeout is the Closed.Err of a connection whose peer did not
+	// take its last bytes within the listener's CloseTimeout: the socket
+	// was reset. It wraps the reason the close began with, if any, so
+	// errors.Is(err, ErrShutdown) still holds for one closed by Stop.
+	ErrCloseTimeout = shard.ErrCloseTimeout
 	// ErrHandshakeTimeout is why a connection whose protocol handshake (a
 	// WebSocket upgrade) took longer than its codec allows was closed: the
 	// error of a Dial whose server never answered the upgrade.

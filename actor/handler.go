@@ -19,6 +19,7 @@ type handler struct {
 	nextReq RequestID                    // last request ID handed out on this shard
 	pending map[RequestID]pendingRequest // requests waiting for an answer
 	env     Envelope                     // for sends to other nodes from this shard; see remote
+	carry   carried                      // the message waiting while start runs Started before it
 }
 
 // remote hands e to the cluster through the handler's own Envelope, so a
@@ -95,16 +96,31 @@ func (h *handler) Closed(c *shard.Conn, err error) {
 	c.User = nil
 }
 
-// DeadLetter answers requests to a missing actor with ErrNoActor and hands
-// everything else to the dead-letter hook.
+// DeadLetter answers a request to a missing actor with ErrNoActor, and
+// hands every dead letter to the dead-letter hook: a request or response as
+// the message it carried.
 func (h *handler) DeadLetter(to, from uint64, msg any) {
-	if r, ok := msg.(*request); ok {
+	switch m := msg.(type) {
+	case *request:
+		r := m
 		r.answer(h, ID(to), Response{ID: r.id, Err: ErrNoActor})
-		return
+		msg = r.msg
+	case *response:
+		msg = m.Response
+	case startSignal:
+		return // a fresh actor stopped before its start signal came
 	}
 	if f := h.sys.cfg.deadLetter; f != nil {
 		f(DeadLetter{To: ID(to), From: ID(from), Message: msg})
 	}
+}
+
+// fresh marks c's actor as a new incarnation that has not had Started yet,
+// and arms its start signal: Started comes first, before anything queued
+// for the ID, at the latest when the signal fires later in this turn.
+func (h *handler) fresh(c *shard.Conn, cl *cell) {
+	cl.fresh = true
+	h.sh.After(0, 0, h.sh.Addr(c), startNow)
 }
 
 func (h *handler) Spawned(c *shard.Conn, arg any) {
@@ -144,6 +160,11 @@ func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) {
 	switch u := c.User.(type) {
 	case *cell:
 		a = u.a
+		if u.fresh || msg == startNow {
+			if !h.start(c, u, from, msg) {
+				return
+			}
+		}
 	case Actor:
 		a = u
 	default:
@@ -177,6 +198,44 @@ func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) {
 	ctx.conn, ctx.msg, ctx.req = nil, nil, nil
 }
 
+// startNow is the message that makes a fresh spawned actor receive Started
+// even if nothing else is sent to it: a zero-delay timer of its own, armed
+// by Context.Spawn and by a restart.
+var startNow any = startSignal{}
+
+type startSignal struct{}
+
+// start delivers Started to a fresh incarnation (u.fresh) before msg, the
+// first thing sent to it, so Started is always the first message an
+// incarnation handles, whatever was queued for its ID before it. It reports
+// whether msg is still to be delivered: not the start signal itself, and not
+// if Started stopped the actor. If Started panics, msg is lost with it, and
+// is handed over as a dead letter by failed.
+func (h *handler) start(c *shard.Conn, u *cell, from uint64, msg any) bool {
+	if !u.fresh {
+		return false // msg is a late start signal: Started came already
+	}
+	u.fresh = false
+	if msg != startNow {
+		h.carry = carried{c: c, from: from, msg: msg}
+	}
+	ctx := &h.ctx
+	ctx.req = nil
+	ctx.conn, ctx.msg = c, Started{}
+	ctx.self, ctx.from = ID(h.sh.Addr(c)), 0
+	u.a.Receive(ctx)
+	ctx.conn, ctx.msg = nil, nil
+	h.carry = carried{}
+	return msg != startNow && c.Open()
+}
+
+// carried is a message held back while Started runs before it.
+type carried struct {
+	c    *shard.Conn
+	from uint64
+	msg  any
+}
+
 // recover is receive's deferred guard: a panic in an actor's Receive goes
 // to failed; any other panic goes on.
 func (h *handler) recover() {
@@ -198,6 +257,10 @@ func (h *handler) recover() {
 func (h *handler) failed(c *shard.Conn, r any) {
 	h.ctx.conn, h.ctx.msg, h.ctx.req = nil, nil, nil
 	f := Failure{ID: ID(h.sh.Addr(c)), Panic: r, Stack: debug.Stack(), Action: ActionClosed}
+	if k := h.carry; k.c != nil { // Started panicked with a message waiting behind it
+		h.carry = carried{}
+		h.sh.DeadLetter(h.sh.Addr(k.c), k.from, k.msg)
+	}
 	if cl, ok := c.User.(*cell); ok {
 		if !cl.allow(time.Now()) {
 			f.Action = ActionStopped
@@ -206,7 +269,7 @@ func (h *handler) failed(c *shard.Conn, r any) {
 			f.Action = ActionRestarted
 			h.sh.Reset(c) // the old incarnation's timers and groups go with it
 			cl.a = a
-			h.sh.Send(uint64(f.ID), 0, Started{})
+			h.fresh(c, cl)
 		} else { // the factory fails now: no fresh incarnation to restart with
 			f.Action = ActionStopped
 			h.sh.Close(c, nil)

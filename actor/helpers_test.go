@@ -166,3 +166,16 @@ func requireClosed(t *testing.T, err error, msgAndArgs ...any) {
 	}
 	require.ErrorIs(t, err, io.EOF, msgAndArgs...)
 }
+
+// recv returns the next value from ch, failing the test if none comes
+// within waitFor. Test goroutine only.
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitFor):
+		t.Fatalf("nothing received within %v", waitFor)
+		panic("unreachable")
+	}
+}

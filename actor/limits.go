@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"errors"
 	"time"
 
 	"github.com/shoalrt/shoal/shard"
@@ -68,6 +69,24 @@ type SocketOptions = shard.SocketOptions
 // dialled connection. Negative values are refused by Listen and Dial.
 func Socket(o SocketOptions) ListenOption {
 	return func(l *shard.Limits) { l.Socket = o }
+}
+
+// CloseTimeout bounds every graceful close of the listener's connections
+// (Close, Stop, an idle timeout): a peer that has not taken the last bytes
+// written to it d after the close began is reset (TCP RST), and the actor's
+// Closed.Err is ErrCloseTimeout, wrapping the close's own reason. The
+// default is 5 s (shard.DefaultCloseTimeout). Slow consumers past their
+// limit are reset at once, without waiting.
+func CloseTimeout(d time.Duration) ListenOption {
+	return func(l *shard.Limits) { l.CloseTimeout = d }
+}
+
+// checkLimits refuses negative limits.
+func checkLimits(l *shard.Limits) error {
+	if l.MaxConns < 0 || l.HighWater < 0 || l.MaxBuffered < 0 || l.IdleTimeout < 0 || l.CloseTimeout < 0 {
+		return errors.New("negative limit")
+	}
+	return nil
 }
 
 // MaxBuffered sets the hard cap of unwritten output under KeepWrites.

@@ -66,6 +66,32 @@ func flood(p *probe, size int) actor.Factory {
 	return p.factory
 }
 
+// until collects a probe's events up to and including the first that
+// matches last.
+func until(t *testing.T, p *probe, last func(any) bool) []any {
+	t.Helper()
+	var got []any
+	for {
+		e := p.next(t, func(any) bool { return true })
+		got = append(got, e.msg)
+		if last(e.msg) {
+			return got
+		}
+	}
+}
+
+func isBackpressure(m any) bool { _, ok := m.(actor.Backpressure); return ok }
+
+// Each policy delivers exactly these messages once output passes the mark:
+//   - DropWrites: the write is refused (ErrBackpressure), then
+//     Backpressure{High: true}; once drained under half the mark,
+//     Backpressure{High: false}.
+//   - Disconnect: the write that passes the mark returns ErrSlowConsumer and
+//     the connection is reset at once: Closed{ErrSlowConsumer} follows, with
+//     no Backpressure (there is nothing left to pause).
+//   - KeepWrites: Backpressure{High: true}; writes go on until MaxBuffered,
+//     where the write returns ErrSlowConsumer and Closed{ErrSlowConsumer}
+//     follows.
 func TestHighWaterPolicies(t *testing.T) {
 	const mark = 256 << 10
 	tests := []struct {
@@ -77,7 +103,7 @@ func TestHighWaterPolicies(t *testing.T) {
 			// the refused write (reported during the delivery) comes before
 			// the Backpressure message (queued behind it)
 			p.next(t, func(m any) bool { err, ok := m.(error); return ok && err == actor.ErrBackpressure })
-			bp := p.next(t, func(m any) bool { _, ok := m.(actor.Backpressure); return ok })
+			bp := p.next(t, isBackpressure)
 			require.True(t, bp.msg.(actor.Backpressure).High)
 			// the reader catches up: the actor hears the output drained
 			go io.Copy(io.Discard, c)
@@ -85,23 +111,34 @@ func TestHighWaterPolicies(t *testing.T) {
 			require.Less(t, drained.msg.(actor.Backpressure).Buffered, mark/2)
 		}},
 		{name: "disconnect", policy: actor.Disconnect, check: func(t *testing.T, p *probe, c net.Conn) {
-			require.ErrorIs(t, closedErr(t, p), actor.ErrSlowConsumer)
+			got := until(t, p, isClosed)
+			require.Len(t, got, 3, "the frame, the write's error, then Closed: %v", got)
+			require.Equal(t, "x", got[0])
+			require.ErrorIs(t, got[1].(error), actor.ErrSlowConsumer)
+			require.ErrorIs(t, got[2].(actor.Closed).Err, actor.ErrSlowConsumer)
 		}},
 		{name: "keep", policy: actor.KeepWrites, check: func(t *testing.T, p *probe, c net.Conn) {
-			bp := p.next(t, func(m any) bool { _, ok := m.(actor.Backpressure); return ok })
+			bp := p.next(t, isBackpressure)
 			require.True(t, bp.msg.(actor.Backpressure).High)
 			// keeps writing past the mark until the hard cap, then closes
-			_, err := c.Write([]byte("more\nmore\nmore\nmore\n"))
+			_, err := c.Write([]byte{0, 0, 0, 1, 'x', 0, 0, 0, 1, 'x', 0, 0, 0, 1, 'x', 0, 0, 0, 1, 'x'})
 			require.NoError(t, err)
-			require.ErrorIs(t, closedErr(t, p), actor.ErrSlowConsumer)
+			got := until(t, p, isClosed)
+			require.ErrorIs(t, got[len(got)-2].(error), actor.ErrSlowConsumer, "the write past the cap fails: %v", got)
+			require.ErrorIs(t, got[len(got)-1].(actor.Closed).Err, actor.ErrSlowConsumer)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProbe()
+			// Small socket buffers, so the kernel takes little of the output
+			// and the marks count what the server holds.
+			small := actor.Socket(actor.SocketOptions{SendBuffer: 32 << 10})
 			_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.LengthField(4)), flood(p, 16<<10),
-				actor.HighWater(mark, tt.policy), actor.MaxBuffered(2*mark))
+				actor.HighWater(mark, tt.policy), actor.MaxBuffered(6*mark), small)
 			c := dial(t, l.Addr())
+			require.NoError(t, c.(*net.TCPConn).SetReadBuffer(32<<10))
+			p.next(t, isOpened)
 			_, err := c.Write([]byte{0, 0, 0, 1, 'x'}) // one frame: the actor writes 1 MiB
 			require.NoError(t, err)
 			tt.check(t, p, c)

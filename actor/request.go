@@ -106,11 +106,17 @@ func (c *Context) Respond(msg any) error {
 
 // Ask sends msg to the actor to and waits for its Respond, or until ctx ends
 // (then it returns ctx's error; a late answer is dropped). Ask has no timeout
-// of its own: give ctx a deadline unless the target always answers. Safe from any
-// goroutine but a shard's.
+// of its own: give ctx a deadline unless the target always answers. It is
+// for goroutines outside the system: called on a shard's goroutine (from
+// Receive or a hook) it returns ErrOnShard at once, since waiting there
+// stalls the shard, or never ends if the target is on it; an actor uses
+// Context.Request.
 func (s *System) Ask(ctx context.Context, to ID, msg any) (any, error) {
 	if to == 0 {
 		return nil, ErrZeroID
+	}
+	if shard.OnShard() {
+		return nil, ErrOnShard
 	}
 	ch := make(chan Response, 1)
 	if to.Node() != s.cfg.Node && s.cfg.remote != nil {

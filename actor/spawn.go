@@ -4,6 +4,8 @@ import (
 	"errors"
 	"runtime/debug"
 	"time"
+
+	"github.com/shoalrt/shoal/shard"
 )
 
 // ErrNilFactory is returned by Spawn and Listen when given a nil factory.
@@ -59,11 +61,16 @@ type spawnReply struct {
 
 // Spawn starts an actor that is not a connection (a room, a match, a game
 // world) on one of the system's shards, chosen round-robin, and returns its
-// ID once it exists; it receives Started first. Safe from any goroutine but a
-// shard's: it waits for the shard, so inside Receive use Context.Spawn.
+// ID once it exists; it receives Started first. It waits for the shard, so
+// it is for goroutines outside the system: called on a shard's goroutine
+// (from Receive or a hook) it returns ErrOnShard at once; inside Receive use
+// Context.Spawn.
 func (s *System) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 	if f == nil {
 		return 0, ErrNilFactory
+	}
+	if shard.OnShard() {
+		return 0, ErrOnShard
 	}
 	req := newSpawnRequest(f, opts)
 	req.reply = make(chan spawnReply, 1)
@@ -75,8 +82,10 @@ func (s *System) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 }
 
 // Spawn starts an actor that is not a connection on this actor's shard and
-// returns its ID at once. The new actor receives Started before any message
-// sent to it afterwards.
+// returns its ID at once. The new actor receives Started before any other
+// message, from whoever and however soon it is sent; Started comes later in
+// this turn even if nothing is sent to it. Shard goroutine only (it is a
+// Context method: call it from Receive).
 func (c *Context) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 	if f == nil {
 		return 0, ErrNilFactory
@@ -91,17 +100,17 @@ func (c *Context) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 		c.sh.Close(conn, nil) // the slot goes; nobody hears of it
 		return 0, err
 	}
-	conn.User = &cell{a: a, f: f, policy: req.policy}
-	id := ID(c.sh.Addr(conn))
-	if err := c.sh.Send(uint64(id), 0, Started{}); err != nil {
-		return 0, err
-	}
-	return id, nil
+	cl := &cell{a: a, f: f, policy: req.policy}
+	conn.User = cl
+	c.h.fresh(conn, cl)
+	return ID(c.sh.Addr(conn)), nil
 }
 
 // Stop stops this actor: a spawned actor then receives Stopped, a
-// connection actor is closed (after flushing) and receives Closed. Messages
-// sent to it afterwards are dead letters.
+// connection actor is closed (after flushing) and receives Closed. From the
+// moment Stop returns, nothing more is delivered to it but that last
+// message: whatever is queued for it or sent later, by itself included, is
+// a dead letter (a request gets ErrNoActor), and its timers stop.
 func (c *Context) Stop() {
 	if c.conn != nil {
 		c.sh.Close(c.conn, nil)

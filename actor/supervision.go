@@ -64,6 +64,7 @@ type cell struct {
 	f        Factory
 	policy   Policy
 	restarts []time.Time // recent restarts, oldest first
+	fresh    bool        // Started not yet delivered to this incarnation
 }
 
 // allow records a restart at now if the policy allows one.

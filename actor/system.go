@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
+	"time"
 
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/shard"
@@ -65,6 +67,18 @@ func InboxSize(n int) Option { return func(c *config) { c.InboxSize = n } }
 // actor's mailbox.
 func MaxRetry(n int) Option { return func(c *config) { c.MaxRetry = n } }
 
+// DefaultSendWait is how long a send from outside the shards waits for room
+// in a full inbox unless SendWait says otherwise.
+const DefaultSendWait = time.Second
+
+// SendWait sets how long System.Send, Publish and Broadcast, and a
+// cluster's deliveries from other nodes, wait for room while the target
+// shard's inbox is full (default DefaultSendWait), before they fail with
+// ErrMailboxFull. They spin briefly, then park without using a processor
+// until the shard frees slots. 0 means fail after the spin. On a shard's
+// goroutine they never wait: they fail after the spin.
+func SendWait(d time.Duration) Option { return func(c *config) { c.SendWait = d } }
+
 // ReadBufferSize sets each shard's read buffer (default 64 KiB).
 func ReadBufferSize(n int) Option { return func(c *config) { c.ReadBufferSize = n } }
 
@@ -107,6 +121,10 @@ type System struct {
 	cfg     config
 	workers *workers
 	asks    asks // Asks waiting for other nodes
+
+	dials      sync.WaitGroup     // Context.Dial goroutines in flight
+	dialCtx    context.Context    // their context, cancelled by Stop
+	dialCancel context.CancelFunc //
 }
 
 // Listener is one address a system listens on.
@@ -135,8 +153,12 @@ func (l *Listener) Refused() uint64 { return l.l.OverLimit() }
 func NewSystem(opts ...Option) (*System, error) {
 	s := &System{}
 	cfg := config{workers: 16, queue: 1024}
+	cfg.SendWait = DefaultSendWait
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.SendWait < 0 {
+		return nil, fmt.Errorf("actor: SendWait(%v): negative", cfg.SendWait)
 	}
 	if cfg.workers <= 0 || cfg.queue < 0 {
 		return nil, fmt.Errorf("actor: Workers(%d, %d): want at least one worker and a queue of zero or more", cfg.workers, cfg.queue)
@@ -150,6 +172,7 @@ func NewSystem(opts ...Option) (*System, error) {
 		cfg.OnGroup = r.Interest
 	}
 	s.cfg = cfg
+	s.dialCtx, s.dialCancel = context.WithCancel(context.Background())
 	s.workers = &workers{sys: s, jobs: make(chan job, cfg.queue), size: cfg.workers}
 	g, err := shard.NewGroup(cfg.Config)
 	if err != nil {
@@ -178,8 +201,8 @@ func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ListenOpt
 	for _, o := range opts {
 		o(&lim)
 	}
-	if lim.MaxConns < 0 || lim.HighWater < 0 || lim.MaxBuffered < 0 || lim.IdleTimeout < 0 {
-		return nil, fmt.Errorf("actor: listen %s: negative limit", addr)
+	if err := checkLimits(&lim); err != nil {
+		return nil, fmt.Errorf("actor: listen %s: %w", addr, err)
 	}
 	l, err := s.g.Listen(network, address, c, f, lim)
 	if err != nil {
@@ -209,10 +232,20 @@ func (s *System) Start() error {
 
 // Stop stops gracefully: no new connections; every shard delivers what its
 // inbox holds, flushes what its connections wrote, then closes them (their
-// actors get Closed{Err: ErrShutdown}). If ctx ends first, what remains is
-// closed at once and Stop returns ctx's error. When Stop returns, the
-// system's goroutines and descriptors are all gone.
+// actors get Closed{Err: ErrShutdown}; a peer that does not take its last
+// bytes within its listener's CloseTimeout is reset, with ErrCloseTimeout
+// wrapping ErrShutdown). If ctx ends first, what remains is reset at once
+// and Stop returns ctx's error, without waiting more than a second
+// (shard.StopGrace) for a shard busy in an actor's Receive. Otherwise, when
+// Stop returns, the system's goroutines and descriptors are all gone.
+//
+// Stop waits for the shards, so called on a shard's goroutine (from
+// Receive or a hook) it returns ErrOnShard at once, doing nothing; to stop
+// the system from an actor, call it on a goroutine of its own.
 func (s *System) Stop(ctx context.Context) error {
+	if shard.OnShard() {
+		return ErrOnShard
+	}
 	running := s.g.Running()
 	if s.cfg.onStopping != nil && running {
 		s.cfg.onStopping(s)
@@ -221,6 +254,7 @@ func (s *System) Stop(ctx context.Context) error {
 	if r := s.cfg.remote; r != nil && running {
 		rerr = r.Stop(ctx) // nothing more comes in from other nodes
 	}
+	s.dialCancel() // dials in flight end; their Dialed become dead letters
 	err := s.g.Stop(ctx)
 	if errors.Is(err, ErrStopped) {
 		return err
@@ -231,6 +265,7 @@ func (s *System) Stop(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		s.workers.stop()
+		s.dials.Wait()
 		close(done)
 	}()
 	select {
@@ -243,10 +278,12 @@ func (s *System) Stop(ctx context.Context) error {
 	return err
 }
 
-// Send sends msg to the actor with ID to from outside any actor. Safe from any
-// goroutine (do not call it from Receive; use Context.Send there). While the
-// target's shard inbox is full it yields and retries a bounded number of
-// times, then returns ErrMailboxFull.
+// Send sends msg to the actor with ID to from outside any actor. Safe from
+// any goroutine; inside Receive use Context.Send, which never waits. While
+// the target's shard inbox is full Send spins briefly, then parks until the
+// shard frees room, for at most SendWait (default one second), and then
+// returns ErrMailboxFull. On a shard's goroutine it never parks: it returns
+// ErrMailboxFull after the spin.
 func (s *System) Send(to ID, msg any) error {
 	if to == 0 {
 		return ErrZeroID

@@ -2,6 +2,9 @@ package mailbox
 
 import (
 	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/shoalrt/shoal/disruptor"
 )
@@ -24,6 +27,7 @@ type Inbox[T any] struct {
 	reader *disruptor.Reader       // the consumer's position behind the writer's barrier
 	parker *disruptor.Parker       // sleeping/awake flag of the consumer
 	gate   *disruptor.Sequence     // last sequence the consumer released
+	room   room                    // producers parked in PutWait for room
 }
 
 // NewInbox returns an inbox of size slots (a power of two). w wakes the
@@ -94,21 +98,94 @@ func (b *Inbox[T]) TryPutQueue(q *Queue[T], max int) int {
 	return 0
 }
 
-// PutWithin is TryPut that, while the inbox is full, yields the processor
-// and tries again, up to attempts times. It never holds a claimed slot while
-// it waits. It returns ErrFull when every attempt found the inbox full. Safe
-// from any goroutine; never call it from the consumer goroutine with a large
-// attempts value, since only the consumer makes room.
-func (b *Inbox[T]) PutWithin(v *T, attempts int) error {
-	for i := 0; ; i++ {
+// PutSpins is how many times PutWait yields the processor and tries again
+// while the inbox is full, before it parks: long enough for a busy consumer
+// on another core to free a batch, short enough not to burn a core.
+const PutSpins = 64
+
+// PutWait is TryPut that, while the inbox is full, yields and retries
+// PutSpins times and then parks (blocked, using no processor) until the
+// consumer frees slots, for at most wait. It never holds a claimed slot
+// while it waits. It returns ErrFull if wait passed (or was 0 after the
+// spins) with the inbox still full. Safe from any goroutine but the
+// consumer's, which is the only one that makes room.
+func (b *Inbox[T]) PutWait(v *T, wait time.Duration) error {
+	if b.TryPut(v) { // fast path
+		return nil
+	}
+	for i := 0; i < PutSpins; i++ {
+		runtime.Gosched()
 		if b.TryPut(v) {
 			return nil
 		}
-		if i >= attempts {
+	}
+	if wait <= 0 {
+		return ErrFull
+	}
+	return b.park(v, wait)
+}
+
+// park is PutWait's slow path: wait for the consumer to free slots.
+//
+// Why no wake-up is lost: the producer increments room.waiters (a
+// sequentially consistent read-modify-write), takes the current room
+// channel, then tries again, which loads the consumer's released sequence;
+// the consumer stores the released sequence (Release) and then loads
+// waiters. In the single order of those accesses, either the producer's
+// retry sees the freed slots, or the consumer sees a waiter and closes the
+// channel the producer took (or a later one: the producer took its channel
+// before retrying, and channels are only replaced by closing them).
+func (b *Inbox[T]) park(v *T, wait time.Duration) error {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	b.room.waiters.Add(1)
+	defer b.room.waiters.Add(-1)
+	for {
+		ch := b.room.current()
+		if b.TryPut(v) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			if b.TryPut(v) {
+				return nil
+			}
 			return ErrFull
 		}
-		runtime.Gosched()
 	}
+}
+
+// room is how parked producers learn that the consumer freed slots.
+type room struct {
+	waiters atomic.Int32 // producers parked in PutWait; loaded on every release
+	mu      sync.Mutex
+	ch      chan struct{} // closed (and replaced) when slots are freed while waiters > 0
+}
+
+// current returns the channel that the next release with waiters closes.
+func (r *room) current() chan struct{} {
+	r.mu.Lock()
+	if r.ch == nil {
+		r.ch = make(chan struct{})
+	}
+	ch := r.ch
+	r.mu.Unlock()
+	return ch
+}
+
+// freed wakes every parked producer; the consumer calls it after each
+// release. One atomic load while nobody is parked.
+func (r *room) freed() {
+	if r.waiters.Load() == 0 { // fast path
+		return
+	}
+	r.mu.Lock()
+	if r.ch != nil {
+		close(r.ch)
+		r.ch = nil
+	}
+	r.mu.Unlock()
 }
 
 // Put copies *v into the inbox, waiting for room as long as it takes. Use it
@@ -161,6 +238,7 @@ func (b *Inbox[T]) consume(first, second []T, lo int64, last *int64) {
 		clear(second[:n-len(first)])
 	}
 	b.reader.Release(*last)
+	b.room.freed()
 }
 
 // Empty reports whether nothing is waiting to be drained. Consumer goroutine

@@ -40,7 +40,7 @@ func TestInboxDeliversEveryMessageOnceInProducerOrder(t *testing.T) {
 				case 0:
 					in.Put(&m)
 				case 1:
-					for in.PutWithin(&m, 100) != nil {
+					for in.PutWait(&m, 0) != nil {
 					}
 				default:
 					for !in.TryPut(&m) {
@@ -91,8 +91,8 @@ func TestInboxTryPutFailsOnlyWhenFullAndDropsReferences(t *testing.T) {
 	if in.TryPut(&msg{seq: 4}) {
 		t.Fatal("put into a full inbox succeeded")
 	}
-	if err := in.PutWithin(&msg{seq: 4}, 3); err != ErrFull {
-		t.Fatalf("PutWithin on a full inbox: %v, want ErrFull", err)
+	if err := in.PutWait(&msg{seq: 4}, 0); err != ErrFull {
+		t.Fatalf("PutWait on a full inbox: %v, want ErrFull", err)
 	}
 	if in.Len() != 4 {
 		t.Fatalf("Len = %d, want 4", in.Len())

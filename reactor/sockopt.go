@@ -59,6 +59,19 @@ func SetSendBuffer(fd, n int) error {
 	return nil
 }
 
+// SetLingerZero sets SO_LINGER with a zero timeout, so closing the socket
+// drops whatever it still holds to send and resets the connection (the peer
+// sees ECONNRESET) instead of a graceful end: the kernel frees the socket's
+// buffers at once, even if the peer never reads again.
+//
+// Concurrency: safe from any goroutine.
+func SetLingerZero(fd int) error {
+	if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0}); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	return nil
+}
+
 // setsockoptBool sets an int socket option to 0 or 1.
 func setsockoptBool(fd, level, opt int, on bool) error {
 	v := 0

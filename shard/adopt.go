@@ -39,7 +39,7 @@ func (g *Group) Adopt(fd int, network, target string, c codec.Codec, tag any, li
 	l.tcp, l.client, l.target, l.refusedHook = network != "unix", true, target, refused
 	s := g.shards[int(spawnNext.Add(1))%len(g.shards)]
 	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
-	if s.inbox.PutWithin(&e, 4096) != nil {
+	if g.put(s, &e) != nil {
 		reactor.Close(fd)
 		return ErrInboxFull
 	}

@@ -65,7 +65,7 @@ func (s *Shard) WriteShared(c *Conn, p []byte) error {
 	}
 	s.hot.msgsOut++
 	if hw := c.lis.Limits.HighWater; hw > 0 && out.pending() > hw {
-		s.overHighWater(c)
+		return s.overHighWater(c)
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ const (
 	flagPacket                          // a datagram peer: fd is its listener's socket, shared
 	flagPending                         // a stream connection whose handshake is not done: not opened yet
 	flagSaidBye                         // its stream wrote its last bytes (a close frame)
+	flagReset                           // closing without a flush: the next flush resets it
 )
 
 // Open reports whether the connection is open for reading and writing.

@@ -1,6 +1,9 @@
 package shard
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrClosed is returned when writing to a connection that is closing or closed.
@@ -31,6 +34,14 @@ var (
 	// ErrSlowConsumer is the close reason of a connection whose outbound
 	// bytes passed its limit (PolicyDisconnect, or MaxBuffered).
 	ErrSlowConsumer = errors.New("shard: slow consumer, outbound limit passed")
+	// ErrCloseTimeout is the close reason of a connection whose peer did
+	// not take its last bytes within the close timeout: the socket was
+	// reset. It wraps the reason the close began with, if any.
+	ErrCloseTimeout = errors.New("shard: close timed out, connection reset")
+	// ErrOnShard is returned by calls that wait (for a shard, the network
+	// or an answer) when made from a shard's goroutine, where waiting would
+	// stall every connection of the shard, or never end.
+	ErrOnShard = errors.New("shard: blocking call from a shard goroutine")
 	// ErrBackpressure is returned by writes refused under PolicyDrop.
 	ErrBackpressure = errors.New("shard: write dropped under backpressure")
 	// ErrStreamOverPacket is returned by Listen for a datagram network with
@@ -39,3 +50,12 @@ var (
 	// ErrListenerClosed is returned by Listen on a stopped group.
 	ErrListenerClosed = errors.New("shard: listener closed")
 )
+
+// closeTimedOut is the reason of a close that timed out: ErrCloseTimeout,
+// wrapping the reason the close began with.
+func closeTimedOut(reason error) error {
+	if reason == nil {
+		return ErrCloseTimeout
+	}
+	return fmt.Errorf("%w (closing for: %w)", ErrCloseTimeout, reason)
+}

@@ -32,6 +32,11 @@ type Config struct {
 	MaxRetry int
 	// ReadBufferSize is each shard's read buffer; 0 means 64 KiB.
 	ReadBufferSize int
+	// SendWait is how long a send from a goroutine that is not a shard's
+	// (Group.Send, Publish, Spawn, Adopt) waits, parked, for room in a full
+	// inbox before it fails with ErrInboxFull; 0 means it fails after a
+	// short spin (mailbox.PutSpins yields). Shard goroutines never wait.
+	SendWait time.Duration
 	// NewHandler returns the handler for shard s. Required.
 	NewHandler func(s *Shard) Handler
 	// OnGroup, if set, is told when the group gets its first member of a
@@ -234,11 +239,19 @@ func (g *Group) Start() error {
 }
 
 // Stop stops accepting, then lets every shard drain its inbox, flush what its
-// connections wrote and close them (Handler.Closed gets ErrShutdown). If ctx
-// ends first, the remaining connections are closed at once without flushing
-// and Stop returns ctx's error. When Stop returns, every goroutine and
-// descriptor of the group is gone. Safe from any goroutine.
+// connections wrote and close them (Handler.Closed gets ErrShutdown); a
+// peer that does not take its last bytes is reset after its listener's
+// close timeout. If ctx ends first, the remaining connections are reset at
+// once and Stop returns ctx's error as soon as the shards have exited, or
+// StopGrace later if a shard is still inside its handler (it exits when
+// that call returns). Otherwise, when Stop returns, every goroutine and
+// descriptor of the group is gone. Safe from any goroutine but a shard's:
+// there it returns ErrOnShard at once, since it would wait for its own
+// shard.
 func (g *Group) Stop(ctx context.Context) error {
+	if OnShard() {
+		return ErrOnShard
+	}
 	g.mu.Lock()
 	switch groupState(g.state.Load()) {
 	case stateNew:
@@ -258,19 +271,7 @@ func (g *Group) Stop(ctx context.Context) error {
 		s.stopAt.Store(true)
 		s.waker.Wake()
 	}
-	var err error
-	for _, s := range g.shards {
-		select {
-		case <-s.done:
-		case <-ctx.Done():
-			err = ctx.Err()
-			for _, s := range g.shards {
-				s.force.Store(true)
-				s.waker.Wake()
-			}
-			<-s.done
-		}
-	}
+	err := g.waitShards(ctx)
 	g.mu.Lock()
 	g.state.Store(int32(stateStopped))
 	for _, l := range g.listeners {
@@ -282,18 +283,68 @@ func (g *Group) Stop(ctx context.Context) error {
 	return err
 }
 
+// StopGrace is how long Stop waits for the shards to exit once its context
+// ended and it told them to reset what is left.
+const StopGrace = time.Second
+
+// waitShards waits for every shard to exit; once ctx ends it forces them,
+// and waits at most StopGrace more.
+func (g *Group) waitShards(ctx context.Context) error {
+	var grace <-chan time.Time
+	var err error
+	for _, s := range g.shards {
+		select {
+		case <-s.done:
+			continue
+		case <-ctx.Done():
+		}
+		if err == nil {
+			err = ctx.Err()
+			for _, s := range g.shards {
+				s.force.Store(true)
+				s.waker.Wake()
+			}
+			t := time.NewTimer(StopGrace)
+			defer t.Stop()
+			grace = t.C
+		}
+		select {
+		case <-s.done:
+		case <-grace:
+			return err
+		}
+	}
+	return err
+}
+
 // Send delivers msg to the actor at address to, from the actor at from (0
 // for none), from any goroutine that is not a shard's: it copies the envelope
-// into the target shard's inbox, yielding while that inbox is full, and gives
-// up with ErrInboxFull after a bounded number of attempts. An address whose
-// slot is gone is counted as a dead letter by its shard.
+// into the target shard's inbox. While that inbox is full it waits as put
+// says, then gives up with ErrInboxFull. An address whose slot is gone is
+// counted as a dead letter by its shard.
 func (g *Group) Send(to, from uint64, msg any) error {
 	s, err := g.target(to)
 	if err != nil {
 		return err
 	}
 	e := envelope{kind: kindMessage, to: to, from: from, msg: msg}
-	if s.inbox.PutWithin(&e, 4096) != nil {
+	return g.put(s, &e)
+}
+
+// put copies e into s's inbox for a goroutine that is not s's loop. While
+// the inbox is full it spins briefly, then parks until s frees room, for at
+// most Config.SendWait; a shard goroutine never parks (it could be waiting
+// for itself, and it stalls its own connections): it fails after the spin.
+// A put that gives up is counted as dropped and returns ErrInboxFull.
+func (g *Group) put(s *Shard, e *envelope) error {
+	if s.inbox.TryPut(e) { // fast path
+		return nil
+	}
+	wait := g.cfg.SendWait
+	if wait > 0 && OnShard() {
+		wait = 0
+	}
+	if s.inbox.PutWait(e, wait) != nil {
 		s.stats.dropped.Add(1)
 		return ErrInboxFull
 	}

@@ -163,9 +163,9 @@ func (s *Shard) fan(kind envKind, from uint64, name string, msg any) error {
 	return err
 }
 
-// Publish is Shard.Publish for goroutines that are not a shard's. It yields
-// while a target inbox is full, a bounded number of times, then gives up on
-// that shard with ErrInboxFull.
+// Publish is Shard.Publish for goroutines that are not a shard's. While a
+// target inbox is full it waits as Group.Send does, then gives up on that
+// shard with ErrInboxFull.
 func (g *Group) Publish(from uint64, name string, msg any) error {
 	return g.fanOut(kindPublish, from, name, msg)
 }
@@ -185,9 +185,8 @@ func (g *Group) fanOut(kind envKind, from uint64, name string, msg any) error {
 			continue
 		}
 		e := envelope{kind: kind, from: from, msg: pub}
-		if s.inbox.PutWithin(&e, 4096) != nil {
-			s.stats.dropped.Add(1)
-			err = ErrInboxFull
+		if e2 := g.put(s, &e); e2 != nil {
+			err = e2
 		}
 	}
 	return err
@@ -225,7 +224,7 @@ func (s *Shard) fanGuarded(i int, from uint64, msg any) (next int) {
 	}()
 	for ; i < len(s.fanout); i++ {
 		a := s.fanout[i]
-		if c := s.table.lookup(AddrSlot(a), AddrGen(a)); c != nil {
+		if c := s.table.lookup(AddrSlot(a), AddrGen(a)); c != nil && c.state == stateOpen {
 			s.fanPos = i
 			s.h.Deliver(c, from, msg)
 		}

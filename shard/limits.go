@@ -36,9 +36,12 @@ func refuse(fd int, l *Listener) {
 }
 
 // overHighWater applies c's backpressure policy once its outbound bytes
-// passed the high-water mark. Called from a write, so the handler hears of
-// it through the local queue, after the current delivery.
-func (s *Shard) overHighWater(c *Conn) {
+// passed the high-water mark, and returns the error of the write that
+// passed it: ErrSlowConsumer if the connection is reset for it (Disconnect,
+// or KeepWrites past MaxBuffered), else nil. Called from a write, so the
+// handler hears of it after the current delivery: Pressure through the
+// local queue, the reset's Closed from the flush.
+func (s *Shard) overHighWater(c *Conn) error {
 	lim := &c.lis.Limits
 	buffered := c.Buffered()
 	over := lim.Policy == PolicyDisconnect
@@ -50,15 +53,14 @@ func (s *Shard) overHighWater(c *Conn) {
 		over = buffered > max
 	}
 	if over {
-		s.pool.put(c.out) // what it could not take is dropped
-		c.out = nil
-		s.Close(c, ErrSlowConsumer)
-		return
+		s.resetSoon(c, ErrSlowConsumer)
+		return ErrSlowConsumer
 	}
 	if c.flags&flagPressure == 0 {
 		c.flags |= flagPressure
 		s.local.Push(envelope{kind: kindMessage, to: s.Addr(c), msg: Pressure{High: true, Buffered: buffered}})
 	}
+	return nil
 }
 
 // underHighWater tells the handler once c has drained below half its mark.
@@ -98,4 +100,35 @@ func (s *Shard) sweepIdle() {
 			s.Close(c, ErrIdle)
 		}
 	})
+}
+
+// DefaultCloseTimeout is how long a graceful close waits for the peer to
+// take a connection's last bytes when its listener sets no CloseTimeout.
+const DefaultCloseTimeout = 5 * time.Second
+
+// lingerAtMost arms c's close deadline, once: c is closing and its peer has
+// not taken all its bytes. When the deadline passes, c is reset.
+func (s *Shard) lingerAtMost(c *Conn) {
+	if _, ok := s.lingering[c.slot]; ok || c.lis == nil {
+		return
+	}
+	d := c.lis.Limits.CloseTimeout
+	if d <= 0 {
+		d = DefaultCloseTimeout
+	}
+	addr := s.Addr(c)
+	s.lingering[c.slot] = s.timers.add(d, 0, 0, func() { s.closeExpired(addr) })
+}
+
+// closeExpired resets the connection at addr if it is still closing: its
+// peer did not take its last bytes in time.
+func (s *Shard) closeExpired(addr uint64) {
+	c := s.table.lookup(AddrSlot(addr), AddrGen(addr))
+	if c == nil || c.state != stateClosing {
+		return
+	}
+	delete(s.lingering, c.slot)
+	s.stats.closeTimeouts.Add(1)
+	s.closing[c.slot] = closeTimedOut(s.closing[c.slot])
+	s.reset(c, nil)
 }

@@ -70,6 +70,10 @@ type Limits struct {
 	// MaxBuffered is the hard cap of outbound bytes for PolicyKeep: past it
 	// the connection closes with ErrSlowConsumer. 0 means 4 × HighWater.
 	MaxBuffered int
+	// CloseTimeout bounds a graceful close: a peer that has not taken the
+	// connection's last bytes this long after the close began is reset
+	// (ErrCloseTimeout). 0 means DefaultCloseTimeout.
+	CloseTimeout time.Duration
 }
 
 // PressurePolicy is what a connection does past its high-water mark.

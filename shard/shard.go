@@ -56,6 +56,7 @@ type Shard struct {
 	fire     func(to uint64, msg any) bool // s.fireTimer, bound once
 
 	closing   map[int32]error               // reason of each connection that flushes before it closes
+	lingering map[int32]TimerID             // close deadline of each closing connection whose peer is not taking its last bytes
 	clock     uint32                        // ms since the timers' epoch, updated each turn while idle checks run
 	idleEvery time.Duration                 // period of the idle sweep; 0 while none runs
 	idleTimer TimerID                       // the idle sweep's timer
@@ -158,22 +159,23 @@ func newShard(g *Group, index int) (*Shard, error) {
 		return nil, err
 	}
 	s := &Shard{
-		group:    g,
-		index:    index,
-		node:     g.cfg.Node,
-		poller:   p,
-		events:   make([]reactor.Ready, 1024),
-		outbox:   make([]mailbox.Queue[envelope], g.cfg.Shards),
-		quickLen: min(outboxBatch, g.cfg.MaxRetry) - 1,
-		readBuf:  make([]byte, g.cfg.ReadBufferSize),
-		box:      newFrameBox([]byte(nil)),
-		textBox:  newFrameBox(codec.Text(nil)),
-		closing:  make(map[int32]error),
-		groups:   make(map[string]*members),
-		joined:   make(map[int32][]string),
-		peers:    make(map[int32]*peer),
-		waker:    &safeWaker{w: w},
-		done:     make(chan struct{}),
+		group:     g,
+		index:     index,
+		node:      g.cfg.Node,
+		poller:    p,
+		events:    make([]reactor.Ready, 1024),
+		outbox:    make([]mailbox.Queue[envelope], g.cfg.Shards),
+		quickLen:  min(outboxBatch, g.cfg.MaxRetry) - 1,
+		readBuf:   make([]byte, g.cfg.ReadBufferSize),
+		box:       newFrameBox([]byte(nil)),
+		textBox:   newFrameBox(codec.Text(nil)),
+		closing:   make(map[int32]error),
+		lingering: make(map[int32]TimerID),
+		groups:    make(map[string]*members),
+		joined:    make(map[int32][]string),
+		peers:     make(map[int32]*peer),
+		waker:     &safeWaker{w: w},
+		done:      make(chan struct{}),
 	}
 	s.inbox, err = mailbox.NewInbox[envelope](g.cfg.InboxSize, s.waker)
 	if err != nil {
@@ -189,6 +191,7 @@ func newShard(g *Group, index int) (*Shard, error) {
 // run is the shard's loop: poll → I/O → inbox → local queue → retries → flush,
 // until a graceful stop has closed every connection or the group forces it.
 func (s *Shard) run() {
+	defer exitLoop(enterLoop())
 	defer s.exit()
 	for {
 		n, err := s.poller.Wait(s.events, s.timeout())
@@ -334,12 +337,23 @@ func (s *Shard) handle(e *envelope) {
 		return
 	}
 	c := s.table.lookup(AddrSlot(e.to), AddrGen(e.to))
-	if c == nil {
-		s.deadLetter(e.to, e.from, e.msg)
+	if c == nil || c.state != stateOpen {
+		s.undeliverable(c, e)
 		return
 	}
 	s.hot.delivered++
 	s.h.Deliver(c, e.from, e.msg)
+}
+
+// undeliverable handles a message whose target is gone or closing (c, if
+// not nil): once an occupant is closing, nothing but its final Closed
+// reaches it. The shard's own notices to a closing occupant (Pressure) are
+// moot and dropped; everything else is a dead letter.
+func (s *Shard) undeliverable(c *Conn, e *envelope) {
+	if _, ok := e.msg.(Pressure); ok && c != nil {
+		return
+	}
+	s.deadLetter(e.to, e.from, e.msg)
 }
 
 // command carries out an envelope that is not a message.
@@ -360,6 +374,11 @@ func (s *Shard) command(e *envelope) {
 		s.broadcastLocal(p.group, p.msg)
 	}
 }
+
+// DeadLetter counts msg, from the actor at from, as a dead letter for to
+// and hands it to Handler.DeadLetter: for a handler that lost a message it
+// had taken for delivery. Shard goroutine only.
+func (s *Shard) DeadLetter(to, from uint64, msg any) { s.deadLetter(to, from, msg) }
 
 // deadLetter counts a message whose target is gone and hands it to the
 // handler.
@@ -416,7 +435,9 @@ func (s *Shard) exit() {
 		switch e.kind {
 		case kindOpen:
 			reactor.Close(int(e.to))
-		case kindMessage, kindPublish, kindBroadcast:
+		case kindMessage:
+			s.deadLetter(e.to, e.from, e.msg) // a request gets ErrNoActor: an Ask stops waiting
+		case kindPublish, kindBroadcast:
 			s.stats.deadLetters.Add(1)
 		case kindSpawn:
 			s.h.Spawned(nil, e.msg)

@@ -30,7 +30,7 @@ func (g *Group) Spawn(arg any) error {
 	}
 	s := g.shards[int(spawnNext.Add(1))%len(g.shards)]
 	e := envelope{kind: kindSpawn, msg: arg}
-	if s.inbox.PutWithin(&e, 4096) != nil {
+	if g.put(s, &e) != nil {
 		return ErrInboxFull
 	}
 	return nil

@@ -10,6 +10,7 @@ type counters struct {
 	bytesIn, bytesOut          atomic.Uint64
 	deadLetters, dropped       atomic.Uint64
 	pollErrors                 atomic.Uint64
+	closeTimeouts              atomic.Uint64
 }
 
 // hotCounters are the per-message counters, kept in plain fields by the
@@ -57,6 +58,9 @@ type Stats struct {
 	DeadLetters uint64 // messages whose target was gone, or dropped on overflow
 	Dropped     uint64 // sends refused because an inbox stayed full
 	PollErrors  uint64 // poller failures (should stay 0)
+	// CloseTimeouts counts connections reset because their peer did not
+	// take their last bytes within the close timeout.
+	CloseTimeouts uint64
 }
 
 // Stats returns a snapshot of the shard's counters. Safe from any goroutine;
@@ -65,20 +69,21 @@ type Stats struct {
 func (s *Shard) Stats() Stats {
 	c := &s.stats
 	return Stats{
-		Shard:       s.index,
-		Connections: int(s.conns.Load()),
-		Actors:      int(s.actors.Load()),
-		InboxDepth:  s.inbox.Depth(),
-		Opened:      c.opened.Load(),
-		Closed:      c.closed.Load(),
-		Refused:     c.refused.Load(),
-		MessagesIn:  c.msgsIn.Load(),
-		MessagesOut: c.msgsOut.Load(),
-		Delivered:   c.delivered.Load(),
-		BytesIn:     c.bytesIn.Load(),
-		BytesOut:    c.bytesOut.Load(),
-		DeadLetters: c.deadLetters.Load(),
-		Dropped:     c.dropped.Load(),
-		PollErrors:  c.pollErrors.Load(),
+		Shard:         s.index,
+		Connections:   int(s.conns.Load()),
+		Actors:        int(s.actors.Load()),
+		InboxDepth:    s.inbox.Depth(),
+		Opened:        c.opened.Load(),
+		Closed:        c.closed.Load(),
+		Refused:       c.refused.Load(),
+		MessagesIn:    c.msgsIn.Load(),
+		MessagesOut:   c.msgsOut.Load(),
+		Delivered:     c.delivered.Load(),
+		BytesIn:       c.bytesIn.Load(),
+		BytesOut:      c.bytesOut.Load(),
+		DeadLetters:   c.deadLetters.Load(),
+		Dropped:       c.dropped.Load(),
+		PollErrors:    c.pollErrors.Load(),
+		CloseTimeouts: c.closeTimeouts.Load(),
 	}
 }

@@ -17,7 +17,8 @@ func (s *Shard) beginStop() {
 	s.table.each(func(c *Conn) { s.Close(c, ErrShutdown) })
 }
 
-// abortAll closes every remaining slot at once.
+// abortAll closes every remaining slot at once, resetting connections (a
+// stop whose deadline passed does not wait for any peer).
 func (s *Shard) abortAll() {
-	s.table.each(func(c *Conn) { s.abort(c, ErrShutdown) })
+	s.table.each(func(c *Conn) { s.reset(c, ErrShutdown) })
 }

@@ -21,7 +21,8 @@ func (s *Shard) CancelTimer(t TimerID) bool { return s.timers.cancel(t) }
 // Timers returns the number of scheduled timers. Shard goroutine only.
 func (s *Shard) Timers() int { return s.timers.Len() }
 
-// fireTimer delivers a due timer's message; false if its target is gone.
+// fireTimer delivers a due timer's message; false if its target is gone or
+// closing.
 // Address 0 marks the shard's own timers, whose message is a func().
 func (s *Shard) fireTimer(to uint64, msg any) bool {
 	if to == 0 {
@@ -29,8 +30,8 @@ func (s *Shard) fireTimer(to uint64, msg any) bool {
 		return true
 	}
 	c := s.table.lookup(AddrSlot(to), AddrGen(to))
-	if c == nil || AddrShard(to) != s.index {
-		return false
+	if c == nil || c.state != stateOpen || AddrShard(to) != s.index {
+		return false // gone or closing: its timers die with it
 	}
 	if _, ok := msg.(handshakeDeadline); ok {
 		s.handshakeExpired(c)

@@ -42,7 +42,7 @@ func (s *Shard) writeFramed(c *Conn, payload []byte, msg any) error {
 	out.b = b
 	s.hot.msgsOut++
 	if hw := c.lis.Limits.HighWater; hw > 0 && out.pending() > hw {
-		s.overHighWater(c)
+		return s.overHighWater(c)
 	}
 	return nil
 }
@@ -91,7 +91,10 @@ func (s *Shard) markDirty(c *Conn) {
 
 // Close closes c gracefully: it stops reading, flushes what was written, then
 // closes the socket and calls Handler.Closed with reason (nil for a clean
-// close). Closing a closing connection does nothing. Shard goroutine only.
+// close). A peer that does not take the last bytes within the listener's
+// close timeout (Limits.CloseTimeout) is reset, and the reason becomes an
+// ErrCloseTimeout wrapping reason. Closing a closing connection does
+// nothing. Shard goroutine only.
 func (s *Shard) Close(c *Conn, reason error) {
 	if c.state != stateOpen {
 		return
@@ -104,6 +107,35 @@ func (s *Shard) Close(c *Conn, reason error) {
 		s.closing[c.slot] = reason
 	}
 	s.markDirty(c) // the flush finishes the close
+}
+
+// resetSoon closes c without flushing, with a TCP reset, when the current
+// turn flushes: for a peer that does not take what it is sent there is
+// nothing worth waiting for. The handler hears Closed{reason} from the
+// flush, never from inside the write that caused it.
+func (s *Shard) resetSoon(c *Conn, reason error) {
+	if c.state != stateOpen {
+		return
+	}
+	c.state = stateClosing
+	c.flags |= flagReset
+	s.closing[c.slot] = reason
+	if c.out != nil {
+		s.pool.put(c.out) // what it could not take is dropped
+		c.out = nil
+	}
+	s.markDirty(c)
+}
+
+// reset closes c at once with a TCP reset (SO_LINGER 0): the bytes not yet
+// written, ours and the kernel's, are dropped and freed, and the peer sees
+// the connection reset rather than a clean end. reason is the close reason
+// unless a close already under way gave one.
+func (s *Shard) reset(c *Conn, reason error) {
+	if c.fd >= 0 && c.flags&flagPacket == 0 {
+		_ = reactor.SetLingerZero(int(c.fd)) // best effort: a plain close still frees the slot
+	}
+	s.abort(c, reason)
 }
 
 // abort closes c at once, dropping unwritten bytes.
@@ -133,8 +165,8 @@ func (s *Shard) flush() {
 		if c.state == stateFree {
 			continue
 		}
-		if c.flags&flagWantWrite == 0 {
-			s.flushConn(c)
+		if c.flags&(flagWantWrite|flagReset) != flagWantWrite {
+			s.flushConn(c) // a reset does not wait for writability
 		}
 	}
 	s.dirty = s.dirty[:0]
@@ -143,6 +175,10 @@ func (s *Shard) flush() {
 // flushConn writes c's outbound bytes until they are gone or the socket is
 // full; in the latter case it asks the poller for writability.
 func (s *Shard) flushConn(c *Conn) {
+	if c.flags&flagReset != 0 {
+		s.reset(c, nil)
+		return
+	}
 	if c.out != nil && c.out.empty() { // nothing was queued after all
 		s.pool.put(c.out)
 		c.out = nil
@@ -172,6 +208,9 @@ func (s *Shard) flushConn(c *Conn) {
 			continue
 		case unix.EAGAIN, nil:
 			s.wantWrite(c)
+			if c.state == stateClosing {
+				s.lingerAtMost(c)
+			}
 			return
 		}
 		s.abort(c, os.NewSyscallError("write", err))
@@ -204,6 +243,10 @@ func (s *Shard) wantWrite(c *Conn) {
 func (s *Shard) finish(c *Conn) {
 	reason := s.closing[c.slot]
 	delete(s.closing, c.slot)
+	if t, ok := s.lingering[c.slot]; ok {
+		s.timers.cancel(t)
+		delete(s.lingering, c.slot)
+	}
 	if c.flags&flagPacket != 0 {
 		s.closePeer(c)
 	} else if c.fd >= 0 {

@@ -1,0 +1,74 @@
+package shard
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// loops records the goroutine of every running shard loop in this process,
+// of every group, so a blocking call can tell it would block an event loop
+// (or wait for its own shard, and never return) and refuse at once.
+var loops struct {
+	n   atomic.Int32 // shard loops running; 0 lets OnShard answer at once
+	mu  sync.RWMutex
+	ids map[uint64]struct{} // goroutine numbers of running shard loops
+}
+
+// enterLoop records the calling goroutine as a shard loop; exitLoop forgets
+// it. Both run on the shard goroutine, at the start and end of run.
+func enterLoop() uint64 {
+	id := goid()
+	loops.mu.Lock()
+	if loops.ids == nil {
+		loops.ids = make(map[uint64]struct{})
+	}
+	loops.ids[id] = struct{}{}
+	loops.mu.Unlock()
+	loops.n.Add(1)
+	return id
+}
+
+func exitLoop(id uint64) {
+	loops.n.Add(-1)
+	loops.mu.Lock()
+	delete(loops.ids, id)
+	loops.mu.Unlock()
+}
+
+// OnShard reports whether the calling goroutine is a shard's event loop (of
+// any group of this process): an actor's Receive, or a hook the shard runs.
+// Blocking calls use it to fail with ErrOnShard instead of blocking a loop.
+// It costs about a microsecond while shards run (it reads the goroutine's
+// number from its stack header), so it belongs on slow paths only. Safe
+// from any goroutine.
+func OnShard() bool {
+	if loops.n.Load() == 0 {
+		return false
+	}
+	id := goid()
+	loops.mu.RLock()
+	_, ok := loops.ids[id]
+	loops.mu.RUnlock()
+	return ok
+}
+
+// goid returns the calling goroutine's number, read from the first line of
+// its stack dump ("goroutine 42 [running]:"). Go offers no cheaper way
+// without reaching into the runtime.
+func goid() uint64 {
+	var buf [32]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	const prefix = "goroutine "
+	if len(b) < len(prefix) {
+		return 0
+	}
+	var id uint64
+	for _, ch := range b[len(prefix):] {
+		if ch < '0' || ch > '9' {
+			break
+		}
+		id = id*10 + uint64(ch-'0')
+	}
+	return id
+}
