@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -28,15 +27,6 @@ const (
 	// for its subject start a new one (they still go in the same flush).
 	batchBytes = 64 << 10
 )
-
-// ErrTooLarge is returned for a message whose envelope is larger than the
-// NATS server's maximum payload.
-var ErrTooLarge = errors.New("cluster: message larger than the NATS maximum payload")
-
-// ErrBacklog is returned for a send while more than Config.MaxPending bytes
-// wait to be published (NATS cannot keep up, or the connection is down): the
-// message is not sent, and the caller, not the shard, decides what to do.
-var ErrBacklog = errors.New("cluster: too much waiting to be published")
 
 // batcher gathers envelopes per subject; only its flusher publishes, so a
 // sender (a shard) never waits for NATS, only for the short lock that

@@ -3,9 +3,9 @@ package cluster
 import (
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"reflect"
 	"strconv"
@@ -20,22 +20,6 @@ import (
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/shard"
-)
-
-// Errors of a node.
-var (
-	// ErrNoNode is returned for a send to a node this node does not know to
-	// be alive: it never announced itself, said goodbye, or missed three
-	// heartbeats.
-	ErrNoNode = errors.New("cluster: no such node")
-	// ErrNodeTaken is returned by Start when another live node already has
-	// this node's number.
-	ErrNodeTaken = errors.New("cluster: node number already taken")
-	// ErrNotRunning is returned for a send through a node that is not
-	// started or already stopped.
-	ErrNotRunning = errors.New("cluster: node not running")
-	// ErrBadConfig is wrapped by New's error for an invalid Config.
-	ErrBadConfig = errors.New("cluster: invalid config")
 )
 
 // DefaultListen is the embedded NATS server's address when Config.Listen is
@@ -62,8 +46,22 @@ type Config struct {
 	// a pointer to a copy.
 	Messages []any
 	// Heartbeat is how often a node tells the others it is alive (default
-	// one second); a node silent for three heartbeats is taken for gone.
+	// one second).
 	Heartbeat time.Duration
+	// HeartbeatMisses is how many heartbeats a node may miss before the
+	// others presume it dead (default 3; at least 2, since with 1 a
+	// heartbeat a moment late would take a live node for dead). A node
+	// checks the others once per Heartbeat and presumes dead one it has not
+	// heard for more than HeartbeatMisses × Heartbeat: a node that dies
+	// without a goodbye is reported down (actor.NodeDown, reason
+	// ErrNodeSilent) between HeartbeatMisses × Heartbeat and
+	// (HeartbeatMisses+1) × Heartbeat after the last heartbeat heard from
+	// it, so within (HeartbeatMisses+1) × Heartbeat of its death, plus the
+	// time NATS took to carry that heartbeat and any delay of this node's
+	// goroutines (a loaded machine); never sooner than HeartbeatMisses ×
+	// Heartbeat. A goodbye is reported at once. Every node judges the
+	// others by its own two settings: give all nodes of a cluster the same.
+	HeartbeatMisses int
 	// NATSOptions are extra options for the NATS connection: credentials,
 	// TLS, the reconnect policy.
 	NATSOptions []nats.Option
@@ -117,6 +115,11 @@ type Node struct {
 	hbSubj  string // heartbeat subject
 	byeSubj string // goodbye subject
 
+	// Membership (membership.go). mmu serialises every change of peers and
+	// its report to local (the receiving goroutine hears heartbeats and
+	// goodbyes, the beating one finds the silent), so watchers hear them in
+	// the order they happened; Send reads peers without it.
+	mmu    sync.Mutex
 	peers  sync.Map                  // node number (int) -> *peer
 	npeers atomic.Int32              // entries in peers
 	live   atomic.Pointer[nats.Conn] // the connection while running, for Send without the lock
@@ -127,13 +130,6 @@ type Node struct {
 	env     actor.Envelope
 
 	sent, batches, received, malformed, dropped atomic.Uint64
-}
-
-// peer is another live node as last heard.
-type peer struct {
-	id      string
-	subject string       // its node subject
-	seen    atomic.Int64 // unix nanoseconds of the last heartbeat
 }
 
 // New returns a node for cfg. It connects nothing until the system starts.
@@ -151,6 +147,15 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.Heartbeat < 0 {
 		return nil, fmt.Errorf("%w: negative heartbeat %v", ErrBadConfig, cfg.Heartbeat)
+	}
+	if cfg.HeartbeatMisses == 0 {
+		cfg.HeartbeatMisses = 3
+	}
+	if cfg.HeartbeatMisses < 2 {
+		return nil, fmt.Errorf("%w: HeartbeatMisses %d: want at least 2", ErrBadConfig, cfg.HeartbeatMisses)
+	}
+	if cfg.Heartbeat > math.MaxInt64/time.Duration(cfg.HeartbeatMisses+1) {
+		return nil, fmt.Errorf("%w: heartbeat %v × %d misses overflows", ErrBadConfig, cfg.Heartbeat, cfg.HeartbeatMisses)
 	}
 	if cfg.MaxPending == 0 {
 		cfg.MaxPending = 16 << 20
@@ -377,8 +382,7 @@ func (n *Node) Stop(ctx context.Context) error {
 	n.mu.Unlock()
 	n.flush(nc) // what was sent before Stop goes before the goodbye
 	n.mu.Lock()
-	var b [binary.MaxVarintLen64]byte
-	nc.Publish(n.byeSubj, binary.AppendUvarint(b[:0], uint64(n.node)))
+	nc.Publish(n.byeSubj, n.hello())
 	for _, s := range n.subs {
 		s.Unsubscribe()
 	}
@@ -393,6 +397,7 @@ func (n *Node) Stop(ctx context.Context) error {
 	}
 	close(n.done)
 	n.wg.Wait()
+	n.forgetPeers()
 	nc.Close()
 	n.mu.Lock()
 	n.stopServer()
@@ -534,11 +539,7 @@ func (n *Node) handle(m *nats.Msg) {
 		n.heard(m.Data)
 		return
 	case n.byeSubj:
-		if v, k := binary.Uvarint(m.Data); k > 0 && v <= shard.MaxNode {
-			if _, ok := n.peers.LoadAndDelete(int(v)); ok {
-				n.npeers.Add(-1)
-			}
-		}
+		n.goodbye(m.Data)
 		return
 	}
 	n.subject = m.Subject
@@ -565,105 +566,6 @@ func (n *Node) deliverOne(b []byte) {
 		return
 	}
 	n.received.Add(1)
-}
-
-// heartbeat publishes this node's heartbeat: its number and incarnation.
-func (n *Node) heartbeat() {
-	b := binary.AppendUvarint(nil, uint64(n.node))
-	n.nc.Publish(n.hbSubj, append(b, n.id...))
-}
-
-// heard records another node's heartbeat; a node heard for the first time
-// gets this node's heartbeat at once, so both know each other without
-// waiting a period.
-func (n *Node) heard(data []byte) {
-	v, k := binary.Uvarint(data)
-	if k <= 0 || v > shard.MaxNode {
-		n.malformed.Add(1)
-		return
-	}
-	id := string(data[k:])
-	if int(v) == n.node { // another live node with this number: not a peer, a conflict
-		n.report(fmt.Errorf("%w: node %d heard from another node with its number", ErrNodeTaken, n.node))
-		return
-	}
-	now := time.Now().UnixNano()
-	if p, ok := n.peers.Load(int(v)); ok && p.(*peer).id == id {
-		p.(*peer).seen.Store(now)
-		return
-	}
-	p := &peer{id: id, subject: n.nodeSubject(int(v))}
-	p.seen.Store(now)
-	if _, replaced := n.peers.Swap(int(v), p); !replaced {
-		n.npeers.Add(1)
-	}
-	n.mu.Lock()
-	if n.running {
-		n.heartbeat()
-	}
-	n.mu.Unlock()
-}
-
-// beat sends heartbeats and forgets nodes silent for three of them.
-func (n *Node) beat() {
-	defer n.wg.Done()
-	t := time.NewTicker(n.cfg.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-n.done:
-			return
-		case now := <-t.C:
-			n.mu.Lock()
-			if n.running {
-				n.heartbeat()
-			}
-			n.mu.Unlock()
-			limit := now.Add(-3 * n.cfg.Heartbeat).UnixNano()
-			n.peers.Range(func(k, v any) bool {
-				if v.(*peer).seen.Load() < limit {
-					if n.peers.CompareAndDelete(k, v) {
-						n.npeers.Add(-1)
-					}
-				}
-				return true
-			})
-		}
-	}
-}
-
-// Nodes returns the numbers of the other nodes this node knows to be alive.
-func (n *Node) Nodes() []int {
-	var out []int
-	n.peers.Range(func(k, _ any) bool {
-		out = append(out, k.(int))
-		return true
-	})
-	return out
-}
-
-// WaitNodes waits until every node in nodes is known to be alive, or ctx
-// ends.
-func (n *Node) WaitNodes(ctx context.Context, nodes ...int) error {
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	for {
-		missing := -1
-		for _, x := range nodes {
-			if _, ok := n.peers.Load(x); !ok && x != n.node {
-				missing = x
-				break
-			}
-		}
-		if missing < 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("cluster: waiting for node %d: %w", missing, ctx.Err())
-		case <-t.C:
-		}
-	}
 }
 
 // Stats returns the node's counters.

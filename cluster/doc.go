@@ -23,6 +23,16 @@
 // Messages are msgpack, tagged by a codec.Registry built from
 // Config.Messages.
 //
+// Membership: a node knows another alive from its first heartbeat until it
+// says goodbye, misses Config.HeartbeatMisses heartbeats (presumed dead), or
+// is replaced by a new incarnation with its number. Each change is reported
+// to the local system, whose actors hear it if they watch
+// (actor.Context.WatchNodes): actor.NodeUp, and actor.NodeDown with the
+// reason (ErrNodeLeft, ErrNodeSilent, ErrNodeRestarted). A node is forgotten
+// before its NodeDown is delivered, so from then on sends to it fail at
+// once with ErrNoNode. See Config.HeartbeatMisses for the bound on how soon
+// a dead node is reported.
+//
 // The package owns the wire form of envelopes, membership (heartbeats) and
 // the NATS connection; it knows actor only through actor.Remote and
 // actor.Local, and nothing of shards or sockets.

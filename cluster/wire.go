@@ -48,14 +48,6 @@ const (
 // MaxGroupLen is the longest group name that can cross nodes, in bytes.
 const MaxGroupLen = 1024
 
-// ErrMalformed is wrapped by the error for a message from the cluster that
-// is not a valid envelope.
-var ErrMalformed = errors.New("cluster: malformed envelope")
-
-// ErrGroupTooLong is returned for a publish or broadcast to a group whose
-// name is longer than MaxGroupLen.
-var ErrGroupTooLong = fmt.Errorf("cluster: group name longer than %d bytes", MaxGroupLen)
-
 // RemoteError is the Response.Err of a request answered with an error on
 // another node, other than actor.ErrNoActor and actor.ErrTimeout (which
 // arrive as themselves): only its text crosses.
