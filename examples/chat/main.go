@@ -20,8 +20,15 @@
 //
 //	go run ./examples/chat -node 2 -nats nats://127.0.0.1:4222 -web 127.0.0.1:9200 -tcp 127.0.0.1:9201
 //
-// and people on either node meet in the same rooms. -standalone runs a
-// single server without a cluster.
+// and people on either node meet in the same rooms. Each node's rooms actor
+// (rooms.go) knows who is in which room on every node, so
+//
+//	{"type":"Who","data":{}}
+//
+// lists the member's room, and when a node dies (even with kill -9) the
+// others tell their members that its people left, once they notice
+// (-heartbeat × 4 by default). -standalone runs a single server without a
+// cluster.
 package main
 
 import (
@@ -55,6 +62,8 @@ type (
 	Join struct{ Room, Name string }
 	// Say says Text to the member's room.
 	Say struct{ Text string }
+	// Who asks who is in the member's room (answered with Members).
+	Who struct{}
 )
 
 // Messages to clients.
@@ -63,14 +72,19 @@ type (
 	Said struct{ Room, From, Text string }
 	// Joined tells a room that someone came in.
 	Joined struct{ Room, Name string }
-	// Left tells a room that someone went away.
+	// Left tells a room that someone went away (or their node did).
 	Left struct{ Room, Name string }
+	// Members answers Who: the names in Room, on every node, sorted.
+	Members struct {
+		Room  string
+		Names []string
+	}
 	// Problem answers a message the server cannot act on.
 	Problem struct{ Text string }
 )
 
 // messages are the types both codecs know, with stable tags on the wire.
-var messages = []any{Join{}, Say{}, Said{}, Joined{}, Left{}, Problem{}}
+var messages = []any{Join{}, Say{}, Who{}, Said{}, Joined{}, Left{}, Members{}, Problem{}}
 
 // limits of what a client may send.
 const (
@@ -80,6 +94,7 @@ const (
 
 // member is the actor of one connection, TCP or WebSocket alike.
 type member struct {
+	rooms      actor.ID // this node's rooms actor
 	room, name string
 }
 
@@ -97,6 +112,7 @@ func (m *member) Receive(ctx *actor.Context) {
 		m.room, m.name = room, name
 		ctx.Join(roomGroup(room))
 		ctx.Broadcast(roomGroup(room), &Joined{Room: room, Name: name})
+		ctx.Send(m.rooms, seatMsg{Room: room, Name: name})
 	case *Say:
 		switch {
 		case m.room == "":
@@ -106,6 +122,14 @@ func (m *member) Receive(ctx *actor.Context) {
 		default:
 			ctx.Broadcast(roomGroup(m.room), &Said{Room: m.room, From: m.name, Text: msg.Text})
 		}
+	case *Who:
+		if m.room == "" {
+			ctx.Write(Problem{Text: "join a room first"})
+		} else {
+			ctx.Send(m.rooms, whoMsg{})
+		}
+	case Members, Left: // from the rooms actor
+		ctx.Write(msg)
 	case actor.Closed:
 		m.leave(ctx)
 	}
@@ -118,6 +142,7 @@ func (m *member) leave(ctx *actor.Context) {
 	}
 	ctx.Leave(roomGroup(m.room))
 	ctx.Broadcast(roomGroup(m.room), &Left{Room: m.room, Name: m.name})
+	ctx.Send(m.rooms, unseat{})
 	m.room = ""
 }
 
@@ -128,8 +153,9 @@ type config struct {
 	node       int    // this server's node number in the cluster
 	nats       string // NATS servers to join; "" runs an embedded one on natsListen
 	natsListen string
-	standalone bool   // no cluster
-	metrics    string // address of a Prometheus /metrics endpoint; "" for none
+	heartbeat  time.Duration // the cluster's heartbeat period
+	standalone bool          // no cluster
+	metrics    string        // address of a Prometheus /metrics endpoint; "" for none
 }
 
 func main() {
@@ -140,6 +166,7 @@ func main() {
 	flag.IntVar(&cfg.node, "node", 1, "this server's node number in the cluster (0-1023, one per server)")
 	flag.StringVar(&cfg.nats, "nats", "", "NATS server URL(s) of the cluster to join; empty runs an embedded NATS server on -nats-listen")
 	flag.StringVar(&cfg.natsListen, "nats-listen", cluster.DefaultListen, "address of the embedded NATS server, for the other nodes' -nats")
+	flag.DurationVar(&cfg.heartbeat, "heartbeat", time.Second, "how often nodes tell each other they are alive; a node silent for 3 is presumed dead")
 	flag.BoolVar(&cfg.standalone, "standalone", false, "run alone, without a cluster")
 	flag.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9102)")
 	flag.Parse()
@@ -169,8 +196,10 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 	var node *cluster.Node
 	if !cfg.standalone {
 		var err error
-		// What crosses nodes: the broadcasts to rooms.
-		node, err = cluster.New(cluster.Config{Name: "chat", URL: cfg.nats, Listen: cfg.natsListen, Messages: messages})
+		// What crosses nodes: the broadcasts to rooms, and what the rooms
+		// actors tell each other.
+		node, err = cluster.New(cluster.Config{Name: "chat", URL: cfg.nats, Listen: cfg.natsListen, Heartbeat: cfg.heartbeat,
+			Messages: append([]any{hello{}, roster{}, moved{}}, messages...)})
 		if err != nil {
 			return err
 		}
@@ -180,7 +209,19 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 	if err != nil {
 		return err
 	}
-	newMember := func() actor.Actor { return &member{} }
+	if err := sys.Start(); err != nil {
+		return err
+	}
+	every := cfg.heartbeat
+	if every <= 0 {
+		every = time.Second
+	}
+	roomsID, err := sys.Spawn(newRooms(every))
+	if err != nil {
+		sys.Stop(context.Background())
+		return err
+	}
+	newMember := func() actor.Actor { return &member{rooms: roomsID} }
 	ws := websocket.JSON(websocket.Options{
 		Path:        "/ws",
 		Compression: true,
@@ -196,9 +237,6 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 	tcp, err := sys.Listen("tcp://"+cfg.tcp, lines, newMember, actor.IdleTimeout(10*time.Minute))
 	if err != nil {
 		sys.Stop(context.Background())
-		return err
-	}
-	if err := sys.Start(); err != nil {
 		return err
 	}
 	if cfg.metrics != "" {
@@ -259,7 +297,7 @@ const page = `<!doctype html>
 <style>body{font:15px sans-serif;max-width:40em;margin:2em auto}#log{height:24em;overflow:auto;border:1px solid #ccc;padding:.5em}</style>
 <form id="join"><input id="name" placeholder="your name" required> in <input id="room" value="lobby" required> <button>Join</button></form>
 <div id="log"></div>
-<form id="say"><input id="text" size="50" placeholder="say something" autocomplete="off"> <button>Say</button></form>
+<form id="say"><input id="text" size="50" placeholder="say something (/who lists the room)" autocomplete="off"> <button>Say</button></form>
 <script>
 const log = document.getElementById("log");
 const show = (s) => { const p = document.createElement("div"); p.textContent = s; log.append(p); log.scrollTop = log.scrollHeight; };
@@ -271,6 +309,7 @@ ws.onmessage = (e) => {
   case "Said": show(d.From + ": " + d.Text); break;
   case "Joined": show("* " + d.Name + " joined " + d.Room); break;
   case "Left": show("* " + d.Name + " left"); break;
+  case "Members": show("* in " + d.Room + ": " + (d.Names || []).join(", ")); break;
   case "Problem": show("! " + d.Text); break;
   }
 };
@@ -287,5 +326,7 @@ ws.onopen = () => {
 document.getElementById("join").onsubmit = (e) => { e.preventDefault();
   send("Join", {Room: document.getElementById("room").value, Name: document.getElementById("name").value}); };
 document.getElementById("say").onsubmit = (e) => { e.preventDefault();
-  const t = document.getElementById("text"); if (t.value) { send("Say", {Text: t.value}); t.value = ""; } };
+  const t = document.getElementById("text");
+  if (t.value === "/who") send("Who", {}); else if (t.value) send("Say", {Text: t.value});
+  t.value = ""; };
 </script>`

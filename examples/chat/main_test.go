@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -38,10 +39,11 @@ func start(t *testing.T) (web, tcp net.Addr) {
 type server struct {
 	web, tcp net.Addr
 	node     *cluster.Node
+	stop     func() // stops it gracefully, as Ctrl-C does, and waits; the test's end does it too
 }
 
-// startNode runs a chat server with cfg until the test ends; then it checks
-// that nothing it started is left running.
+// startNode runs a chat server with cfg until the test ends (or its stop);
+// then it checks that nothing it started is left running.
 func startNode(t *testing.T, cfg config) server {
 	t.Helper()
 	before := goleak.IgnoreCurrent() // what ran before this server
@@ -50,18 +52,23 @@ func startNode(t *testing.T, cfg config) server {
 	done := make(chan error, 1)
 	go func() {
 		done <- serve(ctx, cfg, func(w, t net.Addr, n *cluster.Node) {
-			ready <- server{w, t, n}
+			ready <- server{web: w, tcp: t, node: n}
 		})
 	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		goleak.VerifyNone(t, before)
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+			goleak.VerifyNone(t, before)
+		})
+	}
+	t.Cleanup(stop)
 	select {
 	case s := <-ready:
+		s.stop = stop
 		return s
 	case err := <-done:
 		t.Fatal(err)
