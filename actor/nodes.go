@@ -38,15 +38,19 @@ type NodeDown struct {
 // returns the nodes known to be alive now (sorted), and from then on every
 // change arrives as a NodeUp or NodeDown message, each once, in the order
 // the changes happened, so the list plus the messages always give the
-// current set. Calling it again while watching only returns the list
-// again. A system without a cluster has no other nodes: WatchNodes returns
-// nil and nothing arrives.
+// current set. Calling it again while watching returns the list again,
+// which may already count changes whose messages are still on their way
+// (treat those as set operations: a repeat changes nothing). A system
+// without a cluster has no other nodes: WatchNodes returns nil and nothing
+// arrives. Call it on the actor's own goroutine (in Receive).
 //
 // Watching ends with UnwatchNodes, and by itself when the actor closes or
 // stops; a supervised restart keeps the actor's ID and so keeps watching
-// (call WatchNodes in Started to learn the nodes again). The messages come
-// from outside any actor (Sender is zero) through the shard's inbox, like
-// System.Send's.
+// (call WatchNodes in Started to learn the nodes again; messages queued
+// before the restart may then repeat what the list says). The messages
+// come from outside any actor (Sender is zero) through the shard's inbox,
+// like System.Send's; one on its way to an actor that closes meanwhile is
+// a dead letter like any other.
 func (c *Context) WatchNodes() []int {
 	if c.conn == nil || c.sys.cfg.remote == nil {
 		return nil
