@@ -106,6 +106,9 @@ func (s *Shard) Close(c *Conn, reason error) {
 	if reason != nil {
 		s.closing[c.slot] = reason
 	}
+	if c.flags&flagWantWrite != 0 { // the peer is already not taking bytes
+		s.lingerAtMost(c)
+	}
 	s.markDirty(c) // the flush finishes the close
 }
 
