@@ -2,11 +2,9 @@ package actor
 
 import (
 	"errors"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
-	"weak"
 
 	"github.com/shoalrt/shoal/shard"
 )
@@ -55,12 +53,12 @@ func (c *Context) WatchNodes() []int {
 	if c.conn == nil || c.sys.cfg.remote == nil {
 		return nil
 	}
-	w := c.sys.nodeWatch(true)
+	w := &c.sys.nodes
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if _, ok := w.watchers[c.self]; !ok {
 		w.watchers[c.self] = struct{}{}
-		watching.Add(1)
+		w.watching.Add(1)
 	}
 	return w.list()
 }
@@ -78,13 +76,10 @@ func (c *Context) UnwatchNodes() {
 // what WatchNodes returns, without watching. Nil for a system without a
 // cluster or one that is not running. Safe from any goroutine.
 func (s *System) Nodes() []int {
-	if !s.g.Running() {
+	if !s.g.Running() || s.cfg.remote == nil {
 		return nil
 	}
-	w := s.nodeWatch(false)
-	if w == nil {
-		return nil
-	}
+	w := &s.nodes
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.list()
@@ -102,7 +97,7 @@ func (s *System) Nodes() []int {
 // next starts). It should know the node alive before it calls, so that a
 // watcher's sends to it work when the NodeUp arrives.
 func (l *Local) NodeUp(node int) error {
-	return l.sys.nodeWatch(true).report(l.sys, node, true, NodeUp{Node: node})
+	return l.sys.nodes.report(l.sys, node, true, NodeUp{Node: node})
 }
 
 // NodeDown reports that node left or is presumed dead, for reason: every
@@ -111,7 +106,7 @@ func (l *Local) NodeUp(node int) error {
 // should have forgotten the node before it calls, so that a watcher's sends
 // to it fail at once when the NodeDown arrives.
 func (l *Local) NodeDown(node int, reason error) error {
-	return l.sys.nodeWatch(true).report(l.sys, node, false, NodeDown{Node: node, Reason: reason})
+	return l.sys.nodes.report(l.sys, node, false, NodeDown{Node: node, Reason: reason})
 }
 
 // nodeWatch is one system's view of the other nodes and the actors watching
@@ -128,6 +123,11 @@ type nodeWatch struct {
 	up       map[int]struct{} // the other nodes known alive
 	watchers map[ID]struct{}  // the actors watching
 	scratch  []ID             // the watchers one report delivers to; under send
+	watching atomic.Int64     // len(watchers), read without mu by every close
+}
+
+func newNodeWatch() nodeWatch {
+	return nodeWatch{up: make(map[int]struct{}), watchers: make(map[ID]struct{})}
 }
 
 // list returns the nodes up, sorted. w.mu held.
@@ -177,64 +177,21 @@ func (w *nodeWatch) report(s *System, node int, up bool, msg any) error {
 
 // unwatch ends id's watch, if any.
 func (s *System) unwatch(id ID) {
-	w := s.nodeWatch(false)
-	if w == nil {
-		return
-	}
+	w := &s.nodes
 	w.mu.Lock()
 	if _, ok := w.watchers[id]; ok {
 		delete(w.watchers, id)
-		watching.Add(-1)
+		w.watching.Add(-1)
 	}
 	w.mu.Unlock()
 }
 
 // nodesClosed ends the watch of c's actor, which is closing or stopping.
-// Called by Closed on the shard goroutine; while no actor of the process
+// Called by Closed on the shard goroutine; while no actor of the system
 // watches, it reads one atomic.
 func (h *handler) nodesClosed(c *shard.Conn) {
-	if watching.Load() == 0 { // fast path
+	if h.sys.nodes.watching.Load() == 0 { // fast path
 		return
 	}
 	h.sys.unwatch(ID(h.sh.Addr(c)))
-}
-
-// watching counts the actors watching nodes in every system of the process,
-// so an actor that closes need not look its system up while none watch.
-var watching atomic.Int64
-
-// nodeWatches holds the nodeWatch of every system that has one. A System has
-// no field for it, so the table keys it weakly: a nodeWatch holds no
-// pointer back to its system, and a cleanup drops the entry once the system
-// is garbage, so the table keeps no system alive. Cold: looked up when a
-// node comes or goes, when an actor watches or stops watching, and when an
-// actor closes while some actor of the process watches.
-var nodeWatches struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[System]]*nodeWatch
-}
-
-// nodeWatch returns the system's nodeWatch, making it if create is set
-// (else nil if it has none).
-func (s *System) nodeWatch(create bool) *nodeWatch {
-	k := weak.Make(s)
-	nodeWatches.mu.Lock()
-	defer nodeWatches.mu.Unlock()
-	w := nodeWatches.m[k]
-	if w == nil && create {
-		if nodeWatches.m == nil {
-			nodeWatches.m = make(map[weak.Pointer[System]]*nodeWatch)
-		}
-		w = &nodeWatch{up: make(map[int]struct{}), watchers: make(map[ID]struct{})}
-		nodeWatches.m[k] = w
-		runtime.AddCleanup(s, forgetNodeWatch, k)
-	}
-	return w
-}
-
-// forgetNodeWatch drops the entry of a system that is garbage.
-func forgetNodeWatch(k weak.Pointer[System]) {
-	nodeWatches.mu.Lock()
-	delete(nodeWatches.m, k)
-	nodeWatches.mu.Unlock()
 }

@@ -82,9 +82,9 @@ func (l *Local) Node() int { return l.sys.cfg.Node }
 // Deliver carries out an envelope from another node: a message or request
 // goes to its actor (a missing one makes a dead letter here, and a request
 // gets ErrNoActor back), a response to its requester or waiting Ask, a
-// publication or broadcast to this node's members of the group. It yields
-// while a shard's inbox is full, a bounded number of times, then gives up
-// with ErrMailboxFull.
+// publication or broadcast to this node's members of the group. While a
+// shard's inbox is full it waits like System.Send (parked, up to SendWait),
+// then gives up with ErrMailboxFull.
 func (l *Local) Deliver(e *Envelope) error {
 	s := l.sys
 	switch e.Kind {

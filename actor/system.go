@@ -122,6 +122,8 @@ type System struct {
 	workers *workers
 	asks    asks // Asks waiting for other nodes
 
+	nodes nodeWatch // the other nodes of the cluster and the actors watching them
+
 	dials      sync.WaitGroup     // Context.Dial goroutines in flight
 	dialCtx    context.Context    // their context, cancelled by Stop
 	dialCancel context.CancelFunc //
@@ -151,7 +153,7 @@ func (l *Listener) Refused() uint64 { return l.l.OverLimit() }
 
 // NewSystem creates a system's shards. Nothing runs until Start.
 func NewSystem(opts ...Option) (*System, error) {
-	s := &System{}
+	s := &System{nodes: newNodeWatch()}
 	cfg := config{workers: 16, queue: 1024}
 	cfg.SendWait = DefaultSendWait
 	for _, o := range opts {
