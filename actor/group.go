@@ -35,7 +35,10 @@ func first(a, b error) error {
 }
 
 // Publish delivers msg to every member of the named group, from outside any
-// actor (members see a zero Sender). Safe from any goroutine but a shard's.
+// actor (members see a zero Sender). Safe from any goroutine. While a
+// member shard's inbox is full it waits like System.Send (parked, up to
+// SendWait) and then gives up on that shard with ErrMailboxFull; on a
+// shard's goroutine it never waits (use Context.Publish there).
 func (s *System) Publish(group string, msg any) error {
 	return first(s.g.Publish(0, group, msg), s.remoteFan(KindPublish, 0, group, msg))
 }
@@ -55,7 +58,7 @@ func (c *Context) Broadcast(group string, msg any) error {
 }
 
 // Broadcast is Context.Broadcast from outside any actor. Safe from any
-// goroutine but a shard's.
+// goroutine; it waits for a full inbox as Publish does.
 func (s *System) Broadcast(group string, msg any) error {
 	return first(s.g.Broadcast(group, msg), s.remoteFan(KindBroadcast, 0, group, msg))
 }
