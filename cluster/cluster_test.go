@@ -95,17 +95,20 @@ func TestSendRequestAndAskAcrossNodes(t *testing.T) {
 	})
 	require.Equal(t, 2, counter.Node())
 	replies := make(chan actor.Response, 4)
+	errs := make(chan error, 2) // the actor reports here: no require on a shard
 	asker := spawn(t, sys1, func(ctx *actor.Context) {
 		switch m := ctx.Message().(type) {
 		case string:
-			require.NoError(t, ctx.Send(counter, Chat{From: "a", Text: m}))
+			errs <- ctx.Send(counter, Chat{From: "a", Text: m})
 			_, err := ctx.Request(counter, &Count{}, waitFor)
-			require.NoError(t, err)
+			errs <- err
 		case actor.Response:
 			replies <- m
 		}
 	})
 	require.NoError(t, sys1.Send(asker, "hello"))
+	require.NoError(t, <-errs, "Send")
+	require.NoError(t, <-errs, "Request")
 	require.Equal(t, Chat{From: "a", Text: "hello"}, <-got)
 	require.Equal(t, asker, <-got, "the sender's ID crosses")
 	r := <-replies
@@ -163,11 +166,13 @@ func TestGroupsSpanNodes(t *testing.T) {
 	}
 	drain()
 	// From an actor on node 2: both local members and node 1's member hear it, once.
+	published := make(chan error, 1) // the actor reports here: no require on a shard
 	spawn(t, sys2, func(ctx *actor.Context) {
 		if _, ok := ctx.Message().(actor.Started); ok {
-			require.NoError(t, ctx.Publish("room.1 with spaces", Chat{Text: "from 2"}))
+			published <- ctx.Publish("room.1 with spaces", Chat{Text: "from 2"})
 		}
 	})
+	require.NoError(t, <-published)
 	expectEach(t, got, "a:from 2", "b:from 2", "c:from 2")
 	require.NoError(t, sys1.Publish("", Chat{Text: "to the empty name"}))
 	expectEach(t, got, "a:to the empty name", "b:to the empty name", "c:to the empty name")
@@ -375,15 +380,17 @@ func TestLoneNodeKeepsPublicationsLocal(t *testing.T) {
 	require.NoError(t, sys.Start())
 	defer stop(t, sys)
 	got := make(chan any, 1)
+	published := make(chan error, 1)
 	spawn(t, sys, func(ctx *actor.Context) {
 		switch m := ctx.Message().(type) {
 		case actor.Started:
 			ctx.Join("g")
-			require.NoError(t, ctx.Publish("g", Chat{Text: "local"}))
+			published <- ctx.Publish("g", Chat{Text: "local"})
 		case Chat:
 			got <- m
 		}
 	})
+	require.NoError(t, <-published)
 	require.Equal(t, Chat{Text: "local"}, <-got)
 	require.Zero(t, n.Stats().Sent)
 	type unregistered struct{}
@@ -403,17 +410,23 @@ func TestBatchesKeepOrder(t *testing.T) {
 		seq  int
 	}
 	lines := make(chan line, 2*n)
+	errs := make(chan error, 2) // the actors report here: no require on a shard
 	sink := spawn(t, sys2, func(ctx *actor.Context) {
 		if m, ok := ctx.Message().(Chat); ok {
 			seq, err := strconv.Atoi(m.Text[len(text):])
-			require.NoError(t, err)
+			if err != nil {
+				seq = -1 // fails the order check below
+			}
 			lines <- line{m.From, seq}
 		}
 	})
 	src := spawn(t, sys1, func(ctx *actor.Context) {
 		if ctx.Message() == "go" {
 			for i := range n {
-				require.NoError(t, ctx.Send(sink, Chat{From: "actor", Text: text + strconv.Itoa(i)}))
+				if err := ctx.Send(sink, Chat{From: "actor", Text: text + strconv.Itoa(i)}); err != nil {
+					errs <- err
+					return
+				}
 			}
 		}
 	})
@@ -432,6 +445,8 @@ func TestBatchesKeepOrder(t *testing.T) {
 		case l := <-lines:
 			require.Equal(t, next[l.from], l.seq, "from %s", l.from)
 			next[l.from]++
+		case err := <-errs:
+			t.Fatalf("the sending actor's Send: %v", err)
 		case <-time.After(waitFor):
 			t.Fatalf("got %v of %d each", next, n)
 		}
