@@ -42,11 +42,12 @@ func TestOpenedMessagesClosedInOrderExactlyOnce(t *testing.T) {
 
 func TestActorClosesAfterFlushing(t *testing.T) {
 	p := newProbe()
+	late := make(chan error, 1) // what the write after Close returned, asserted below
 	p.onMsg = func(ctx *actor.Context) {
 		if b, ok := ctx.Message().([]byte); ok && string(b) == "bye" {
 			ctx.Write("see you")
 			ctx.Close()
-			require.ErrorIs(t, ctx.Write("too late"), actor.ErrClosed)
+			late <- ctx.Write("too late")
 		}
 	}
 	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), p.factory)
@@ -54,6 +55,7 @@ func TestActorClosesAfterFlushing(t *testing.T) {
 	_, err := c.Write([]byte("bye\nignored after close\n"))
 	require.NoError(t, err)
 	r := bufio.NewReader(c)
+	require.ErrorIs(t, recv(t, late), actor.ErrClosed)
 	require.Equal(t, "see you", readLine(t, r))
 	_, err = r.ReadByte()
 	require.ErrorIs(t, err, io.EOF)

@@ -84,6 +84,7 @@ func TestRemoteSeesEnvelopes(t *testing.T) {
 	require.NoError(t, sys.Send(elsewhere, "hi"))
 	require.Equal(t, actor.Envelope{Kind: actor.KindMessage, Node: 5, To: elsewhere, Msg: "hi"}, f.next(t))
 	got := make(chan any, 16)
+	errs := make(chan error, 16) // what each of the actor's calls returned, in order, asserted below
 	var self actor.ID
 	a, err := sys.Spawn(func() actor.Actor {
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
@@ -92,18 +93,18 @@ func TestRemoteSeesEnvelopes(t *testing.T) {
 				switch m {
 				case "send":
 					self = ctx.Self()
-					require.NoError(t, ctx.Send(elsewhere, "from an actor"))
+					errs <- ctx.Send(elsewhere, "from an actor")
 				case "join":
 					ctx.Join("g")
 				case "leave":
 					ctx.Leave("g")
 				case "publish":
-					require.NoError(t, ctx.Publish("g", "news"))
+					errs <- ctx.Publish("g", "news")
 				case "question":
-					require.NoError(t, ctx.Respond("answer"))
+					errs <- ctx.Respond("answer")
 				case "request":
 					_, err := ctx.Request(elsewhere, "q", waitFor)
-					require.NoError(t, err)
+					errs <- err
 				default:
 					got <- m
 				}
@@ -114,6 +115,7 @@ func TestRemoteSeesEnvelopes(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.NoError(t, sys.Send(a, "send"))
+	require.NoError(t, recv(t, errs), "Context.Send")
 	e := f.next(t)
 	require.Equal(t, actor.Envelope{Kind: actor.KindMessage, Node: 5, To: elsewhere, From: self, Msg: "from an actor"}, e)
 
@@ -122,6 +124,7 @@ func TestRemoteSeesEnvelopes(t *testing.T) {
 	require.NoError(t, sys.Send(a, "join"))
 	require.Equal(t, "+g", <-f.interest)
 	require.NoError(t, sys.Send(a, "publish"))
+	require.NoError(t, recv(t, errs), "Context.Publish")
 	require.Equal(t, "news", <-got)
 	require.Equal(t, actor.Envelope{Kind: actor.KindPublish, Node: -1, From: a, Group: "g", Msg: "news"}, f.next(t))
 	require.NoError(t, sys.Send(a, "leave"))
@@ -132,9 +135,11 @@ func TestRemoteSeesEnvelopes(t *testing.T) {
 	require.Equal(t, "from afar", <-got)
 	// A request from another node's actor is answered back through the remote.
 	require.NoError(t, f.local.Deliver(&actor.Envelope{Kind: actor.KindRequest, To: a, From: elsewhere, Request: 9, Msg: "question"}))
+	require.NoError(t, recv(t, errs), "Context.Respond")
 	require.Equal(t, actor.Envelope{Kind: actor.KindResponse, Node: 5, To: elsewhere, From: a, Request: 9, Msg: "answer"}, f.next(t))
 	// ... and one from a goroutine waiting in Ask on node 6, to that node.
 	require.NoError(t, f.local.Deliver(&actor.Envelope{Kind: actor.KindRequest, To: a, Request: 10, AskNode: 6, Msg: "question"}))
+	require.NoError(t, recv(t, errs), "Context.Respond")
 	require.Equal(t, actor.Envelope{Kind: actor.KindResponse, Node: 6, From: a, Request: 10, Msg: "answer"}, f.next(t))
 	// A request for an actor that is gone gets ErrNoActor back.
 	stale := idOn(t, "3:0:999:1")
@@ -143,6 +148,7 @@ func TestRemoteSeesEnvelopes(t *testing.T) {
 
 	// An actor's request to another node: the answer comes back as its Response.
 	require.NoError(t, sys.Send(a, "request"))
+	require.NoError(t, recv(t, errs), "Context.Request")
 	e = f.next(t)
 	require.Equal(t, actor.KindRequest, e.Kind)
 	require.Equal(t, a, e.From)

@@ -76,19 +76,28 @@ func TestSpawnedActorLifecycleAndMessages(t *testing.T) {
 
 func TestContextSpawnDeliversStartedFirst(t *testing.T) {
 	events := make(chan any, 16)
+	type spawned struct {
+		err           error
+		parent, child int // the parent's shard and the child's
+	}
+	spawns := make(chan spawned, 1) // what Context.Spawn did, asserted below
 	p := newProbe()
 	p.onMsg = func(ctx *actor.Context) {
 		if _, ok := ctx.Message().(actor.Opened); ok {
 			child, err := ctx.Spawn(func() actor.Actor {
 				return actor.ReceiveFunc(func(ctx *actor.Context) { events <- ctx.Message() })
 			})
-			require.NoError(t, err)
-			require.Equal(t, ctx.Shard(), child.Shard(), "a child lives on its parent's shard")
-			ctx.Send(child, "first message")
+			spawns <- spawned{err: err, parent: ctx.Shard(), child: child.Shard()}
+			if err == nil {
+				ctx.Send(child, "first message")
+			}
 		}
 	}
 	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory)
 	dial(t, l.Addr())
+	s := recv(t, spawns)
+	require.NoError(t, s.err)
+	require.Equal(t, s.parent, s.child, "a child lives on its parent's shard")
 	require.Equal(t, actor.Started{}, <-events)
 	require.Equal(t, "first message", <-events)
 }
@@ -124,6 +133,7 @@ func TestStoppedActorCanStillSayGoodbye(t *testing.T) {
 		})
 	})
 	require.NoError(t, err)
+	sent := make(chan error, 1) // what the send in Stopped returned, asserted below
 	leaver, err := sys.Spawn(func() actor.Actor {
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
 			switch ctx.Message().(type) {
@@ -131,11 +141,12 @@ func TestStoppedActorCanStillSayGoodbye(t *testing.T) {
 				ctx.Stop()
 				ctx.Stop() // twice is a no-op
 			case actor.Stopped:
-				require.NoError(t, ctx.Send(listener, "goodbye"))
+				sent <- ctx.Send(listener, "goodbye")
 			}
 		})
 	})
 	require.NoError(t, err)
 	require.NoError(t, sys.Send(leaver, "leave"))
+	require.NoError(t, recv(t, sent))
 	require.Equal(t, "goodbye", <-got)
 }

@@ -109,19 +109,29 @@ func TestPanicInABatchLosesNothingElse(t *testing.T) {
 	h1 := spawnOn(1, healthy)
 	bad := spawnOn(1, flaky, actor.Supervise(actor.RestartOnFailure(n, time.Hour)))
 	h2 := spawnOn(1, healthy)
+	sent := make(chan error, 1) // the first Send that failed (nil if none did), asserted below
 	sender := spawnOn(0, func() actor.Actor {
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
 			if ctx.Message() != "go" {
 				return
 			}
+			var err error
 			for i := range n {
-				require.NoError(t, ctx.Send(h1, i))
-				require.NoError(t, ctx.Send(bad, i))
-				require.NoError(t, ctx.Send(h2, i))
+				if err = ctx.Send(h1, i); err != nil {
+					break
+				}
+				if err = ctx.Send(bad, i); err != nil {
+					break
+				}
+				if err = ctx.Send(h2, i); err != nil {
+					break
+				}
 			}
+			sent <- err
 		})
 	})
 	require.NoError(t, sys.Send(sender, "go"))
+	require.NoError(t, recv(t, sent))
 	want := make([]int, n)
 	for i := range want {
 		want[i] = i
@@ -164,6 +174,7 @@ func TestPanicInABatchLosesNothingElse(t *testing.T) {
 
 func TestWorkerPoolDeliversResultsAndFailsFast(t *testing.T) {
 	results := make(chan actor.Result, 8)
+	goErrs := make(chan error, 2) // what the first and the third Go returned, asserted below
 	release := make(chan struct{})
 	sys := startBare(t, actor.Workers(1, 1))
 	_, err := sys.Spawn(func() actor.Actor {
@@ -171,10 +182,14 @@ func TestWorkerPoolDeliversResultsAndFailsFast(t *testing.T) {
 			switch m := ctx.Message().(type) {
 			case actor.Started:
 				// one running, one queued, the third refused at once
-				require.NoError(t, ctx.Go(func() (any, error) { <-release; return "slow", nil }))
+				err := ctx.Go(func() (any, error) { <-release; return "slow", nil })
+				goErrs <- err
+				if err != nil {
+					return // stop here, as the require here used to; the test goroutine fails on it
+				}
 				for ctx.Go(func() (any, error) { panic("worker panic") }) != nil {
 				}
-				require.ErrorIs(t, ctx.Go(func() (any, error) { return nil, nil }), actor.ErrBusy)
+				goErrs <- ctx.Go(func() (any, error) { return nil, nil })
 				close(release)
 			case actor.Result:
 				results <- m
@@ -182,6 +197,8 @@ func TestWorkerPoolDeliversResultsAndFailsFast(t *testing.T) {
 		})
 	})
 	require.NoError(t, err)
+	require.NoError(t, recv(t, goErrs))
+	require.ErrorIs(t, recv(t, goErrs), actor.ErrBusy)
 	first, second := <-results, <-results
 	require.Equal(t, "slow", first.Value)
 	var pe *actor.PanicError

@@ -16,35 +16,48 @@ type tick struct{}
 
 func TestTimersAfterEveryCancel(t *testing.T) {
 	p := newProbe()
+	// What the actor's calls returned, sent to the test goroutine and
+	// asserted there.
+	type opened struct {
+		every, zeroPeriod, negPeriod    error // Every(2ms), Every(0), Every(-1s)
+		cancel, cancelAgain, cancelZero bool  // Cancel of a pending timer, of it again, of the zero Timer
+	}
+	openedc := make(chan opened, 1)
+	stopped := make(chan bool, 1) // Cancel(every) on "stop ticking"
 	var every actor.Timer
 	p.onMsg = func(ctx *actor.Context) {
 		switch m := ctx.Message().(type) {
 		case actor.Opened:
 			ctx.After(time.Millisecond, "once")
-			var err error
-			every, err = ctx.Every(2*time.Millisecond, tick{})
-			require.NoError(t, err)
-			_, err = ctx.Every(0, "never")
-			require.ErrorIs(t, err, actor.ErrBadPeriod)
-			_, err = ctx.Every(-time.Second, "never")
-			require.ErrorIs(t, err, actor.ErrBadPeriod)
+			var o opened
+			every, o.every = ctx.Every(2*time.Millisecond, tick{})
+			_, o.zeroPeriod = ctx.Every(0, "never")
+			_, o.negPeriod = ctx.Every(-time.Second, "never")
 			cancelled := ctx.After(time.Millisecond, "cancelled")
-			require.True(t, ctx.Cancel(cancelled))
-			require.False(t, ctx.Cancel(cancelled))
-			require.False(t, ctx.Cancel(actor.Timer{}))
+			o.cancel = ctx.Cancel(cancelled)
+			o.cancelAgain = ctx.Cancel(cancelled)
+			o.cancelZero = ctx.Cancel(actor.Timer{})
+			openedc <- o
 		case string:
 			ctx.Write(m)
 		case tick:
 			ctx.Write("tick")
 		case []byte:
 			if string(m) == "stop ticking" {
-				require.True(t, ctx.Cancel(every))
+				stopped <- ctx.Cancel(every)
 				ctx.Write("stopped")
 			}
 		}
 	}
 	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), p.factory)
 	c := dial(t, l.Addr())
+	o := recv(t, openedc)
+	require.NoError(t, o.every)
+	require.ErrorIs(t, o.zeroPeriod, actor.ErrBadPeriod)
+	require.ErrorIs(t, o.negPeriod, actor.ErrBadPeriod)
+	require.True(t, o.cancel)
+	require.False(t, o.cancelAgain)
+	require.False(t, o.cancelZero)
 	r := bufio.NewReader(c)
 	seen := map[string]int{}
 	for seen["tick"] < 3 || seen["once"] < 1 {
@@ -54,6 +67,7 @@ func TestTimersAfterEveryCancel(t *testing.T) {
 	require.Zero(t, seen["cancelled"])
 	_, err := c.Write([]byte("stop ticking\n"))
 	require.NoError(t, err)
+	require.True(t, recv(t, stopped))
 	for readLine(t, r) != "stopped" {
 	}
 	// after "stopped", the only thing that may still arrive is nothing: the
