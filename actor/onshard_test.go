@@ -3,7 +3,6 @@ package actor_test
 import (
 	"context"
 	"net"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // The System methods that wait refuse at once with ErrOnShard when called
@@ -125,6 +125,7 @@ func net0(t *testing.T) (string, error) {
 func TestStopReturnsWhenItsContextEnds(t *testing.T) {
 	release := make(chan struct{})
 	blocked := make(chan struct{})
+	before := goleak.IgnoreCurrent()
 	sys := startBare(t)
 	id, err := sys.Spawn(func() actor.Actor {
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
@@ -142,8 +143,7 @@ func TestStopReturnsWhenItsContextEnds(t *testing.T) {
 	stopped := make(chan error, 1)
 	go func() { stopped <- sys.Stop(ctx) }()
 	require.ErrorIs(t, recv(t, stopped), context.DeadlineExceeded)
-	before := runtime.NumGoroutine()
 	close(release)
-	require.Eventually(t, func() bool { return runtime.NumGoroutine() < before }, waitFor, time.Millisecond,
-		"the shard exits once the actor returns")
+	require.Eventually(t, func() bool { return goleak.Find(before) == nil }, waitFor, 10*time.Millisecond,
+		"the shard exits once the actor returns: %v", goleak.Find(before))
 }
