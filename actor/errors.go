@@ -28,6 +28,11 @@ var (
 	// of the shard, or never end. Actors have non-blocking forms:
 	// Context.Request, Context.Spawn, Context.Dial.
 	ErrOnShard = shard.ErrOnShard
+	// ErrNodeDown is wrapped by the Response.Err of a Request, and by the
+	// error of an Ask, that was waiting for an actor of another node when
+	// that node was reported down (see NodeDown): the answer cannot come.
+	// The error also wraps the NodeDown's Reason.
+	ErrNodeDown = errors.New("actor: the target's node went down")
 	// ErrCloseTimeout is the Closed.Err of a connection whose peer did not
 	// take its last bytes within the listener's CloseTimeout: the socket
 	// was reset. It wraps the reason the close began with, if any, so

@@ -36,6 +36,19 @@ func (h *handler) remote(e Envelope) error {
 type pendingRequest struct {
 	timer shard.TimerID
 	from  ID
+	node  int // the target's node if it is another one (answers come through the cluster), else -1
+}
+
+// failRequestsTo answers every request of this shard's actors still waiting
+// for an actor of node with err: that node went down, and no answer will
+// come. Each requester gets its Response through the local queue, where
+// the usual matching (first answer wins) applies.
+func (h *handler) failRequestsTo(node int, err error) {
+	for id, p := range h.pending {
+		if p.node == node {
+			h.sh.Send(uint64(p.from), 0, &response{Response{ID: id, Err: err}})
+		}
+	}
 }
 
 func (h *handler) Open(c *shard.Conn, info any) {

@@ -2,6 +2,7 @@ package actor
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -105,8 +106,24 @@ func (l *Local) NodeUp(node int) error {
 // nothing. Its goroutine contract and errors are NodeUp's; the Remote
 // should have forgotten the node before it calls, so that a watcher's sends
 // to it fail at once when the NodeDown arrives.
+//
+// Requests and asks still waiting for an actor of that node are answered
+// at once with an error wrapping ErrNodeDown (and reason): no answer will
+// come through a node that is gone.
 func (l *Local) NodeDown(node int, reason error) error {
-	return l.sys.nodes.report(l.sys, node, false, NodeDown{Node: node, Reason: reason})
+	err := l.sys.nodes.report(l.sys, node, false, NodeDown{Node: node, Reason: reason})
+	l.sys.failWaitingFor(node, reason)
+	return err
+}
+
+// failWaitingFor answers every Ask and Request waiting for an actor of
+// node, which went down for reason.
+func (s *System) failWaitingFor(node int, reason error) {
+	err := fmt.Errorf("%w: node %d: %w", ErrNodeDown, node, reason)
+	s.asks.failNode(node, err)
+	for i, h := range s.handlers {
+		_ = s.g.Post(i, func() { h.failRequestsTo(node, err) }) // a stopping system answers nothing more
+	}
 }
 
 // nodeWatch is one system's view of the other nodes and the actors watching

@@ -139,19 +139,37 @@ func (c *Context) remoteFan(kind EnvelopeKind, group string, msg any) error {
 type asks struct {
 	mu      sync.Mutex
 	next    RequestID
-	waiting map[RequestID]chan Response
+	waiting map[RequestID]waitingAsk
 }
 
-// add registers a waiting Ask and returns its number.
-func (a *asks) add(ch chan Response) RequestID {
+// waitingAsk is one Ask waiting for an answer from node.
+type waitingAsk struct {
+	ch   chan Response
+	node int
+}
+
+// add registers an Ask waiting for node and returns its number.
+func (a *asks) add(ch chan Response, node int) RequestID {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.waiting == nil {
-		a.waiting = make(map[RequestID]chan Response)
+		a.waiting = make(map[RequestID]waitingAsk)
 	}
 	a.next++
-	a.waiting[a.next] = ch
+	a.waiting[a.next] = waitingAsk{ch: ch, node: node}
 	return a.next
+}
+
+// failNode answers every Ask waiting for node with err.
+func (a *asks) failNode(node int, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for id, w := range a.waiting {
+		if w.node == node {
+			delete(a.waiting, id)
+			w.ch <- Response{ID: id, Err: err} // buffered, capacity 1, and answered once
+		}
+	}
 }
 
 // drop forgets a waiting Ask (answered, or its context ended).
@@ -164,10 +182,10 @@ func (a *asks) drop(id RequestID) {
 // answer hands resp to its waiting Ask; a late answer is dropped.
 func (a *asks) answer(resp Response) {
 	a.mu.Lock()
-	ch := a.waiting[resp.ID]
+	w, ok := a.waiting[resp.ID]
 	delete(a.waiting, resp.ID)
 	a.mu.Unlock()
-	if ch != nil {
-		ch <- resp // buffered, capacity 1, and answered once
+	if ok {
+		w.ch <- resp // buffered, capacity 1, and answered once
 	}
 }

@@ -70,7 +70,8 @@ type requestTimeout struct{ id RequestID }
 // Request sends msg to the actor to and returns at once; the answer comes
 // back to this actor later as a Response with the returned ID, or as a
 // Response with Err ErrTimeout after timeout (or ErrNoActor if to does not
-// exist). Exactly one Response arrives per request.
+// exist, or an error wrapping ErrNodeDown as soon as to's node is reported
+// down while the request waits). Exactly one Response arrives per request.
 func (c *Context) Request(to ID, msg any, timeout time.Duration) (RequestID, error) {
 	if to == 0 {
 		return 0, ErrZeroID
@@ -79,15 +80,17 @@ func (c *Context) Request(to ID, msg any, timeout time.Duration) (RequestID, err
 	h := c.h
 	h.nextReq++
 	id := h.nextReq
+	node := -1
 	err := c.sh.Send(uint64(to), uint64(c.self), &request{msg: msg, id: id, from: c.self})
 	if err == shard.ErrRemoteNode {
-		err = h.remote(Envelope{Kind: KindRequest, Node: to.Node(), To: to, From: c.self, Request: id, Msg: msg})
+		node = to.Node()
+		err = h.remote(Envelope{Kind: KindRequest, Node: node, To: to, From: c.self, Request: id, Msg: msg})
 	}
 	if err != nil {
 		return 0, err
 	}
 	t := c.sh.After(timeout, 0, uint64(c.self), requestTimeout{id: id})
-	h.pending[id] = pendingRequest{timer: t, from: c.self}
+	h.pending[id] = pendingRequest{timer: t, from: c.self, node: node}
 	return id, nil
 }
 
@@ -106,7 +109,9 @@ func (c *Context) Respond(msg any) error {
 
 // Ask sends msg to the actor to and waits for its Respond, or until ctx ends
 // (then it returns ctx's error; a late answer is dropped). Ask has no timeout
-// of its own: give ctx a deadline unless the target always answers. It is
+// of its own: give ctx a deadline unless the target always answers. An Ask
+// to an actor of another node fails at once with an error wrapping
+// ErrNodeDown when that node is reported down while it waits. It is
 // for goroutines outside the system: called on a shard's goroutine (from
 // Receive or a hook) it returns ErrOnShard at once, since waiting there
 // stalls the shard, or never ends if the target is on it; an actor uses
@@ -120,7 +125,7 @@ func (s *System) Ask(ctx context.Context, to ID, msg any) (any, error) {
 	}
 	ch := make(chan Response, 1)
 	if to.Node() != s.cfg.Node && s.cfg.remote != nil {
-		id := s.asks.add(ch)
+		id := s.asks.add(ch, to.Node())
 		defer s.asks.drop(id)
 		if err := s.remoteSend(&Envelope{Kind: KindRequest, Node: to.Node(), To: to, Request: id, AskNode: s.cfg.Node, Msg: msg}); err != nil {
 			return nil, err

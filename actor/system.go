@@ -122,7 +122,8 @@ type System struct {
 	workers *workers
 	asks    asks // Asks waiting for other nodes
 
-	nodes nodeWatch // the other nodes of the cluster and the actors watching them
+	nodes    nodeWatch  // the other nodes of the cluster and the actors watching them
+	handlers []*handler // each shard's, by index; touched only on its shard but for Post
 
 	dials      sync.WaitGroup     // Context.Dial goroutines in flight
 	dialCtx    context.Context    // their context, cancelled by Stop
@@ -167,6 +168,7 @@ func NewSystem(opts ...Option) (*System, error) {
 	}
 	cfg.NewHandler = func(sh *shard.Shard) shard.Handler {
 		h := &handler{sys: s, sh: sh, pending: make(map[RequestID]pendingRequest)}
+		s.handlers = append(s.handlers, h) // shards are made in order: index sh.Index()
 		h.ctx.sys, h.ctx.sh, h.ctx.h = s, sh, h
 		return h
 	}

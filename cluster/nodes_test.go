@@ -302,3 +302,66 @@ func TestHeartbeatConfig(t *testing.T) {
 		}
 	}
 }
+
+// Requests and asks waiting for an actor of a node that is killed are
+// answered as soon as the node is reported down, with ErrNodeDown (and the
+// reason), not when their own (long) timeouts would end.
+func TestWaitingRequestsFailWhenTheirNodeDies(t *testing.T) {
+	cfg := crashConfig(t, 3)
+	sys1, n1 := startNode(t, cfg, 1)
+	c := startChild(t, n1.ClientURL(), 2)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	require.NoError(t, n1.WaitNodes(ctx, 2))
+
+	// The child's actor answers only *Count: a Chat request waits forever.
+	responses := make(chan actor.Response, 1)
+	requester, err := sys1.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			switch m := ctx.Message().(type) {
+			case actor.ID:
+				if _, err := ctx.Request(m, Chat{Text: "never answered"}, time.Hour); err != nil {
+					responses <- actor.Response{Err: err}
+				}
+			case actor.Response:
+				responses <- m
+			}
+		})
+	})
+	require.NoError(t, err)
+	require.NoError(t, sys1.Send(requester, c.echo))
+	asked := make(chan error, 1)
+	go func() {
+		_, err := sys1.Ask(context.Background(), c.echo, Chat{Text: "never answered"}) // no deadline at all
+		asked <- err
+	}()
+	require.Eventually(t, func() bool { return n1.Stats().Sent >= 2 }, waitFor, time.Millisecond, "both requests are on their way")
+
+	c.kill()
+	for _, err := range []error{recvErr(t, asked), recvResponse(t, responses).Err} {
+		require.ErrorIs(t, err, actor.ErrNodeDown)
+		require.ErrorIs(t, err, cluster.ErrNodeSilent, "the reason is kept")
+	}
+}
+
+func recvErr(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(waitFor):
+		t.Fatal("no answer")
+		return nil
+	}
+}
+
+func recvResponse(t *testing.T, ch <-chan actor.Response) actor.Response {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(waitFor):
+		t.Fatal("no response")
+		return actor.Response{}
+	}
+}

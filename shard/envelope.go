@@ -11,6 +11,7 @@ package shard
 //	kindOpen     *Listener            the socket         -
 //	kindListen   *Listener            the socket         -
 //	kindSpawn    Group.Spawn's arg    -                  -
+//	kindCall     func()               -                  -
 type envelope struct {
 	msg  any     // 16B
 	to   uint64  // 8B
@@ -33,4 +34,5 @@ const (
 	kindSpawn                    // make a socketless slot and pass msg to Handler.Spawned
 	kindPublish                  // deliver msg to every local member of group
 	kindBroadcast                // write msg to every local member's connection
+	kindCall                     // run msg, a func(), on the shard goroutine (Group.Post)
 )

@@ -366,6 +366,8 @@ func (s *Shard) command(e *envelope) {
 	case kindSpawn:
 		c, _ := s.Spawn()
 		s.h.Spawned(c, e.msg)
+	case kindCall:
+		e.msg.(func())()
 	case kindPublish:
 		p := e.msg.(*publication)
 		s.publishLocal(p.group, e.from, p.msg)

@@ -36,6 +36,24 @@ func (g *Group) Spawn(arg any) error {
 	return nil
 }
 
+// Post runs fn on shard i's goroutine, after what its inbox already holds:
+// for rare work of the layer above that every shard must do on its own
+// goroutine (an event all of them act on). It waits for room as Send does,
+// and fails with ErrInboxFull after that, ErrStopped if the group is not
+// running, and ErrBadAddress for a shard that does not exist. fn must not
+// block. If the shard stops before fn's turn, fn does not run. Safe from
+// any goroutine.
+func (g *Group) Post(i int, fn func()) error {
+	if i < 0 || i >= len(g.shards) {
+		return ErrBadAddress
+	}
+	if !g.Running() {
+		return ErrStopped
+	}
+	e := envelope{kind: kindCall, msg: fn}
+	return g.put(g.shards[i], &e)
+}
+
 // Reset forgets everything the runtime holds for c's occupant besides its
 // slot — its timers and group memberships — so a replacement (a supervised
 // restart) starts clean under the same address. Shard goroutine only.
