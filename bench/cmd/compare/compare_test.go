@@ -199,3 +199,19 @@ func TestIdleTable(t *testing.T) {
 		t.Fatalf("table:\n%s", out.String())
 	}
 }
+
+// -prev adds each Shoal server once more, built from the other checkout.
+func TestWithPrev(t *testing.T) {
+	srvs, err := pickServers("", kindEcho)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range withPrev(srvs, "/elsewhere") {
+		names = append(names, s.name+"@"+s.tree)
+	}
+	want := "shoal@,shoal-prev@/elsewhere,gnet@,std@"
+	if got := strings.Join(names, ","); got != want {
+		t.Fatalf("servers %s, want %s", got, want)
+	}
+}

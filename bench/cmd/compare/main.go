@@ -15,6 +15,7 @@
 //	cd bench && go run ./cmd/compare -scenarios ws        # WebSocket echo scenarios, ~2.5 min
 //	cd bench && go run ./cmd/compare -duration 2s -rounds 1 -scenarios pingpong-64B-100c
 //	cd bench && go run ./cmd/compare -json out.json
+//	cd bench && go run ./cmd/compare -prev /tmp/old   # also each Shoal server built from another checkout
 //
 // It builds every server and the load generator (cmd/load) into a temporary
 // directory; a server that does not build is skipped with the reason. For each
@@ -59,6 +60,7 @@ func run() int {
 		serverCPU = flag.String("server-cpu", "0", "CPU the servers are pinned to")
 		loadCPU   = flag.String("load-cpu", "1", "CPU the load generator is pinned to")
 		pin       = flag.Bool("pin", true, "pin with taskset (needs taskset and 2 CPUs)")
+		prev      = flag.String("prev", "", "also run each Shoal server built from this other checkout of the repository (e.g. a git worktree of the previous commit), as <name>-prev")
 	)
 	flag.Parse()
 	started := time.Now()
@@ -82,6 +84,13 @@ func run() int {
 	srvs, err := pickServers(*servers, kinds...)
 	if err != nil {
 		return fail(err)
+	}
+	if *prev != "" {
+		abs, err := filepath.Abs(*prev)
+		if err != nil {
+			return fail(err)
+		}
+		srvs = withPrev(srvs, abs)
 	}
 	if *rounds < 1 {
 		return fail(fmt.Errorf("-rounds %d, want >= 1", *rounds))

@@ -16,7 +16,24 @@ type server struct {
 	pkg  string   // package to build, relative to module
 	root bool     // build from the main module (../) instead of bench/
 	args []string // flags besides -addr: one core, one loop
+	tree string   // another checkout of the repository to build it from (-prev); "" for this one
 	bin  string   // built binary; "" until built
+}
+
+// withPrev adds, after each Shoal server, the same server built from the
+// checkout at tree (another commit's worktree), named with a "-prev"
+// suffix, so one run compares two versions of Shoal under the same loads.
+func withPrev(servers []*server, tree string) []*server {
+	var out []*server
+	for _, s := range servers {
+		out = append(out, s)
+		if strings.HasPrefix(s.name, "shoal") {
+			p := *s
+			p.name, p.tree = s.name+"-prev", tree
+			out = append(out, &p)
+		}
+	}
+	return out
 }
 
 // label names s in messages and in the report's skipped list.
@@ -96,8 +113,11 @@ func buildServers(ctx context.Context, servers []*server, benchDir, tmp string) 
 	built := map[string]build{}
 	for _, s := range servers {
 		dir := benchDir
+		if s.tree != "" {
+			dir = filepath.Join(s.tree, "bench")
+		}
 		if s.root {
-			dir = filepath.Dir(benchDir)
+			dir = filepath.Dir(dir)
 		}
 		key := dir + " " + s.pkg
 		b, ok := built[key]
