@@ -54,8 +54,9 @@ type Dialed struct {
 
 // Dial is System.Dial for an actor: it returns at once, and the outcome
 // arrives later as a Dialed message (ID or Err) for this actor. The dial
-// runs on a goroutine of its own, at most DialTimeout long; it is cancelled
-// if the system stops. A bad address, codec or factory is refused at once.
+// runs on a goroutine of its own; its connect takes at most DialTimeout (a
+// WebSocket upgrade after it, at most the codec's handshake timeout), and
+// it is cancelled if the system stops. A bad address, codec or factory is refused at once.
 // If this actor is gone when the dial ends, its Dialed is a dead letter and
 // the new connection still runs. Shard goroutine only (call it from
 // Receive).

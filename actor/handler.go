@@ -16,10 +16,11 @@ type handler struct {
 	sh  *shard.Shard
 	ctx Context
 
-	nextReq RequestID                    // last request ID handed out on this shard
-	pending map[RequestID]pendingRequest // requests waiting for an answer
-	env     Envelope                     // for sends to other nodes from this shard; see remote
-	carry   carried                      // the message waiting while start runs Started before it
+	nextReq   RequestID                    // last request ID handed out on this shard
+	pending   map[RequestID]pendingRequest // requests waiting for an answer
+	pendingBy map[ID]int                   // how many of them each requester has
+	env       Envelope                     // for sends to other nodes from this shard; see remote
+	carry     carried                      // the message waiting while start runs Started before it
 }
 
 // remote hands e to the cluster through the handler's own Envelope, so a
@@ -37,6 +38,33 @@ type pendingRequest struct {
 	timer shard.TimerID
 	from  ID
 	node  int // the target's node if it is another one (answers come through the cluster), else -1
+}
+
+// forgetRequest drops pending request id, cancelling its timer.
+func (h *handler) forgetRequest(id RequestID) {
+	if p, ok := h.pending[id]; ok {
+		h.sh.CancelTimer(p.timer)
+		delete(h.pending, id)
+		h.pendingBy[p.from]--
+		if h.pendingBy[p.from] <= 0 {
+			delete(h.pendingBy, p.from)
+		}
+	}
+}
+
+// forgetRequests drops every pending request of the actor from, which is
+// gone (closed, or replaced by a restart): no answer is wanted any more.
+func (h *handler) forgetRequests(from ID) {
+	if h.pendingBy[from] == 0 { // fast path: it waits for nothing
+		return
+	}
+	for id, p := range h.pending {
+		if p.from == from {
+			h.sh.CancelTimer(p.timer)
+			delete(h.pending, id)
+		}
+	}
+	delete(h.pendingBy, from)
 }
 
 // failRequestsTo answers every request of this shard's actors still waiting
@@ -100,7 +128,14 @@ func (h *handler) Recover(r any) bool {
 }
 
 func (h *handler) Closed(c *shard.Conn, err error) {
+	h.forgetRequests(ID(h.sh.Addr(c)))
 	if c.Listener() == nil {
+		if cl, ok := c.User.(*cell); ok && cl.fresh {
+			// An incarnation stopped before its first message (before its
+			// start signal fired) still starts before it stops.
+			cl.fresh = false
+			h.receive(c, 0, Started{})
+		}
 		h.receive(c, 0, Stopped{})
 	} else {
 		h.receive(c, 0, Closed{Err: err})
@@ -120,6 +155,7 @@ func (h *handler) DeadLetter(to, from uint64, msg any) {
 		msg = r.msg
 	case *response:
 		msg = m.Response
+		h.forgetRequest(m.ID) // its requester is gone
 	case startSignal:
 		return // a fresh actor stopped before its start signal came
 	}
@@ -189,12 +225,10 @@ func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) {
 	case *request:
 		ctx.req, msg = m, m.msg
 	case *response:
-		p, ok := h.pending[m.ID]
-		if !ok {
+		if _, ok := h.pending[m.ID]; !ok {
 			return // its time-out was delivered already
 		}
-		delete(h.pending, m.ID)
-		h.sh.CancelTimer(p.timer)
+		h.forgetRequest(m.ID)
 		msg = m.Response
 	case shard.Pressure:
 		msg = Backpressure(m)
@@ -202,7 +236,7 @@ func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) {
 		if _, ok := h.pending[m.id]; !ok {
 			return
 		}
-		delete(h.pending, m.id)
+		h.forgetRequest(m.id)
 		msg = Response{ID: m.id, Err: ErrTimeout}
 	}
 	ctx.conn, ctx.msg = c, msg
@@ -239,7 +273,14 @@ func (h *handler) start(c *shard.Conn, u *cell, from uint64, msg any) bool {
 	u.a.Receive(ctx)
 	ctx.conn, ctx.msg = nil, nil
 	h.carry = carried{}
-	return msg != startNow && c.Open()
+	if msg == startNow {
+		return false
+	}
+	if !c.Open() { // Started stopped it: what waited behind is a dead letter
+		h.sh.DeadLetter(h.sh.Addr(c), from, msg)
+		return false
+	}
+	return true
 }
 
 // carried is a message held back while Started runs before it.
@@ -275,12 +316,13 @@ func (h *handler) failed(c *shard.Conn, r any) {
 		h.sh.DeadLetter(h.sh.Addr(k.c), k.from, k.msg)
 	}
 	if cl, ok := c.User.(*cell); ok {
-		if !cl.allow(time.Now()) {
+		if !c.Open() || !cl.allow(time.Now()) { // stopping already (a panic in Stopped), or out of restarts
 			f.Action = ActionStopped
 			h.sh.Close(c, nil)
 		} else if a, err := build(cl.f); err == nil {
 			f.Action = ActionRestarted
 			h.sh.Reset(c) // the old incarnation's timers and groups go with it
+			h.forgetRequests(f.ID)
 			cl.a = a
 			h.fresh(c, cl)
 		} else { // the factory fails now: no fresh incarnation to restart with

@@ -228,3 +228,64 @@ func TestRequestsToGoneActorsAreDeadLetters(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, counted, uint64(2))
 }
+
+// A fresh incarnation whose Started stops it: the message that was waiting
+// behind Started is a dead letter, and Stopped still comes last.
+func TestStartedThatStopsLeavesADeadLetter(t *testing.T) {
+	hook, dead := deadLetters()
+	sys := startBare(t, actor.Shards(1), hook)
+	got := make(chan seen, 16)
+	lives := 0
+	id, err := sys.Spawn(func() actor.Actor {
+		lives++
+		life := lives
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			got <- seen{life: life, msg: ctx.Message()}
+			switch ctx.Message() {
+			case actor.Started{}:
+				if life == 2 {
+					ctx.Stop() // the fresh incarnation gives up at once
+				}
+			case "boom":
+				ctx.Send(ctx.Self(), "after")
+				panic("boom")
+			}
+		})
+	}, actor.Supervise(actor.RestartOnFailure(5, time.Hour)))
+	require.NoError(t, err)
+	require.Equal(t, seen{1, actor.Started{}}, recv(t, got))
+	require.NoError(t, sys.Send(id, "boom"))
+	require.Equal(t, seen{1, "boom"}, recv(t, got))
+	require.Equal(t, seen{2, actor.Started{}}, recv(t, got))
+	require.Equal(t, seen{2, actor.Stopped{}}, recv(t, got))
+	d := recv(t, dead)
+	require.Equal(t, actor.DeadLetter{To: id, Message: "after"}, actor.DeadLetter{To: d.To, Message: d.Message})
+}
+
+// A panic in Stopped is reported as ActionStopped: the actor is going away,
+// so it is not rebuilt from its factory.
+func TestPanicInStoppedIsNotRestarted(t *testing.T) {
+	failures := make(chan actor.Failure, 4)
+	sys := startBare(t, actor.OnFailure(func(f actor.Failure) { failures <- f }))
+	built := make(chan struct{}, 4)
+	id, err := sys.Spawn(func() actor.Actor {
+		built <- struct{}{}
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			switch ctx.Message().(type) {
+			case string:
+				ctx.Stop()
+			case actor.Stopped:
+				panic("in Stopped")
+			}
+		})
+	}, actor.Supervise(actor.RestartOnFailure(5, time.Hour)))
+	require.NoError(t, err)
+	recv(t, built)
+	require.NoError(t, sys.Send(id, "stop"))
+	require.Equal(t, actor.ActionStopped, recv(t, failures).Action)
+	select {
+	case <-built:
+		t.Fatal("the factory ran again for an actor that was stopping")
+	case <-time.After(50 * time.Millisecond): // nothing should come; a short look suffices for the common case
+	}
+}

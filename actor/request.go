@@ -91,6 +91,7 @@ func (c *Context) Request(to ID, msg any, timeout time.Duration) (RequestID, err
 	}
 	t := c.sh.After(timeout, 0, uint64(c.self), requestTimeout{id: id})
 	h.pending[id] = pendingRequest{timer: t, from: c.self, node: node}
+	h.pendingBy[c.self]++
 	return id, nil
 }
 

@@ -1,6 +1,7 @@
 package actor_test
 
 import (
+	"context"
 	"runtime"
 	"strings"
 	"testing"
@@ -120,4 +121,51 @@ func TestSendIntoAFullInboxGivesUp(t *testing.T) {
 		require.ErrorIs(t, recv(t, errs), actor.ErrMailboxFull)
 		close(release)
 	})
+}
+
+// A sender parked on a full inbox when the system stops is woken and told
+// (ErrStopped), and every send that reported success was either delivered
+// or counted and handed over as a dead letter: none vanishes into the inbox
+// of a shard that has exited.
+func TestSendParkedAcrossStopIsNotLost(t *testing.T) {
+	hook, dead := deadLetters()
+	blocked, release, got := make(chan struct{}, 1), make(chan struct{}), make(chan int, 1000)
+	sys := startBare(t, actor.Shards(1), actor.InboxSize(16), actor.SendWait(time.Hour), hook)
+	id, err := sys.Spawn(blocker(blocked, release, got))
+	require.NoError(t, err)
+	require.NoError(t, sys.Send(id, "block"))
+	recv(t, blocked)
+	sent := make(chan int, 1)
+	errs := make(chan error, 1)
+	go func() {
+		n := 0
+		for {
+			if err := sys.Send(id, n); err != nil {
+				sent <- n
+				errs <- err
+				return
+			}
+			n++
+		}
+	}()
+	require.Eventually(t, func() bool { return parkedSenders() == 1 }, waitFor, time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- sys.Stop(ctx) }()
+	require.ErrorIs(t, recv(t, stopped), context.DeadlineExceeded)
+	close(release) // the shard exits now
+	require.ErrorIs(t, recv(t, errs), actor.ErrStopped)
+	n := recv(t, sent)
+	accounted := 0
+	for accounted < n {
+		select {
+		case <-got:
+		case d := <-dead:
+			require.Equal(t, id, d.To)
+		case <-time.After(waitFor):
+			t.Fatalf("%d of %d successful sends accounted for", accounted, n)
+		}
+		accounted++
+	}
 }

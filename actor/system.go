@@ -167,7 +167,7 @@ func NewSystem(opts ...Option) (*System, error) {
 		return nil, fmt.Errorf("actor: Workers(%d, %d): want at least one worker and a queue of zero or more", cfg.workers, cfg.queue)
 	}
 	cfg.NewHandler = func(sh *shard.Shard) shard.Handler {
-		h := &handler{sys: s, sh: sh, pending: make(map[RequestID]pendingRequest)}
+		h := &handler{sys: s, sh: sh, pending: make(map[RequestID]pendingRequest), pendingBy: make(map[ID]int)}
 		s.handlers = append(s.handlers, h) // shards are made in order: index sh.Index()
 		h.ctx.sys, h.ctx.sh, h.ctx.h = s, sh, h
 		return h

@@ -280,7 +280,17 @@ func (n *Node) Start(local *actor.Local) error {
 		return fail(err)
 	}
 	subs := []*nats.Subscription{claim}
-	for _, subj := range []string{n.nodeSubject(n.node), n.hbSubj, n.byeSubj} {
+	// Heartbeats get a goroutine of their own (an asynchronous
+	// subscription), so a receiving goroutine held up by a full shard never
+	// delays them into a false NodeDown. Goodbyes stay behind the node's
+	// envelopes, in the order they were sent.
+	hb, err := nc.Subscribe(n.hbSubj, func(m *nats.Msg) { n.heard(m.Data) })
+	if err != nil {
+		return fail(err)
+	}
+	hb.SetPendingLimits(-1, -1)
+	subs = append(subs, hb)
+	for _, subj := range []string{n.nodeSubject(n.node), n.byeSubj} {
 		sub, err := nc.ChanSubscribe(subj, n.in)
 		if err != nil {
 			return fail(err)
@@ -535,9 +545,6 @@ func (n *Node) receive() {
 
 func (n *Node) handle(m *nats.Msg) {
 	switch m.Subject {
-	case n.hbSubj:
-		n.heard(m.Data)
-		return
 	case n.byeSubj:
 		n.goodbye(m.Data)
 		return

@@ -53,7 +53,9 @@ func (n *Node) heartbeat() {
 // heard records another node's heartbeat. A node heard for the first time
 // is reported up and gets this node's heartbeat at once; a heartbeat with a
 // known number but a new incarnation reports the old one down first. The
-// receiving goroutine only.
+// heartbeat subscription's goroutine only (its own, so a receiving
+// goroutine held up by a full shard never delays it); n.mmu orders it with
+// goodbyes and the expiry sweep.
 func (n *Node) heard(data []byte) {
 	v, id, ok := parseHello(data)
 	if !ok {

@@ -2,6 +2,7 @@ package mailbox_test
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/shoalrt/shoal/mailbox"
 )
@@ -23,7 +24,7 @@ func ExampleInbox() {
 	go func() {
 		for _, s := range []string{"a", "b", "c"} {
 			v := s
-			in.Put(&v)
+			in.PutWait(&v, time.Minute)
 		}
 	}()
 	got := 0

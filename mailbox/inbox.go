@@ -28,6 +28,9 @@ type Inbox[T any] struct {
 	parker *disruptor.Parker       // sleeping/awake flag of the consumer
 	gate   *disruptor.Sequence     // last sequence the consumer released
 	room   room                    // producers parked in PutWait for room
+
+	closed   atomic.Bool  // set once by Close: puts fail from then on
+	inflight atomic.Int32 // puts past their closed check and not yet committed
 }
 
 // NewInbox returns an inbox of size slots (a power of two). w wakes the
@@ -65,23 +68,62 @@ func (noSleep) Sleep() { panic("mailbox: an inbox consumer never blocks in its r
 func (b *Inbox[T]) Size() int { return b.ring.Size() }
 
 // TryPut copies *v into the inbox and wakes the consumer if it sleeps. It
-// returns false, leaving the inbox unchanged, only when the inbox is full.
-// Safe from any goroutine.
+// returns false, leaving the inbox unchanged, when the inbox is full or
+// closed (Closed tells which). Safe from any goroutine.
 func (b *Inbox[T]) TryPut(v *T) bool {
-	lo, _, ok := b.writer.TryReserve(1)
-	if !ok {
+	if !b.enter() {
 		return false
 	}
-	*b.ring.Slot(lo) = *v
-	b.writer.Commit(lo, lo) // wakes the consumer if it sleeps
+	lo, _, ok := b.writer.TryReserve(1)
+	if ok {
+		*b.ring.Slot(lo) = *v
+		b.writer.Commit(lo, lo) // wakes the consumer if it sleeps
+	}
+	b.inflight.Add(-1)
+	return ok
+}
+
+// enter starts a put: false if the inbox is closed. A put that enters is
+// waited for by Close, so it is drained. Why no put is lost: the producer
+// increments inflight (a sequentially consistent read-modify-write) and
+// then loads closed; Close stores closed and then loads inflight. Either
+// the producer sees closed and gives up, or Close sees it in flight and
+// waits for its commit.
+func (b *Inbox[T]) enter() bool {
+	b.inflight.Add(1)
+	if b.closed.Load() {
+		b.inflight.Add(-1)
+		return false
+	}
 	return true
 }
+
+// Close makes every later put fail (TryPut and TryPutQueue put nothing,
+// PutWait returns ErrClosed), wakes producers parked in PutWait, and
+// returns once the puts already under way have committed, so a Drain after
+// it hands over everything any put reported as done. Consumer goroutine
+// only, once, when it will drain no more after that last Drain.
+func (b *Inbox[T]) Close() {
+	b.closed.Store(true)
+	b.room.wake()
+	for b.inflight.Load() != 0 {
+		runtime.Gosched() // a put between its check and its commit: a few instructions
+	}
+}
+
+// Closed reports whether Close was called. Safe from any goroutine.
+func (b *Inbox[T]) Closed() bool { return b.closed.Load() }
 
 // TryPutQueue moves values from the head of q into the inbox, up to max of
 // them, with one reservation and one commit (so one wake-up at most) for the
 // whole batch. It moves fewer when the inbox has less room, and returns how
-// many it moved. Safe from any goroutine that owns q.
+// many it moved: 0 also when the inbox is closed. Safe from any goroutine
+// that owns q.
 func (b *Inbox[T]) TryPutQueue(q *Queue[T], max int) int {
+	if !b.enter() {
+		return 0
+	}
+	defer b.inflight.Add(-1)
 	k := int64(min(q.Len(), max, b.ring.Size()))
 	for ; k > 0; k /= 2 {
 		lo, hi, ok := b.writer.TryReserve(k)
@@ -107,13 +149,17 @@ const PutSpins = 64
 // PutSpins times and then parks (blocked, using no processor) until the
 // consumer frees slots, for at most wait. It never holds a claimed slot
 // while it waits. It returns ErrFull if wait passed (or was 0 after the
-// spins) with the inbox still full. Safe from any goroutine but the
-// consumer's, which is the only one that makes room.
+// spins) with the inbox still full, and ErrClosed as soon as the inbox is
+// closed. Safe from any goroutine but the consumer's, which is the only
+// one that makes room.
 func (b *Inbox[T]) PutWait(v *T, wait time.Duration) error {
 	if b.TryPut(v) { // fast path
 		return nil
 	}
 	for i := 0; i < PutSpins; i++ {
+		if b.closed.Load() {
+			return ErrClosed
+		}
 		runtime.Gosched()
 		if b.TryPut(v) {
 			return nil
@@ -144,6 +190,9 @@ func (b *Inbox[T]) park(v *T, wait time.Duration) error {
 		ch := b.room.current()
 		if b.TryPut(v) {
 			return nil
+		}
+		if b.closed.Load() {
+			return ErrClosed
 		}
 		select {
 		case <-ch:
@@ -180,20 +229,17 @@ func (r *room) freed() {
 	if r.waiters.Load() == 0 { // fast path
 		return
 	}
+	r.wake()
+}
+
+// wake wakes every parked producer.
+func (r *room) wake() {
 	r.mu.Lock()
 	if r.ch != nil {
 		close(r.ch)
 		r.ch = nil
 	}
 	r.mu.Unlock()
-}
-
-// Put copies *v into the inbox, waiting for room as long as it takes. Use it
-// only from goroutines that may wait (an acceptor), never from the consumer.
-func (b *Inbox[T]) Put(v *T) {
-	lo, _ := b.writer.Reserve(1)
-	*b.ring.Slot(lo) = *v
-	b.writer.Commit(lo, lo) // wakes the consumer if it sleeps
 }
 
 // Drain hands up to max queued values to fn, oldest first, and frees their

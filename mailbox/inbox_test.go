@@ -3,6 +3,7 @@ package mailbox
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shoalrt/shoal/disruptor"
 )
@@ -38,7 +39,10 @@ func TestInboxDeliversEveryMessageOnceInProducerOrder(t *testing.T) {
 				m := msg{producer: p, seq: i}
 				switch i % 3 {
 				case 0:
-					in.Put(&m)
+					if err := in.PutWait(&m, time.Minute); err != nil {
+						t.Error(err)
+						return
+					}
 				case 1:
 					for in.PutWait(&m, 0) != nil {
 					}

@@ -94,3 +94,53 @@ func TestInboxPutWaitGivesUpAfterItsWait(t *testing.T) {
 		t.Fatal("a parked PutWait was not woken by a release")
 	}
 }
+
+// Close races with producers: every put that reported success is handed
+// over by the Drain after Close, every later one fails, and producers
+// parked for room wake with ErrClosed.
+func TestInboxCloseLosesNoReportedPut(t *testing.T) {
+	for round := 0; round < 50; round++ {
+		in, err := NewInbox[msg](8, chanWaker{c: make(chan struct{}, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const producers = 4
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok := 0
+		for p := 0; p < producers; p++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					err := in.PutWait(&msg{producer: p, seq: i}, time.Minute)
+					if err == ErrClosed {
+						return
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					ok++
+					mu.Unlock()
+				}
+			}()
+		}
+		drained := 0
+		for i := 0; i < round; i++ { // let some through, leave the rest parked on a full inbox
+			drained += in.Drain(2, func(*msg) {})
+		}
+		in.Close()
+		for n := in.Drain(in.Size(), func(*msg) {}); n > 0; n = in.Drain(in.Size(), func(*msg) {}) {
+			drained += n
+		}
+		wg.Wait()
+		if drained != ok {
+			t.Fatalf("round %d: %d puts reported done, %d drained", round, ok, drained)
+		}
+		if in.TryPut(&msg{}) || in.PutWait(&msg{}, time.Minute) != ErrClosed {
+			t.Fatal("a put into a closed inbox went in")
+		}
+	}
+}

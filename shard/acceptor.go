@@ -115,12 +115,17 @@ func (a *acceptor) timeout() int {
 }
 
 // publish hands an accepted socket to a shard through its inbox ring. It
-// waits for room if that shard is saturated: accepting slows down rather than
-// losing the connection.
+// waits for room if that shard is saturated, as any send from outside does
+// (Config.SendWait): accepting slows down rather than losing the
+// connection. A shard that stays full past that, or has exited, cannot
+// take it: the socket is closed and counted as refused.
 func (a *acceptor) publish(l *Listener, fd int, sa unix.Sockaddr) {
 	s := a.bal.pick(sa)
 	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
-	s.inbox.Put(&e)
+	if a.g.put(s, &e) != nil {
+		reactor.Close(fd)
+		s.stats.refused.Add(1)
+	}
 }
 
 func (a *acceptor) exit() {

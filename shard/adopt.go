@@ -39,9 +39,9 @@ func (g *Group) Adopt(fd int, network, target string, c codec.Codec, tag any, li
 	l.tcp, l.client, l.target, l.refusedHook = network != "unix", true, target, refused
 	s := g.shards[int(spawnNext.Add(1))%len(g.shards)]
 	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
-	if g.put(s, &e) != nil {
+	if err := g.put(s, &e); err != nil {
 		reactor.Close(fd)
-		return ErrInboxFull
+		return err
 	}
 	return nil
 }

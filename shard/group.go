@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/mailbox"
 	"github.com/shoalrt/shoal/reactor"
 )
 
@@ -196,24 +197,36 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 	}
 	g.listeners = append(g.listeners, l)
 	if groupState(g.state.Load()) == stateRunning {
-		g.serve(l)
+		if err := g.serve(l); err != nil {
+			return l, err
+		}
 	}
 	return l, nil
 }
 
 // serve hands l to the acceptor, or each of its sockets to a shard: with
 // ReusePort one per shard, and a single UDP socket to one shard chosen by
-// the listener's index.
-func (g *Group) serve(l *Listener) {
+// the listener's index. A socket no shard could take (its inbox stayed
+// full, or serve runs on a shard goroutine whose wait would never end) is
+// closed, and the first such error returned: the listener then serves on
+// the other shards' sockets, if any.
+func (g *Group) serve(l *Listener) error {
 	if len(l.fds) == 1 && !l.packet {
 		g.acc.add(l)
-		return
+		return nil
 	}
+	var err error
 	for i, fd := range l.fds {
 		s := g.shards[(l.index+i)%len(g.shards)]
 		e := envelope{kind: kindListen, to: uint64(fd), msg: l}
-		s.inbox.Put(&e)
+		if e2 := g.put(s, &e); e2 != nil {
+			reactor.Close(fd)
+			if err == nil {
+				err = fmt.Errorf("shard: listen %s: shard %d could not take its socket: %w", l.addr, s.index, e2)
+			}
+		}
 	}
+	return err
 }
 
 // DefaultPacketIdle is how long a UDP peer may stay silent before its actor
@@ -233,7 +246,7 @@ func (g *Group) Start() error {
 	}
 	go g.acc.run()
 	for _, l := range g.listeners {
-		g.serve(l)
+		_ = g.serve(l) // fresh inboxes: a put cannot fail
 	}
 	return nil
 }
@@ -344,11 +357,14 @@ func (g *Group) put(s *Shard, e *envelope) error {
 	if wait > 0 && OnShard() {
 		wait = 0
 	}
-	if s.inbox.PutWait(e, wait) != nil {
-		s.stats.dropped.Add(1)
-		return ErrInboxFull
+	switch s.inbox.PutWait(e, wait) {
+	case nil:
+		return nil
+	case mailbox.ErrClosed:
+		return ErrStopped // the shard has exited: nothing will take it
 	}
-	return nil
+	s.stats.dropped.Add(1)
+	return ErrInboxFull
 }
 
 func (g *Group) target(to uint64) (*Shard, error) {

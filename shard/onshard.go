@@ -10,11 +10,12 @@ import (
 
 // loops records the goroutine of every running shard loop in this process,
 // of every group, so a blocking call can tell it would block an event loop
-// (or wait for its own shard, and never return) and refuse at once.
+// (or wait for its own shard, and never return) and refuse at once. The set
+// is copied on write (loops start and stop rarely), so readers take no
+// lock and share no cache line they write.
 var loops struct {
-	n   atomic.Int32 // shard loops running; 0 lets OnShard answer at once
-	mu  sync.RWMutex
-	ids map[uint64]struct{} // goroutine numbers of running shard loops
+	mu  sync.Mutex                          // serialises writers
+	ids atomic.Pointer[map[uint64]struct{}] // goroutine numbers of running shard loops; nil while none
 }
 
 // enterLoop records the calling goroutine as a shard loop; exitLoop forgets
@@ -22,35 +23,47 @@ var loops struct {
 func enterLoop() uint64 {
 	id := goid()
 	loops.mu.Lock()
-	if loops.ids == nil {
-		loops.ids = make(map[uint64]struct{})
+	next := map[uint64]struct{}{id: {}}
+	if cur := loops.ids.Load(); cur != nil {
+		for k := range *cur {
+			next[k] = struct{}{}
+		}
 	}
-	loops.ids[id] = struct{}{}
+	loops.ids.Store(&next)
 	loops.mu.Unlock()
-	loops.n.Add(1)
 	return id
 }
 
 func exitLoop(id uint64) {
-	loops.n.Add(-1)
 	loops.mu.Lock()
-	delete(loops.ids, id)
+	var next map[uint64]struct{}
+	if cur := loops.ids.Load(); cur != nil {
+		next = make(map[uint64]struct{}, len(*cur))
+		for k := range *cur {
+			if k != id {
+				next[k] = struct{}{}
+			}
+		}
+	}
+	if len(next) == 0 {
+		loops.ids.Store(nil)
+	} else {
+		loops.ids.Store(&next)
+	}
 	loops.mu.Unlock()
 }
 
 // OnShard reports whether the calling goroutine is a shard's event loop (of
 // any group of this process): an actor's Receive, or a hook the shard runs.
 // Blocking calls use it to fail with ErrOnShard instead of blocking a loop.
-// It costs a read lock and a map lookup (about 20 ns). Safe from any
-// goroutine.
+// It costs an atomic load and a map lookup (about 10 ns), with no lock.
+// Safe from any goroutine.
 func OnShard() bool {
-	if loops.n.Load() == 0 {
+	ids := loops.ids.Load()
+	if ids == nil {
 		return false
 	}
-	id := goid()
-	loops.mu.RLock()
-	_, ok := loops.ids[id]
-	loops.mu.RUnlock()
+	_, ok := (*ids)[goid()]
 	return ok
 }
 

@@ -347,10 +347,10 @@ func (s *Shard) handle(e *envelope) {
 
 // undeliverable handles a message whose target is gone or closing (c, if
 // not nil): once an occupant is closing, nothing but its final Closed
-// reaches it. The shard's own notices to a closing occupant (Pressure) are
-// moot and dropped; everything else is a dead letter.
+// reaches it. The shard's own notices (Pressure) to an occupant that is
+// closing or gone are moot and dropped; everything else is a dead letter.
 func (s *Shard) undeliverable(c *Conn, e *envelope) {
-	if _, ok := e.msg.(Pressure); ok && c != nil {
+	if _, ok := e.msg.(Pressure); ok {
 		return
 	}
 	s.deadLetter(e.to, e.from, e.msg)
@@ -423,6 +423,24 @@ func (s *Shard) open(fd int, l *Listener) {
 	s.h.Open(c, nil)
 }
 
+// discard disposes of an envelope nobody will carry out: its socket
+// closed, its message a dead letter (a request is answered with
+// ErrNoActor), a spawn refused.
+func (s *Shard) discard(e *envelope) {
+	switch e.kind {
+	case kindOpen, kindListen:
+		reactor.Close(int(e.to))
+	case kindMessage:
+		if _, ok := e.msg.(Pressure); !ok {
+			s.deadLetter(e.to, e.from, e.msg)
+		}
+	case kindPublish, kindBroadcast:
+		s.stats.deadLetters.Add(1)
+	case kindSpawn:
+		s.h.Spawned(nil, e.msg)
+	}
+}
+
 // exit releases the shard's descriptors once the loop is done.
 func (s *Shard) exit() {
 	s.abortAll()
@@ -432,19 +450,33 @@ func (s *Shard) exit() {
 	s.listeners = nil
 	s.waker.close()
 	s.poller.Close()
-	// Whatever arrived after the last drain has nobody left to take it.
-	s.inbox.Drain(s.inbox.Size(), func(e *envelope) {
-		switch e.kind {
-		case kindOpen:
-			reactor.Close(int(e.to))
-		case kindMessage:
-			s.deadLetter(e.to, e.from, e.msg) // a request gets ErrNoActor: an Ask stops waiting
-		case kindPublish, kindBroadcast:
-			s.stats.deadLetters.Add(1)
-		case kindSpawn:
-			s.h.Spawned(nil, e.msg)
+	// Whatever arrived after the last drain has nobody left to take it:
+	// close the inbox (puts under way land first, later ones fail), then
+	// discard what it, the local queue and the outboxes hold. Discarding a
+	// request answers it, which may queue one more message: go on until
+	// nothing is left.
+	s.inbox.Close()
+	discard := s.discard
+	for {
+		n := s.inbox.Drain(s.inbox.Size(), discard)
+		for e, ok := s.local.Pop(); ok; e, ok = s.local.Pop() {
+			discard(&e)
+			n++
 		}
-	})
+		if s.outboxN > 0 {
+			s.publishOutboxes() // to shards still running
+			for i := range s.outbox {
+				for e, ok := s.outbox[i].Pop(); ok; e, ok = s.outbox[i].Pop() {
+					s.outboxN--
+					discard(&e) // its shard is gone too
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			break
+		}
+	}
 	s.box.clear()
 	s.textBox.clear()
 	s.publishStats()
