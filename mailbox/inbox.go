@@ -27,10 +27,8 @@ type Inbox[T any] struct {
 	reader *disruptor.Reader       // the consumer's position behind the writer's barrier
 	parker *disruptor.Parker       // sleeping/awake flag of the consumer
 	gate   *disruptor.Sequence     // last sequence the consumer released
+	closed atomic.Bool             // set once by Close; read by puts that found no room
 	room   room                    // producers parked in PutWait for room
-
-	closed   atomic.Bool  // set once by Close: puts fail from then on
-	inflight atomic.Int32 // puts past their closed check and not yet committed
 }
 
 // NewInbox returns an inbox of size slots (a power of two). w wakes the
@@ -71,43 +69,56 @@ func (b *Inbox[T]) Size() int { return b.ring.Size() }
 // returns false, leaving the inbox unchanged, when the inbox is full or
 // closed (Closed tells which). Safe from any goroutine.
 func (b *Inbox[T]) TryPut(v *T) bool {
-	if !b.enter() {
-		return false
-	}
 	lo, _, ok := b.writer.TryReserve(1)
-	if ok {
-		*b.ring.Slot(lo) = *v
-		b.writer.Commit(lo, lo) // wakes the consumer if it sleeps
-	}
-	b.inflight.Add(-1)
-	return ok
-}
-
-// enter starts a put: false if the inbox is closed. A put that enters is
-// waited for by Close, so it is drained. Why no put is lost: the producer
-// increments inflight (a sequentially consistent read-modify-write) and
-// then loads closed; Close stores closed and then loads inflight. Either
-// the producer sees closed and gives up, or Close sees it in flight and
-// waits for its commit.
-func (b *Inbox[T]) enter() bool {
-	b.inflight.Add(1)
-	if b.closed.Load() {
-		b.inflight.Add(-1)
+	if !ok {
 		return false
 	}
+	*b.ring.Slot(lo) = *v
+	b.writer.Commit(lo, lo) // wakes the consumer if it sleeps
 	return true
 }
 
-// Close makes every later put fail (TryPut and TryPutQueue put nothing,
-// PutWait returns ErrClosed), wakes producers parked in PutWait, and
-// returns once the puts already under way have committed, so a Drain after
-// it hands over everything any put reported as done. Consumer goroutine
-// only, once, when it will drain no more after that last Drain.
-func (b *Inbox[T]) Close() {
+// Close ends the inbox: it hands every value still in it to fn, oldest
+// first, and from then on every put fails (TryPut and TryPutQueue put
+// nothing, PutWait returns ErrClosed, and producers parked in PutWait wake
+// with it). A put that reported success before is always among the values
+// handed to fn. Consumer goroutine only, once, instead of a last Drain.
+//
+// How: the consumer claims every free slot itself, as a producer would,
+// and releases nothing more, so no producer can claim a slot after that;
+// it publishes its own claims (empty), waits until every claim before them
+// is published, and reads the whole ring at once, skipping its own slots.
+// Producers pay nothing for it: only one whose claim failed looks at the
+// closed flag, which Close stores before it claims.
+func (b *Inbox[T]) Close(fn func(*T)) {
 	b.closed.Store(true)
+	var own [][2]int64 // the consumer's claims, in order
+	for n := int64(b.ring.Size()); n > 0; {
+		lo, hi, ok := b.writer.TryReserve(n)
+		if !ok {
+			n /= 2
+			continue
+		}
+		own = append(own, [2]int64{lo, hi})
+	}
+	for _, r := range own {
+		b.writer.Commit(r[0], r[1]) // empty slots: Drain left them cleared
+	}
 	b.room.wake()
-	for b.inflight.Load() != 0 {
-		runtime.Gosched() // a put between its check and its commit: a few instructions
+	end := b.writer.Cursor() // the ring is full of claims: no producer can add one
+	lo, hi, _ := b.reader.TryRead()
+	for hi < end { // a producer between its claim and its commit: a few instructions
+		runtime.Gosched()
+		lo, hi, _ = b.reader.TryRead()
+	}
+	for seq := lo; seq <= hi; seq++ {
+		if len(own) > 0 && seq >= own[0][0] {
+			if seq == own[0][1] {
+				own = own[1:]
+			}
+			continue
+		}
+		fn(b.ring.Slot(seq))
 	}
 }
 
@@ -117,13 +128,9 @@ func (b *Inbox[T]) Closed() bool { return b.closed.Load() }
 // TryPutQueue moves values from the head of q into the inbox, up to max of
 // them, with one reservation and one commit (so one wake-up at most) for the
 // whole batch. It moves fewer when the inbox has less room, and returns how
-// many it moved: 0 also when the inbox is closed. Safe from any goroutine
-// that owns q.
+// many it moved: 0 also when the inbox is closed (Closed tells). Safe from
+// any goroutine that owns q.
 func (b *Inbox[T]) TryPutQueue(q *Queue[T], max int) int {
-	if !b.enter() {
-		return 0
-	}
-	defer b.inflight.Add(-1)
 	k := int64(min(q.Len(), max, b.ring.Size()))
 	for ; k > 0; k /= 2 {
 		lo, hi, ok := b.writer.TryReserve(k)
@@ -149,12 +156,15 @@ const PutSpins = 64
 // PutSpins times and then parks (blocked, using no processor) until the
 // consumer frees slots, for at most wait. It never holds a claimed slot
 // while it waits. It returns ErrFull if wait passed (or was 0 after the
-// spins) with the inbox still full, and ErrClosed as soon as the inbox is
+// spins) with the inbox still full, and ErrClosed once the inbox is
 // closed. Safe from any goroutine but the consumer's, which is the only
 // one that makes room.
 func (b *Inbox[T]) PutWait(v *T, wait time.Duration) error {
 	if b.TryPut(v) { // fast path
 		return nil
+	}
+	if b.closed.Load() {
+		return ErrClosed
 	}
 	for i := 0; i < PutSpins; i++ {
 		if b.closed.Load() {

@@ -451,14 +451,14 @@ func (s *Shard) exit() {
 	s.waker.close()
 	s.poller.Close()
 	// Whatever arrived after the last drain has nobody left to take it:
-	// close the inbox (puts under way land first, later ones fail), then
-	// discard what it, the local queue and the outboxes hold. Discarding a
-	// request answers it, which may queue one more message: go on until
-	// nothing is left.
-	s.inbox.Close()
+	// close the inbox (puts under way land and are handed over, later ones
+	// fail), discarding what it holds, then what the local queue and the
+	// outboxes hold. Discarding a request answers it, which may queue one
+	// more message: go on until nothing is left.
 	discard := s.discard
+	s.inbox.Close(discard)
 	for {
-		n := s.inbox.Drain(s.inbox.Size(), discard)
+		n := 0
 		for e, ok := s.local.Pop(); ok; e, ok = s.local.Pop() {
 			discard(&e)
 			n++
