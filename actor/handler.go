@@ -169,7 +169,7 @@ func (h *handler) DeadLetter(to, from uint64, msg any) {
 // for the ID, at the latest when the signal fires later in this turn.
 func (h *handler) fresh(c *shard.Conn, cl *cell) {
 	cl.fresh = true
-	h.sh.After(0, 0, h.sh.Addr(c), startNow)
+	cl.signal = h.sh.After(0, 0, h.sh.Addr(c), startNow)
 }
 
 func (h *handler) Spawned(c *shard.Conn, arg any) {
@@ -209,7 +209,7 @@ func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) {
 	switch u := c.User.(type) {
 	case *cell:
 		a = u.a
-		if u.fresh || msg == startNow {
+		if u.fresh { // Started first; the start signal is cancelled then
 			if !h.start(c, u, from, msg) {
 				return
 			}
@@ -259,10 +259,8 @@ type startSignal struct{}
 // if Started stopped the actor. If Started panics, msg is lost with it, and
 // is handed over as a dead letter by failed.
 func (h *handler) start(c *shard.Conn, u *cell, from uint64, msg any) bool {
-	if !u.fresh {
-		return false // msg is a late start signal: Started came already
-	}
 	u.fresh = false
+	h.sh.CancelTimer(u.signal) // a no-op if msg is the signal itself
 	if msg != startNow {
 		h.carry = carried{c: c, from: from, msg: msg}
 	}

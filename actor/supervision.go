@@ -2,6 +2,8 @@ package actor
 
 import (
 	"time"
+
+	"github.com/shoalrt/shoal/shard"
 )
 
 // Action is what supervision did about a failure.
@@ -63,8 +65,9 @@ type cell struct {
 	a        Actor
 	f        Factory
 	policy   Policy
-	restarts []time.Time // recent restarts, oldest first
-	fresh    bool        // Started not yet delivered to this incarnation
+	restarts []time.Time   // recent restarts, oldest first
+	fresh    bool          // Started not yet delivered to this incarnation
+	signal   shard.TimerID // its start signal, cancelled once Started is delivered
 }
 
 // allow records a restart at now if the policy allows one.
