@@ -77,6 +77,7 @@ func New(sys *actor.System, node *cluster.Node, opts ...Option) *Collector {
 	shard("dead_letters_total", "Messages whose target was gone, or dropped on overflow.", counter, func(s *actor.ShardStats) float64 { return float64(s.DeadLetters) })
 	shard("dropped_total", "Sends refused because an inbox stayed full.", counter, func(s *actor.ShardStats) float64 { return float64(s.Dropped) })
 	shard("poll_errors_total", "Poller failures (should stay 0).", counter, func(s *actor.ShardStats) float64 { return float64(s.PollErrors) })
+	shard("close_timeouts_total", "Connections reset because their peer did not take their last bytes within the close timeout.", counter, func(s *actor.ShardStats) float64 { return float64(s.CloseTimeouts) })
 	if node != nil {
 		nodeM := func(name, help string, kind prometheus.ValueType, value func(*cluster.Stats, *cluster.Node) float64) {
 			c.nodes = append(c.nodes, nodeMetric{
