@@ -15,14 +15,19 @@ import (
 
 type push struct{}
 
-// pusher writes chunk to its peer every few milliseconds, forever, and
+// pusher writes chunk to its peer every few milliseconds, forever, once
+// the peer sent a frame (so a peer that only connects is left alone), and
 // reports its Closed through closed.
 func pusher(chunk []byte, closed chan<- error) actor.Factory {
 	return func() actor.Actor {
+		pushing := false
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
 			switch m := ctx.Message().(type) {
-			case actor.Opened:
-				ctx.Every(2*time.Millisecond, push{})
+			case []byte:
+				if !pushing {
+					pushing = true
+					ctx.Every(2*time.Millisecond, push{})
+				}
 			case push:
 				for i := 0; i < 4; i++ {
 					if ctx.WriteBytes(chunk) != nil {
@@ -81,6 +86,10 @@ func TestPeersThatNeverReadAreReset(t *testing.T) {
 			opts := append([]any{actor.MaxConns(peers, nil), actor.Socket(actor.SocketOptions{SendBuffer: 16 << 10})}, tt.opts...)
 			sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.LengthField(4)), pusher(make([]byte, 64<<10), closed), opts...)
 			cs := slowPeers(t, l.Addr(), peers)
+			for _, c := range cs {
+				_, err := c.Write([]byte{0, 0, 0, 1, 'x'}) // start the push
+				require.NoError(t, err)
+			}
 			for i := 0; i < peers; i++ {
 				require.ErrorIs(t, recv(t, closed), actor.ErrSlowConsumer)
 			}
@@ -90,7 +99,7 @@ func TestPeersThatNeverReadAreReset(t *testing.T) {
 				requireReset(t, c)
 			}
 			// Their MaxConns places are free again: a new peer is taken, not
-			// refused (it does not read either, so it may be reset soon too).
+			// refused (it sends nothing, so nothing is pushed to it).
 			dial(t, l.Addr())
 			require.Eventually(t, func() bool { return l.Accepted() == peers+1 }, waitFor, time.Millisecond)
 			require.Zero(t, l.Refused(), "a new peer is taken")

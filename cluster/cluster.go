@@ -116,13 +116,15 @@ type Node struct {
 	byeSubj string // goodbye subject
 
 	// Membership (membership.go). mmu serialises every change of peers and
-	// its report to local (the receiving goroutine hears heartbeats and
-	// goodbyes, the beating one finds the silent), so watchers hear them in
-	// the order they happened; Send reads peers without it.
-	mmu    sync.Mutex
-	peers  sync.Map                  // node number (int) -> *peer
-	npeers atomic.Int32              // entries in peers
-	live   atomic.Pointer[nats.Conn] // the connection while running, for Send without the lock
+	// its report to local (the heartbeat subscription's goroutine hears
+	// heartbeats, the receiving one goodbyes, the beating one finds the
+	// silent), so watchers hear them in the order they happened; Send reads
+	// peers without it.
+	mmu      sync.Mutex
+	departed map[string]int64          // incarnations that said goodbye, and when; under mmu, pruned by expire
+	peers    sync.Map                  // node number (int) -> *peer
+	npeers   atomic.Int32              // entries in peers
+	live     atomic.Pointer[nats.Conn] // the connection while running, for Send without the lock
 
 	// The receiving goroutine's own: the subject of the message it is
 	// taking apart, and the envelope it decodes into.
@@ -181,14 +183,15 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
 	n := &Node{
-		cfg:    cfg,
-		prefix: "shoal." + cfg.Name + ".",
-		ser:    codec.NewMsgpackSerializer(reg),
-		id:     nuid.Next(),
-		groups: make(map[string]*nats.Subscription),
-		want:   make(map[string]bool),
-		dirty:  make(map[string]struct{}),
-		in:     make(chan *nats.Msg, 1<<16),
+		cfg:      cfg,
+		prefix:   "shoal." + cfg.Name + ".",
+		ser:      codec.NewMsgpackSerializer(reg),
+		id:       nuid.Next(),
+		groups:   make(map[string]*nats.Subscription),
+		want:     make(map[string]bool),
+		departed: make(map[string]int64),
+		dirty:    make(map[string]struct{}),
+		in:       make(chan *nats.Msg, 1<<16),
 	}
 	n.batch.init()
 	n.hbSubj, n.byeSubj = n.prefix+"hb", n.prefix+"bye"

@@ -72,6 +72,9 @@ func (n *Node) heard(data []byte) {
 	if n.live.Load() == nil { // stopping: it knows nobody any more
 		return
 	}
+	if _, gone := n.departed[id]; gone { // a heartbeat overtaken by its node's goodbye
+		return
+	}
 	if p, ok := n.peers.Load(v); ok {
 		old := p.(*peer)
 		if old.id == id {
@@ -105,6 +108,12 @@ func (n *Node) goodbye(data []byte) {
 	defer n.mmu.Unlock()
 	if n.live.Load() == nil {
 		return
+	}
+	if id != "" {
+		// Heartbeats have their own goroutine: one sent before this
+		// goodbye may be handled after it, and must not bring the
+		// incarnation back.
+		n.departed[id] = time.Now().UnixNano()
 	}
 	if p, ok := n.peers.Load(v); ok && (id == "" || p.(*peer).id == id) {
 		n.down(v, p.(*peer), ErrNodeLeft)
@@ -162,6 +171,11 @@ func (n *Node) expire(now time.Time) {
 	defer n.mmu.Unlock()
 	if n.live.Load() == nil {
 		return
+	}
+	for id, at := range n.departed { // a late heartbeat is long handled by now
+		if at < limit-int64(silence) {
+			delete(n.departed, id)
+		}
 	}
 	n.peers.Range(func(k, v any) bool {
 		if p := v.(*peer); p.seen < limit {
