@@ -155,7 +155,9 @@ func (h *handler) DeadLetter(to, from uint64, msg any) {
 		msg = r.msg
 	case *response:
 		msg = m.Response
-		h.forgetRequest(m.ID) // its requester is gone
+		if p, ok := h.pending[m.ID]; ok && p.from == ID(to) {
+			h.forgetRequest(m.ID) // its requester is gone (and was on this shard: request numbers are per shard)
+		}
 	case startSignal:
 		return // a fresh actor stopped before its start signal came
 	}
