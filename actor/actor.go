@@ -28,15 +28,20 @@ type Opened struct {
 }
 
 // Closed is the last message a connection actor receives, exactly once, after
-// its socket is closed. Err is nil when the peer or the actor closed the
-// connection cleanly; otherwise it says why: a codec error (for example a
-// *codec.FrameError, or codec.ErrTruncated when the peer left mid-frame), a
-// socket error, a *PanicError, or ErrShutdown.
+// its socket is closed; from the moment the close began (ctx.Close, a
+// panic, a limit) nothing else reaches the actor. Err is nil when the peer
+// or the actor closed the connection cleanly; otherwise it says why: a codec
+// error (for example a *codec.FrameError, or codec.ErrTruncated when the
+// peer left mid-frame), a socket error, a *PanicError, ErrIdle,
+// ErrSlowConsumer, ErrShutdown, or ErrCloseTimeout (wrapping one of the
+// others) when the peer did not take the last bytes in time.
 type Closed struct {
 	Err error
 }
 
-// Started is the first message a spawned (non-connection) actor receives.
+// Started is the first message a spawned (non-connection) actor receives,
+// and the first one each fresh incarnation receives after a restart, before
+// anything that was queued for its ID.
 type Started struct{}
 
 // Stopped is the last message a spawned actor receives, exactly once, after
