@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
 	"github.com/stretchr/testify/require"
 )
 
@@ -168,4 +169,30 @@ func TestSendParkedAcrossStopIsNotLost(t *testing.T) {
 		}
 		accounted++
 	}
+}
+
+// Stop returns at its deadline even while the acceptor is parked handing a
+// new connection to a shard whose inbox stays full (an actor is stuck in
+// Receive), and everything exits once that actor returns.
+func TestStopWithTheAcceptorWaitingOnAFullShard(t *testing.T) {
+	blocked, release, got := make(chan struct{}, 1), make(chan struct{}), make(chan int, 1000)
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory,
+		actor.Shards(1), actor.InboxSize(16), actor.SendWait(time.Hour))
+	id, err := sys.Spawn(blocker(blocked, release, got))
+	require.NoError(t, err)
+	require.NoError(t, sys.Send(id, "block"))
+	recv(t, blocked)
+	go func() {
+		for i := 0; sys.Send(id, i) == nil; i++ { // fills the inbox, then parks until the shard exits
+		}
+	}()
+	require.Eventually(t, func() bool { return parkedSenders() == 1 }, waitFor, time.Millisecond)
+	dial(t, l.Addr()) // the acceptor takes it and parks too
+	require.Eventually(t, func() bool { return parkedSenders() == 2 }, waitFor, time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- sys.Stop(ctx) }()
+	require.ErrorIs(t, recv(t, stopped), context.DeadlineExceeded)
+	close(release) // startSystem's cleanup checks that every goroutine and descriptor is gone
 }

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,9 +139,15 @@ func (a *acceptor) exit() {
 	close(a.done)
 }
 
-// shutdown stops the loop and waits for it; the listeners' sockets are closed.
-func (a *acceptor) shutdown() {
+// shutdown stops the loop and waits for it, or until ctx ends; the
+// listeners' sockets are closed when the loop exits. The loop may be parked
+// handing a socket to a full shard: it exits once that shard frees room or
+// exits itself.
+func (a *acceptor) shutdown(ctx context.Context) {
 	a.stop.Store(true)
 	a.waker.Wake()
-	<-a.done
+	select {
+	case <-a.done:
+	case <-ctx.Done():
+	}
 }

@@ -279,7 +279,7 @@ func (g *Group) Stop(ctx context.Context) error {
 	g.state.Store(int32(stateStopping))
 	g.mu.Unlock()
 
-	g.acc.shutdown()
+	g.acc.shutdown(ctx)
 	for _, s := range g.shards {
 		s.stopAt.Store(true)
 		s.waker.Wake()
