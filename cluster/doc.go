@@ -19,8 +19,9 @@
 // use. Envelopes are encoded when sent and gathered per subject; a flusher
 // goroutine publishes each subject's batch as one NATS message. Everything a
 // node receives is handed to its system by one goroutine, in the order NATS
-// delivered it, so messages from one node to another keep their order.
-// Messages are msgpack, tagged by a codec.Registry built from
+// delivered it, so messages from one node to another keep their order
+// (heartbeats have a goroutine of their own, so a full shard never delays
+// them). Messages are msgpack, tagged by a codec.Registry built from
 // Config.Messages.
 //
 // Membership: a node knows another alive from its first heartbeat until it
@@ -35,5 +36,10 @@
 //
 // The package owns the wire form of envelopes, membership (heartbeats) and
 // the NATS connection; it knows actor only through actor.Remote and
-// actor.Local, and nothing of shards or sockets.
+// actor.Local, and nothing of sockets. Its files, one concept each:
+// node.go (Config, Node, start and stop), route.go (sending envelopes and
+// receiving them), interest.go (subscribing to groups with local members),
+// membership.go (heartbeats, goodbyes, node events), subjects.go, wire.go
+// (the envelope's encoding), batch.go (batches and the flusher), server.go
+// (the embedded NATS server), errors.go.
 package cluster

@@ -2,13 +2,10 @@ package cluster
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
 	"net"
-	"reflect"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,12 +16,7 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
-	"github.com/shoalrt/shoal/shard"
 )
-
-// DefaultListen is the embedded NATS server's address when Config.Listen is
-// empty.
-const DefaultListen = "127.0.0.1:4222"
 
 // Config configures a node's link to its cluster.
 type Config struct {
@@ -198,30 +190,6 @@ func New(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// Subjects.
-func (n *Node) nodeSubject(node int) string { return n.prefix + "n." + strconv.Itoa(node) }
-func (n *Node) claimSubject(node int) string {
-	return n.prefix + "claim." + strconv.Itoa(node)
-}
-
-// groupSubject names a group's subject: the name itself when it is made of
-// letters, digits, '-' and '_', else its unpadded base64url form (a name may
-// hold dots, wildcards or spaces, which subjects cannot).
-func (n *Node) groupSubject(group string) string {
-	plain := group != ""
-	for i := 0; i < len(group) && plain; i++ {
-		c := group[i]
-		plain = c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-	}
-	if group == "" {
-		return n.prefix + "g.e" // a subject token cannot be empty
-	}
-	if plain {
-		return n.prefix + "g.p." + group
-	}
-	return n.prefix + "g.b." + base64.RawURLEncoding.EncodeToString([]byte(group))
-}
-
 // Start connects to the cluster (starting the embedded server first, without
 // a URL), claims the system's node number, and starts receiving. Called by
 // System.Start.
@@ -332,54 +300,6 @@ func (n *Node) Start(local *actor.Local) error {
 	return nil
 }
 
-// startServer runs the embedded NATS server on cfg.Listen.
-func (n *Node) startServer() (*server.Server, error) {
-	host, port, _ := net.SplitHostPort(n.cfg.Listen)
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		return nil, fmt.Errorf("%w: listen port %q", ErrBadConfig, port)
-	}
-	if p == 0 {
-		p = server.RANDOM_PORT
-	}
-	srv, err := server.NewServer(&server.Options{
-		ServerName: fmt.Sprintf("shoal-%s-%d", n.cfg.Name, n.node),
-		Host:       host,
-		Port:       p,
-		NoLog:      true,
-		NoSigs:     true,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cluster: embedded NATS server: %w", err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		srv.Shutdown()
-		srv.WaitForShutdown()
-		return nil, fmt.Errorf("cluster: embedded NATS server on %s did not start (is the port free?)", n.cfg.Listen)
-	}
-	return srv, nil
-}
-
-func (n *Node) stopServer() {
-	if n.srv != nil {
-		n.srv.Shutdown()
-		n.srv.WaitForShutdown()
-		n.srv = nil
-	}
-}
-
-// ClientURL returns the embedded NATS server's URL, for the other nodes'
-// Config.URL; "" for a node without one (or before Start).
-func (n *Node) ClientURL() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.srv == nil {
-		return ""
-	}
-	return n.srv.ClientURL()
-}
-
 // Stop says goodbye to the other nodes, hands the envelopes already received
 // to the local system, and disconnects (stopping the embedded server, which
 // the other nodes then lose). Called by System.Stop before its shards stop.
@@ -419,163 +339,6 @@ func (n *Node) Stop(ctx context.Context) error {
 		err = nil
 	}
 	return err
-}
-
-// Interest records that this node got its first member of group (on) or
-// lost its last; the flusher goroutine then subscribes to the group's
-// publications or unsubscribes, so the shard that called it never waits for
-// NATS. Called by the system on shard goroutines.
-func (n *Node) Interest(group string, on bool) {
-	n.imu.Lock()
-	if on {
-		n.want[group] = true
-	} else {
-		delete(n.want, group)
-	}
-	n.dirty[group] = struct{}{}
-	n.imu.Unlock()
-	select { // the flusher applies it
-	case n.batch.kick <- struct{}{}:
-	default:
-	}
-}
-
-// applyInterest brings the group subscriptions in line with what Interest
-// recorded. The flusher goroutine only.
-func (n *Node) applyInterest() {
-	type change struct {
-		group string
-		on    bool
-	}
-	n.imu.Lock()
-	if len(n.dirty) == 0 {
-		n.imu.Unlock()
-		return
-	}
-	changes := make([]change, 0, len(n.dirty))
-	for g := range n.dirty {
-		changes = append(changes, change{g, n.want[g]})
-	}
-	clear(n.dirty)
-	n.imu.Unlock()
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if !n.running {
-		return
-	}
-	for _, c := range changes {
-		s := n.groups[c.group]
-		switch {
-		case c.on && s == nil:
-			if err := n.subscribeGroup(c.group); err != nil {
-				n.report(fmt.Errorf("cluster: node %d: subscribing to group %q: %w", n.node, c.group, err))
-			}
-		case !c.on && s != nil:
-			s.Unsubscribe()
-			delete(n.groups, c.group)
-		}
-	}
-}
-
-// subscribeGroup subscribes to group's subject. n.mu held.
-func (n *Node) subscribeGroup(group string) error {
-	sub, err := n.nc.ChanSubscribe(n.groupSubject(group), n.in)
-	if err != nil {
-		return err
-	}
-	sub.SetPendingLimits(-1, -1)
-	n.groups[group] = sub
-	return nil
-}
-
-// Send encodes e and queues it for its node's subject, or its group's for a
-// publication or broadcast; the node's flusher publishes what is queued for
-// a subject as one batch (see batch.go), keeping the order of envelopes per
-// subject. Errors about e itself (a type the cluster cannot encode, an
-// unknown node, a message over NATS's maximum payload) are Send's; a failure
-// to publish a batch later goes to Config.OnError and Stats.Dropped.
-func (n *Node) Send(e *actor.Envelope) error {
-	nc := n.live.Load()
-	if nc == nil {
-		return ErrNotRunning
-	}
-	var subject string
-	switch e.Kind {
-	case actor.KindPublish, actor.KindBroadcast:
-		if len(e.Group) > MaxGroupLen {
-			return ErrGroupTooLong
-		}
-		if n.npeers.Load() == 0 { // a node alone: nobody else can have members
-			if _, ok := n.ser.Registry().Tag(e.Msg); !ok && e.Msg != nil {
-				// what would fail with other nodes fails alone too
-				return &codec.TypeError{Type: reflect.TypeOf(e.Msg), Codec: "cluster"}
-			}
-			return nil
-		}
-		subject = n.groupSubject(e.Group)
-	default:
-		if e.Node < 0 || e.Node > shard.MaxNode {
-			return fmt.Errorf("%w: %d", ErrNoNode, e.Node)
-		}
-		p, ok := n.peers.Load(e.Node)
-		if !ok {
-			return fmt.Errorf("%w: %d", ErrNoNode, e.Node)
-		}
-		subject = p.(*peer).subject
-	}
-	return n.add(nc, subject, e)
-}
-
-// receive hands what arrives to the local system, in order, until Stop.
-func (n *Node) receive() {
-	defer n.wg.Done()
-	for {
-		select {
-		case m := <-n.in:
-			n.handle(m)
-		case <-n.done:
-			for { // what arrived before the unsubscriptions took effect
-				select {
-				case m := <-n.in:
-					n.handle(m)
-				default:
-					return
-				}
-			}
-		}
-	}
-}
-
-func (n *Node) handle(m *nats.Msg) {
-	switch m.Subject {
-	case n.byeSubj:
-		n.goodbye(m.Data)
-		return
-	}
-	n.subject = m.Subject
-	if err := eachEnvelope(m.Data, n.deliverOne); err != nil {
-		n.malformed.Add(1)
-		n.report(fmt.Errorf("cluster: node %d: from %s: %w", n.node, m.Subject, err))
-	}
-}
-
-// deliverOne decodes one envelope from the subject n.subject and hands it
-// to the local system. The receiving goroutine only.
-func (n *Node) deliverOne(b []byte) {
-	e := &n.env
-	if err := decodeEnvelope(b, e, n.ser); err != nil {
-		n.malformed.Add(1)
-		n.report(fmt.Errorf("cluster: node %d: from %s: %w", n.node, n.subject, err))
-		return
-	}
-	err := n.local.Deliver(e)
-	*e = actor.Envelope{}
-	if err != nil {
-		n.dropped.Add(1)
-		n.report(fmt.Errorf("cluster: node %d: delivering: %w", n.node, err))
-		return
-	}
-	n.received.Add(1)
 }
 
 // Stats returns the node's counters.
