@@ -27,7 +27,8 @@ type Handler interface {
 	// shard panics again with it. The shard then goes on with the next
 	// message of the batch.
 	Recover(r any) bool
-	// Closed is called exactly once per connection, after its socket was
+	// Closed is called exactly once per opened connection (one whose stream
+	// handshake never finished was never opened, and gets no Closed), after its socket was
 	// closed; err is nil for a clean close. The slot is freed when it returns.
 	Closed(c *Conn, err error)
 	// DeadLetter is called for a message whose target no longer exists.

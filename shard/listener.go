@@ -60,7 +60,7 @@ type Limits struct {
 	// a quarter period late.
 	IdleTimeout time.Duration
 	// HighWater is the outbound bytes past which a connection is under
-	// backpressure: the handler is told (Handler.Receive with a Pressure) and
+	// backpressure: the handler is told (Handler.Deliver with a Pressure) and
 	// Policy applies. Below half of it, the handler is told it drained.
 	HighWater int
 	// Policy is what happens past HighWater.
@@ -89,7 +89,7 @@ const (
 	PolicyDisconnect
 )
 
-// Pressure is delivered to a connection's occupant (Handler.Receive, from 0)
+// Pressure is delivered to a connection's occupant (Handler.Deliver, from 0)
 // when its outbound bytes cross the high-water mark (High) and when they fall
 // back under half of it (!High).
 type Pressure struct {
