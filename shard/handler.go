@@ -27,9 +27,10 @@ type Handler interface {
 	// shard panics again with it. The shard then goes on with the next
 	// message of the batch.
 	Recover(r any) bool
-	// Closed is called exactly once per opened connection (one whose stream
-	// handshake never finished was never opened, and gets no Closed), after its socket was
-	// closed; err is nil for a clean close. The slot is freed when it returns.
+	// Closed is called exactly once per opened connection, after its socket
+	// was closed (one whose stream handshake never finished was never opened
+	// and gets none); err is nil for a clean close. The slot is freed when it
+	// returns.
 	Closed(c *Conn, err error)
 	// DeadLetter is called for a message whose target no longer exists.
 	DeadLetter(to, from uint64, msg any)
