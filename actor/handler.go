@@ -158,8 +158,6 @@ func (h *handler) DeadLetter(to, from uint64, msg any) {
 		if p, ok := h.pending[m.ID]; ok && p.from == ID(to) {
 			h.forgetRequest(m.ID) // its requester is gone (and was on this shard: request numbers are per shard)
 		}
-	case startSignal:
-		return // a fresh actor stopped before its start signal came
 	}
 	if f := h.sys.cfg.deadLetter; f != nil {
 		f(DeadLetter{To: ID(to), From: ID(from), Message: msg})

@@ -338,30 +338,21 @@ func TestWaitingRequestsFailWhenTheirNodeDies(t *testing.T) {
 	require.Eventually(t, func() bool { return n1.Stats().Sent >= 2 }, waitFor, time.Millisecond, "both requests are on their way")
 
 	c.kill()
-	for _, err := range []error{recvErr(t, asked), recvResponse(t, responses).Err} {
+	for _, err := range []error{recv(t, asked), recv(t, responses).Err} {
 		require.ErrorIs(t, err, actor.ErrNodeDown)
 		require.ErrorIs(t, err, cluster.ErrNodeSilent, "the reason is kept")
 	}
 }
 
-func recvErr(t *testing.T, ch <-chan error) error {
+// recv returns the next value from ch, failing the test if none comes
+// within waitFor. Test goroutine only.
+func recv[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
 	select {
-	case err := <-ch:
-		return err
+	case v := <-ch:
+		return v
 	case <-time.After(waitFor):
-		t.Fatal("no answer")
-		return nil
-	}
-}
-
-func recvResponse(t *testing.T, ch <-chan actor.Response) actor.Response {
-	t.Helper()
-	select {
-	case r := <-ch:
-		return r
-	case <-time.After(waitFor):
-		t.Fatal("no response")
-		return actor.Response{}
+		t.Fatal("nothing received")
+		panic("unreachable")
 	}
 }
