@@ -56,6 +56,14 @@ func (id *ID) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// Limits of the parts of an ID.
+const (
+	// MaxNode is the largest node number (Node's argument, ID.Node).
+	MaxNode = shard.MaxNode
+	// MaxShards is the largest number of shards a system can have.
+	MaxShards = shard.MaxShards
+)
+
 // ParseID parses the form String produces.
 func ParseID(s string) (ID, error) {
 	parts := strings.Split(s, ":")
