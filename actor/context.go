@@ -47,7 +47,7 @@ func (c *Context) Write(msg any) error {
 	if c.conn == nil || c.conn.Fd() < 0 {
 		return ErrClosed
 	}
-	return c.sh.WriteMessage(c.conn, msg)
+	return userErr(c.sh.WriteMessage(c.conn, msg))
 }
 
 // WriteBytes frames p with the connection's codec (for example a length
@@ -57,7 +57,7 @@ func (c *Context) WriteBytes(p []byte) error {
 	if c.conn == nil || c.conn.Fd() < 0 {
 		return ErrClosed
 	}
-	return c.sh.WriteFrame(c.conn, p)
+	return userErr(c.sh.WriteFrame(c.conn, p))
 }
 
 // Close closes the connection after flushing what was written; the actor then
@@ -75,7 +75,8 @@ func (c *Context) CloseWith(reason error) {
 // Send sends msg to the actor with ID to. It never blocks: a target on this
 // shard gets it later in this turn, a target on another shard through that
 // shard's inbox (kept for retry while that inbox is full, up to a bound,
-// after which it is dropped with ErrOverflow). Messages from one actor to
+// after which it fails at once with ErrInboxFull, the message a dead
+// letter: the same error System.Send gives). Messages from one actor to
 // another arrive in the order sent. A target that no longer exists makes the
 // message a dead letter (counted in Stats), never a delivery to anyone else.
 // A []byte received from the wire is copied before it is sent.
@@ -87,6 +88,12 @@ func (c *Context) Send(to ID, msg any) error {
 	err := c.sh.Send(uint64(to), uint64(c.self), msg)
 	if err == shard.ErrRemoteNode {
 		return c.h.remote(Envelope{Kind: KindMessage, Node: to.Node(), To: to, From: c.self, Msg: msg})
+	}
+	if err != nil {
+		err = userErr(err)
+		if err == ErrInboxFull {
+			c.h.logInboxFull(c.self, to)
+		}
 	}
 	return err
 }

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/shard"
@@ -20,9 +19,6 @@ type dialRequest struct {
 	reply chan spawnReply
 }
 
-// DialTimeout bounds how long Dial waits for a connection.
-var DialTimeout = 10 * time.Second
-
 // Dial connects to addr ("tcp://host:port", "unix:///path", "host:port", or
 // "ws://host:port/path" with a WebSocket codec) and serves the connection on
 // one of the system's shards exactly like an accepted one: c frames it, f
@@ -33,7 +29,7 @@ var DialTimeout = 10 * time.Second
 // network, so it is for goroutines outside the system: called on a shard's
 // goroutine (from Receive or a hook) it returns ErrOnShard at once. An
 // actor uses Context.Dial, which answers with a Dialed message.
-func (s *System) Dial(ctx context.Context, addr string, c codec.Codec, f Factory, opts ...ListenOption) (ID, error) {
+func (s *System) Dial(ctx context.Context, addr string, c codec.Codec, f Factory, opts ...ConnOption) (ID, error) {
 	if shard.OnShard() {
 		return 0, ErrOnShard
 	}
@@ -54,13 +50,13 @@ type Dialed struct {
 
 // Dial is System.Dial for an actor: it returns at once, and the outcome
 // arrives later as a Dialed message (ID or Err) for this actor. The dial
-// runs on a goroutine of its own; its connect takes at most DialTimeout (a
+// runs on a goroutine of its own; its connect takes at most its DialTimeout (a
 // WebSocket upgrade after it, at most the codec's handshake timeout), and
 // it is cancelled if the system stops. A bad address, codec or factory is refused at once.
 // If this actor is gone when the dial ends, its Dialed is a dead letter and
 // the new connection still runs. Shard goroutine only (call it from
 // Receive).
-func (c *Context) Dial(addr string, cd codec.Codec, f Factory, opts ...ListenOption) error {
+func (c *Context) Dial(addr string, cd codec.Codec, f Factory, opts ...ConnOption) error {
 	s := c.sys
 	d, err := s.newDial(addr, cd, f, opts)
 	if err != nil {
@@ -81,11 +77,11 @@ type dialing struct {
 	addr, network, address, target string
 	codec                          codec.Codec
 	f                              Factory
-	lim                            shard.Limits
+	conn                           connConfig
 }
 
 // newDial checks a Dial's arguments.
-func (s *System) newDial(addr string, c codec.Codec, f Factory, opts []ListenOption) (*dialing, error) {
+func (s *System) newDial(addr string, c codec.Codec, f Factory, opts []ConnOption) (*dialing, error) {
 	if f == nil {
 		return nil, ErrNilFactory
 	}
@@ -99,22 +95,19 @@ func (s *System) newDial(addr string, c codec.Codec, f Factory, opts []ListenOpt
 	if !s.g.Running() {
 		return nil, ErrStopped
 	}
-	d := &dialing{addr: addr, network: network, address: address, target: target, codec: c, f: f}
-	for _, o := range opts {
-		o(&d.lim)
-	}
-	if err := checkLimits(&d.lim); err != nil {
+	cc, err := newConnConfig(opts, false)
+	if err != nil {
 		return nil, fmt.Errorf("actor: dial %s: %w", addr, err)
 	}
-	return d, nil
+	return &dialing{addr: addr, network: network, address: address, target: target, codec: c, f: f, conn: cc}, nil
 }
 
 // dial connects and waits for the connection's actor.
 func (s *System) dial(ctx context.Context, d *dialing) (ID, error) {
-	nd := net.Dialer{Timeout: DialTimeout}
+	nd := net.Dialer{Timeout: d.conn.dialTimeout}
 	conn, err := nd.DialContext(ctx, d.network, d.address)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("actor: dial %s: %w", d.addr, err)
 	}
 	fd, err := dupFD(conn)
 	conn.Close()
@@ -122,9 +115,9 @@ func (s *System) dial(ctx context.Context, d *dialing) (ID, error) {
 		return 0, fmt.Errorf("actor: dial %s: %w", d.addr, err)
 	}
 	req := &dialRequest{f: d.f, reply: make(chan spawnReply, 1)}
-	refused := func(err error) { req.reply <- spawnReply{err: fmt.Errorf("actor: dial %s: %w", d.addr, err)} }
-	if err := s.g.Adopt(fd, d.network, d.target, d.codec, req, d.lim, refused); err != nil {
-		return 0, err
+	failed := func(err error) { req.reply <- spawnReply{err: fmt.Errorf("actor: dial %s: %w", d.addr, userErr(err))} }
+	if err := s.g.Adopt(fd, d.network, d.target, d.codec, req, d.conn.limits(), failed); err != nil {
+		return 0, fmt.Errorf("actor: dial %s: %w", d.addr, userErr(err))
 	}
 	select {
 	case r := <-req.reply:
@@ -149,7 +142,7 @@ func dialTarget(addr string, c codec.Codec) (network, address, target string, er
 			return "", "", "", fmt.Errorf("actor: dial %s: %w", addr, ErrTLSUnsupported)
 		}
 		if !isStream {
-			return "", "", "", fmt.Errorf("actor: dial %s: a ws:// address needs a WebSocket codec, not %T", addr, c)
+			return "", "", "", fmt.Errorf("actor: dial %s: %w: a ws:// address needs a WebSocket codec, not %T", addr, ErrBadAddress, c)
 		}
 		host := u.Host
 		if u.Port() == "" {
@@ -159,7 +152,7 @@ func dialTarget(addr string, c codec.Codec) (network, address, target string, er
 	}
 	network, address, err = shard.ParseAddress(addr)
 	if err != nil {
-		return "", "", "", err
+		return "", "", "", fmt.Errorf("%w: %q (want tcp://host:port, unix:///path, ws://host:port/path or host:port)", ErrBadAddress, addr)
 	}
 	if isStream {
 		target = "ws://" + address + "/"

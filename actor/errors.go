@@ -7,52 +7,129 @@ import (
 	"github.com/shoalrt/shoal/shard"
 )
 
+// Every error the package returns or delivers is, or wraps, one of these
+// sentinels, a *PanicError, or an error of a package the user gave the
+// system (a codec's, a cluster's, the operating system's). Errors that start
+// in the event loop are translated at the package's edge, so errors.Is with
+// the sentinels below holds however deep they came from.
+
+// Errors of sending and addressing.
 var (
-	// ErrClosed is returned when writing to a connection that is closing or
-	// closed, or from an actor that has no connection.
-	ErrClosed = shard.ErrClosed
-	// ErrShutdown is the Closed.Err of connections closed by System.Stop.
-	ErrShutdown = shard.ErrShutdown
-	// ErrStopped is returned by Send and Listen on a system that is not running.
-	ErrStopped = shard.ErrStopped
-	// ErrMailboxFull is returned by System.Send when the target's shard inbox
-	// stayed full while the caller waited.
-	ErrMailboxFull = shard.ErrInboxFull
-	// ErrOverflow is returned by Context.Send when the target's shard inbox is
-	// full and too many sends to it already wait; the message was dropped and
-	// counted as a dead letter.
-	ErrOverflow = shard.ErrOverflow
-	// ErrOnShard is returned at once by the System methods that wait (Ask,
-	// Spawn, Dial, Stop) when called on a shard's goroutine — from Receive,
-	// or from a hook the shard runs — where waiting would stall every actor
-	// of the shard, or never end. Actors have non-blocking forms:
-	// Context.Request, Context.Spawn, Context.Dial.
-	ErrOnShard = shard.ErrOnShard
+	// ErrZeroID is returned by sends to the zero ID.
+	ErrZeroID = errors.New("actor: send to zero ID")
+	// ErrInvalidID is returned by sends to an ID that names no shard of this
+	// system.
+	ErrInvalidID = errors.New("actor: ID names no shard of this system")
+	// ErrRemoteNode is returned by sends to an ID on another node when no
+	// cluster is attached.
+	ErrRemoteNode = errors.New("actor: ID on another node, and no cluster attached")
+	// ErrInboxFull is returned by a send, publication or broadcast whose
+	// target shard's inbox was full: by System.Send (and Publish,
+	// Broadcast, a cluster's deliveries) after waiting up to SendWait, and
+	// by Context.Send (Publish, Broadcast) at once when too many of this
+	// shard's sends to that shard already wait for room (MaxRetry). The
+	// message was not delivered.
+	ErrInboxFull = errors.New("actor: inbox full")
 	// ErrNodeDown is wrapped by the Response.Err of a Request, and by the
 	// error of an Ask, that was waiting for an actor of another node when
 	// that node was reported down (see NodeDown): the answer cannot come.
 	// The error also wraps the NodeDown's Reason.
 	ErrNodeDown = errors.New("actor: the target's node went down")
+)
+
+// Errors of the system's life.
+var (
+	// ErrStopped is returned by Send, Spawn, Listen and Dial on a system
+	// that is not running (Listen before Start is fine), and by a second
+	// Stop.
+	ErrStopped = errors.New("actor: system not running")
+	// ErrStarted is returned by Start on a system started before.
+	ErrStarted = errors.New("actor: system already started")
+	// ErrOnShard is returned at once by the System methods that wait (Ask,
+	// Spawn, Dial, Stop, Listener.Shutdown) when called on a shard's
+	// goroutine — from Receive, or from a hook the shard runs — where
+	// waiting would stall every actor of the shard, or never end. Actors
+	// have non-blocking forms: Context.Request, Context.Spawn, Context.Dial.
+	ErrOnShard = errors.New("actor: blocking call from a shard's goroutine")
+	// ErrNoSlot is returned by Spawn, and is the Closed.Err of an accepted
+	// connection, when its shard holds as many actors as an ID can address.
+	ErrNoSlot = errors.New("actor: shard has no free actor slot")
+	// ErrNilFactory is returned by Spawn, Listen and Dial when given a nil
+	// factory.
+	ErrNilFactory = errors.New("actor: nil factory")
+	// ErrNilActor is why an actor could not be made when its factory
+	// returned nil: Spawn's and Dial's error, or the Closed.Err of an
+	// accepted connection.
+	ErrNilActor = errors.New("actor: factory returned a nil Actor")
+	// ErrBusy is returned by Context.Go when every worker is busy and the
+	// queue of waiting jobs is full: the shard never waits for a worker.
+	ErrBusy = errors.New("actor: worker pool saturated")
+	// ErrBadDuration is returned by After for a negative delay and by Every
+	// for a period that is zero or negative.
+	ErrBadDuration = errors.New("actor: bad timer duration")
+)
+
+// Errors of requests.
+var (
+	// ErrTimeout is the Response.Err of a request whose answer did not come
+	// in time.
+	ErrTimeout = errors.New("actor: request timed out")
+	// ErrNoRequest is returned by Respond when the message being handled is
+	// not a request.
+	ErrNoRequest = errors.New("actor: message is not a request")
+	// ErrNoActor is the Response.Err (or Ask's error) of a request sent to an
+	// ID that no longer exists.
+	ErrNoActor = errors.New("actor: no actor with that ID")
+)
+
+// Errors of listeners, dials and options.
+var (
+	// ErrBadOption is wrapped by the error of Listen, Dial or Context.Dial
+	// given an option value it cannot use (a negative limit, an option that
+	// applies to the other of the two).
+	ErrBadOption = errors.New("actor: bad option")
+	// ErrBadAddress is wrapped by the error of Listen or Dial given an
+	// address it cannot parse.
+	ErrBadAddress = errors.New("actor: bad address")
+	// ErrHandshake is the error of a Dial whose peer closed the connection
+	// before the protocol's handshake (a WebSocket upgrade) finished,
+	// without saying why.
+	ErrHandshake = errors.New("actor: connection closed during the handshake")
+	// ErrListenerClosed is returned by Listen on a system that has stopped,
+	// and is the Closed.Err of the connections Listener.Shutdown closes.
+	ErrListenerClosed = errors.New("actor: listener closed")
+	// ErrStreamOverPacket is returned by Listen for a UDP address with a
+	// codec.StreamCodec (WebSocket), whose protocol needs a byte stream.
+	ErrStreamOverPacket = errors.New("actor: a stream codec needs a stream socket, not datagrams")
+	// ErrTLSUnsupported is returned by Dial for a wss:// address: Shoal
+	// speaks WebSocket over plain TCP only (put a TLS proxy in front).
+	ErrTLSUnsupported = errors.New("actor: wss:// (TLS) is not supported")
+)
+
+// Errors of connections: what Write returns, and why one closed (Closed.Err).
+var (
+	// ErrClosed is returned when writing to a connection that is closing or
+	// closed, or from an actor that has no connection.
+	ErrClosed = errors.New("actor: connection closed")
+	// ErrShutdown is the Closed.Err of connections closed by System.Stop.
+	ErrShutdown = errors.New("actor: system shutting down")
+	// ErrIdle is the Closed.Err of a connection closed by its listener's
+	// idle timeout.
+	ErrIdle = errors.New("actor: idle timeout")
+	// ErrSlowConsumer is the Closed.Err of a connection whose unwritten
+	// output passed its limit.
+	ErrSlowConsumer = errors.New("actor: slow consumer, unwritten output passed its limit")
+	// ErrBackpressure is returned by writes dropped under DropWrites.
+	ErrBackpressure = errors.New("actor: write dropped under backpressure")
 	// ErrCloseTimeout is the Closed.Err of a connection whose peer did not
 	// take its last bytes within the listener's CloseTimeout: the socket
 	// was reset. It wraps the reason the close began with, if any, so
 	// errors.Is(err, ErrShutdown) still holds for one closed by Stop.
-	ErrCloseTimeout = shard.ErrCloseTimeout
+	ErrCloseTimeout = errors.New("actor: close timed out, connection reset")
 	// ErrHandshakeTimeout is why a connection whose protocol handshake (a
 	// WebSocket upgrade) took longer than its codec allows was closed: the
 	// error of a Dial whose server never answered the upgrade.
-	ErrHandshakeTimeout = shard.ErrHandshakeTimeout
-	// ErrTLSUnsupported is returned by Dial for a wss:// address: Shoal
-	// speaks WebSocket over plain TCP only (put a TLS proxy in front).
-	ErrTLSUnsupported = errors.New("actor: wss:// (TLS) is not supported")
-	// ErrZeroID is returned by sends to the zero ID.
-	ErrZeroID = errors.New("actor: send to zero ID")
-	// ErrInvalidID is returned by sends to an ID that names no shard of this
-	// system.
-	ErrInvalidID = shard.ErrBadAddress
-	// ErrRemoteNode is returned by sends to an ID on another node when no
-	// cluster is attached.
-	ErrRemoteNode = shard.ErrRemoteNode
+	ErrHandshakeTimeout = errors.New("actor: handshake timeout")
 )
 
 // PanicError is the Closed.Err of a connection whose actor panicked in
@@ -70,3 +147,78 @@ func (e *PanicError) Unwrap() error {
 	err, _ := e.Value.(error)
 	return err
 }
+
+// fromShard maps each of the event loop's sentinels to the package's own.
+// A test checks that every sentinel package shard declares is here.
+var fromShard = map[error]error{
+	shard.ErrClosed:           ErrClosed,
+	shard.ErrShutdown:         ErrShutdown,
+	shard.ErrStopped:          ErrStopped,
+	shard.ErrStarted:          ErrStarted,
+	shard.ErrInboxFull:        ErrInboxFull,
+	shard.ErrOverflow:         ErrInboxFull,
+	shard.ErrRemoteNode:       ErrRemoteNode,
+	shard.ErrBadAddress:       ErrInvalidID,
+	shard.ErrTooManySlots:     ErrNoSlot,
+	shard.ErrIdle:             ErrIdle,
+	shard.ErrSlowConsumer:     ErrSlowConsumer,
+	shard.ErrCloseTimeout:     ErrCloseTimeout,
+	shard.ErrOnShard:          ErrOnShard,
+	shard.ErrBackpressure:     ErrBackpressure,
+	shard.ErrStreamOverPacket: ErrStreamOverPacket,
+	shard.ErrListenerClosed:   ErrListenerClosed,
+	shard.ErrHandshakeTimeout: ErrHandshakeTimeout,
+	shard.ErrHandshake:        ErrHandshake,
+}
+
+// userErr translates an error that may come from the event loop into what
+// a user sees: a shard sentinel becomes the package's own; an error that
+// wraps shard sentinels (a close that timed out, wrapping why it began; a
+// listen that failed) is rebuilt around the package's sentinels, keeping
+// every other error it wraps (a socket error, a codec's) reachable with
+// errors.Is and errors.As. Errors of no shard origin pass unchanged.
+func userErr(err error) error {
+	if err == nil {
+		return nil // the common case, inlined at every call
+	}
+	return translate(err)
+}
+
+// translate is userErr for a non-nil error.
+func translate(err error) error {
+	if e, ok := fromShard[err]; ok {
+		return e
+	}
+	var ct *shard.CloseTimeoutError
+	if errors.As(err, &ct) {
+		if ct.Reason == nil {
+			return ErrCloseTimeout
+		}
+		return &closeTimeout{reason: userErr(ct.Reason)}
+	}
+	var se *shard.OpError
+	if errors.As(err, &se) {
+		return &opError{op: se.Op, err: userErr(se.Err)}
+	}
+	return err
+}
+
+// closeTimeout is ErrCloseTimeout wrapping the reason the close began with.
+type closeTimeout struct{ reason error }
+
+func (e *closeTimeout) Error() string {
+	return ErrCloseTimeout.Error() + " (closing for: " + e.reason.Error() + ")"
+}
+
+func (e *closeTimeout) Unwrap() []error { return []error{ErrCloseTimeout, e.reason} }
+
+// opError is an event loop's failed operation (say, "listen tcp://:80"),
+// with its cause translated.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return "actor: " + e.op + ": " + e.err.Error() }
+
+func (e *opError) Unwrap() error { return e.err }

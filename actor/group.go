@@ -23,7 +23,7 @@ func (c *Context) Leave(group string) {
 // what happens when a shard's inbox is full.
 func (c *Context) Publish(group string, msg any) error {
 	msg = c.sh.CopyFrame(msg)
-	return first(c.sh.Publish(uint64(c.self), group, msg), c.remoteFan(KindPublish, group, msg))
+	return first(userErr(c.sh.Publish(uint64(c.self), group, msg)), c.remoteFan(KindPublish, group, msg))
 }
 
 // first returns the first of two errors that is not nil.
@@ -37,10 +37,10 @@ func first(a, b error) error {
 // Publish delivers msg to every member of the named group, from outside any
 // actor (members see a zero Sender). Safe from any goroutine. While a
 // member shard's inbox is full it waits like System.Send (parked, up to
-// SendWait) and then gives up on that shard with ErrMailboxFull; on a
+// SendWait) and then gives up on that shard with ErrInboxFull; on a
 // shard's goroutine it never waits (use Context.Publish there).
 func (s *System) Publish(group string, msg any) error {
-	return first(s.g.Publish(0, group, msg), s.remoteFan(KindPublish, 0, group, msg))
+	return first(userErr(s.g.Publish(0, group, msg)), s.remoteFan(KindPublish, 0, group, msg))
 }
 
 // Broadcast writes msg to the connection of every member of the named group
@@ -54,11 +54,11 @@ func (s *System) Publish(group string, msg any) error {
 // from the wire is copied once. Broadcast never blocks.
 func (c *Context) Broadcast(group string, msg any) error {
 	msg = c.sh.CopyFrame(msg)
-	return first(c.sh.Broadcast(group, msg), c.remoteFan(KindBroadcast, group, msg))
+	return first(userErr(c.sh.Broadcast(group, msg)), c.remoteFan(KindBroadcast, group, msg))
 }
 
 // Broadcast is Context.Broadcast from outside any actor. Safe from any
 // goroutine; it waits for a full inbox as Publish does.
 func (s *System) Broadcast(group string, msg any) error {
-	return first(s.g.Broadcast(group, msg), s.remoteFan(KindBroadcast, 0, group, msg))
+	return first(userErr(s.g.Broadcast(group, msg)), s.remoteFan(KindBroadcast, 0, group, msg))
 }

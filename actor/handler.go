@@ -21,6 +21,8 @@ type handler struct {
 	pendingBy map[ID]int                   // how many of them each requester has
 	env       Envelope                     // for sends to other nodes from this shard; see remote
 	carry     carried                      // the message waiting while start runs Started before it
+	deadLog   limited                      // rate of dead-letter records (log.go)
+	fullLog   limited                      // rate of inbox-full records
 }
 
 // remote hands e to the cluster through the handler's own Envelope, so a
@@ -138,7 +140,7 @@ func (h *handler) Closed(c *shard.Conn, err error) {
 		}
 		h.receive(c, 0, Stopped{})
 	} else {
-		h.receive(c, 0, Closed{Err: err})
+		h.receive(c, 0, Closed{Err: userErr(err)})
 	}
 	h.nodesClosed(c) // a watcher that goes stops watching (nodes.go)
 	c.User = nil
@@ -159,6 +161,7 @@ func (h *handler) DeadLetter(to, from uint64, msg any) {
 			h.forgetRequest(m.ID) // its requester is gone (and was on this shard: request numbers are per shard)
 		}
 	}
+	h.logDeadLetter(ID(to), ID(from), msg)
 	if f := h.sys.cfg.deadLetter; f != nil {
 		f(DeadLetter{To: ID(to), From: ID(from), Message: msg})
 	}
@@ -330,6 +333,7 @@ func (h *handler) failed(c *shard.Conn, r any) {
 	} else {
 		h.sh.Close(c, &PanicError{Value: r, Stack: f.Stack})
 	}
+	h.logFailure(f)
 	if hook := h.sys.cfg.onFailure; hook != nil {
 		hook(f)
 	}

@@ -86,18 +86,18 @@ func echoFactory() actor.Actor { return echoActor{} }
 
 // startSystem starts a system with one listener and stops it at cleanup,
 // checking that no goroutine or descriptor leaked. opts are actor.Option
-// (for the system) and actor.ListenOption (for the listener) values.
+// (for the system) and actor.ConnOption (for the listener) values.
 func startSystem(t *testing.T, addr string, c codec.Codec, f actor.Factory, opts ...any) (*actor.System, *actor.Listener) {
 	t.Helper()
 	fds := countFDs(t)
 	before := goleak.IgnoreCurrent() // what ran before this system
 	var sysOpts []actor.Option
-	var lisOpts []actor.ListenOption
+	var lisOpts []actor.ConnOption
 	for _, o := range opts {
 		switch o := o.(type) {
 		case actor.Option:
 			sysOpts = append(sysOpts, o)
-		case actor.ListenOption:
+		case actor.ConnOption:
 			lisOpts = append(lisOpts, o)
 		default:
 			t.Fatalf("startSystem: option of type %T", o)

@@ -96,7 +96,7 @@ func TestHighWaterPolicies(t *testing.T) {
 	const mark = 256 << 10
 	tests := []struct {
 		name   string
-		policy actor.Overflow
+		policy actor.WritePolicy
 		check  func(t *testing.T, p *probe, c net.Conn)
 	}{
 		{name: "drop", policy: actor.DropWrites, check: func(t *testing.T, p *probe, c net.Conn) {

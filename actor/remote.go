@@ -84,8 +84,11 @@ func (l *Local) Node() int { return l.sys.cfg.Node }
 // gets ErrNoActor back), a response to its requester or waiting Ask, a
 // publication or broadcast to this node's members of the group. While a
 // shard's inbox is full it waits like System.Send (parked, up to SendWait),
-// then gives up with ErrMailboxFull.
-func (l *Local) Deliver(e *Envelope) error {
+// then gives up with ErrInboxFull.
+func (l *Local) Deliver(e *Envelope) error { return userErr(l.deliver(e)) }
+
+// deliver is Deliver, with the event loop's errors.
+func (l *Local) deliver(e *Envelope) error {
 	s := l.sys
 	switch e.Kind {
 	case KindMessage:

@@ -2,22 +2,9 @@ package actor
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/shoalrt/shoal/shard"
-)
-
-var (
-	// ErrTimeout is the Response.Err of a request whose answer did not come
-	// in time.
-	ErrTimeout = errors.New("actor: request timed out")
-	// ErrNoRequest is returned by Respond when the message being handled is
-	// not a request.
-	ErrNoRequest = errors.New("actor: message is not a request")
-	// ErrNoActor is the Response.Err (or Ask's error) of a request sent to an
-	// ID that no longer exists.
-	ErrNoActor = errors.New("actor: no actor with that ID")
 )
 
 // RequestID tells a requester's responses apart.
@@ -56,7 +43,7 @@ func (r *request) answer(h *handler, self ID, resp Response) error {
 		}
 		return h.remote(e)
 	}
-	return h.sh.Send(uint64(r.from), uint64(self), &response{resp})
+	return userErr(h.sh.Send(uint64(r.from), uint64(self), &response{resp}))
 }
 
 // response carries an answer back to a requester's shard.
@@ -87,7 +74,7 @@ func (c *Context) Request(to ID, msg any, timeout time.Duration) (RequestID, err
 		err = h.remote(Envelope{Kind: KindRequest, Node: node, To: to, From: c.self, Request: id, Msg: msg})
 	}
 	if err != nil {
-		return 0, err
+		return 0, userErr(err)
 	}
 	t := c.sh.After(timeout, 0, uint64(c.self), requestTimeout{id: id})
 	h.pending[id] = pendingRequest{timer: t, from: c.self, node: node}
@@ -132,7 +119,7 @@ func (s *System) Ask(ctx context.Context, to ID, msg any) (any, error) {
 			return nil, err
 		}
 	} else if err := s.g.Send(uint64(to), 0, &request{msg: msg, ch: ch}); err != nil {
-		return nil, err
+		return nil, userErr(err)
 	}
 	select {
 	case resp := <-ch:

@@ -13,7 +13,7 @@ import (
 // TestShardsSaturatingEachOtherNeverDeadlock has an actor on every shard send
 // a burst to every other actor, through inboxes far smaller than the burst,
 // from inside Receive. Every message arrives, or (with a tight retry bound)
-// is dropped with ErrOverflow and counted; nothing blocks.
+// is dropped with ErrInboxFull and counted; nothing blocks.
 func TestShardsSaturatingEachOtherNeverDeadlock(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -43,7 +43,7 @@ func TestShardsSaturatingEachOtherNeverDeadlock(t *testing.T) {
 										continue
 									}
 									if err := ctx.Send(to, n); err != nil {
-										if !errors.Is(err, actor.ErrOverflow) {
+										if !errors.Is(err, actor.ErrInboxFull) {
 											panic(err)
 										}
 										overflowed.Add(1)
@@ -65,9 +65,9 @@ func TestShardsSaturatingEachOtherNeverDeadlock(t *testing.T) {
 			}
 			for _, id := range all {
 				// The first bursts may already fill the 64-slot inboxes: an
-				// outside sender gets ErrMailboxFull then, and tries again.
+				// outside sender gets ErrInboxFull then, and tries again.
 				err := sys.Send(id, all)
-				for errors.Is(err, actor.ErrMailboxFull) {
+				for errors.Is(err, actor.ErrInboxFull) {
 					err = sys.Send(id, all)
 				}
 				require.NoError(t, err)

@@ -72,7 +72,7 @@ func TestSendIntoAFullInboxParksUntilThereIsRoom(t *testing.T) {
 }
 
 // A send that finds the inbox full for longer than SendWait fails with
-// ErrMailboxFull; on a shard's goroutine it fails at once, without parking,
+// ErrInboxFull; on a shard's goroutine it fails at once, without parking,
 // however long SendWait is.
 func TestSendIntoAFullInboxGivesUp(t *testing.T) {
 	t.Run("after SendWait", func(t *testing.T) {
@@ -86,7 +86,7 @@ func TestSendIntoAFullInboxGivesUp(t *testing.T) {
 		for i := 0; i < 64 && sendErr == nil; i++ {
 			sendErr = sys.Send(id, i)
 		}
-		require.ErrorIs(t, sendErr, actor.ErrMailboxFull)
+		require.ErrorIs(t, sendErr, actor.ErrInboxFull)
 		close(release)
 	})
 	t.Run("on a shard", func(t *testing.T) {
@@ -119,7 +119,7 @@ func TestSendIntoAFullInboxGivesUp(t *testing.T) {
 			sender = id
 		}
 		require.NoError(t, sys.Send(sender, "go"))
-		require.ErrorIs(t, recv(t, errs), actor.ErrMailboxFull)
+		require.ErrorIs(t, recv(t, errs), actor.ErrInboxFull)
 		close(release)
 	})
 }

@@ -1,20 +1,11 @@
 package actor
 
 import (
-	"errors"
 	"runtime/debug"
 	"time"
 
 	"github.com/shoalrt/shoal/shard"
 )
-
-// ErrNilFactory is returned by Spawn and Listen when given a nil factory.
-var ErrNilFactory = errors.New("actor: nil factory")
-
-// ErrNilActor is why an actor could not be made when its factory returned
-// nil: Spawn's and Dial's error, or the Closed.Err of an accepted
-// connection.
-var ErrNilActor = errors.New("actor: factory returned a nil Actor")
 
 // build makes an actor with f. A panic in f is returned as a *PanicError
 // (so a bad factory fails one spawn or one connection, never the shard), a
@@ -75,10 +66,10 @@ func (s *System) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 	req := newSpawnRequest(f, opts)
 	req.reply = make(chan spawnReply, 1)
 	if err := s.g.Spawn(req); err != nil {
-		return 0, err
+		return 0, userErr(err)
 	}
 	r := <-req.reply
-	return r.id, r.err
+	return r.id, userErr(r.err)
 }
 
 // Spawn starts an actor that is not a connection on this actor's shard and
@@ -92,7 +83,7 @@ func (c *Context) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 	}
 	conn, err := c.sh.Spawn()
 	if err != nil {
-		return 0, err
+		return 0, userErr(err)
 	}
 	req := newSpawnRequest(f, opts)
 	a, err := build(f)

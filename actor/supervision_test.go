@@ -182,14 +182,18 @@ func TestWorkerPoolDeliversResultsAndFailsFast(t *testing.T) {
 			switch m := ctx.Message().(type) {
 			case actor.Started:
 				// one running, one queued, the third refused at once
-				err := ctx.Go(func() (any, error) { <-release; return "slow", nil })
+				_, err := ctx.Go(func() (any, error) { <-release; return "slow", nil })
 				goErrs <- err
 				if err != nil {
 					return // stop here, as the require here used to; the test goroutine fails on it
 				}
-				for ctx.Go(func() (any, error) { panic("worker panic") }) != nil {
+				for {
+					if _, err := ctx.Go(func() (any, error) { panic("worker panic") }); err == nil {
+						break
+					}
 				}
-				goErrs <- ctx.Go(func() (any, error) { return nil, nil })
+				_, err = ctx.Go(func() (any, error) { return nil, nil })
+				goErrs <- err
 				close(release)
 			case actor.Result:
 				results <- m

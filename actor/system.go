@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -13,20 +14,83 @@ import (
 )
 
 // Balance is the policy that picks a shard for each accepted connection.
-type Balance = shard.Balance
+type Balance uint8
 
 // Load-balancing policies.
 const (
-	RoundRobin       = shard.RoundRobin       // shards in turn (the default)
-	LeastConnections = shard.LeastConnections // the shard with the fewest connections
-	SourceHash       = shard.SourceHash       // by a hash of the peer's IP address
+	RoundRobin       Balance = iota // shards in turn (the default)
+	LeastConnections                // the shard with the fewest connections
+	SourceHash                      // by a hash of the peer's IP address, so one host keeps its shard
 )
 
-// ParseBalance parses round-robin, least-conn or source-hash.
-func ParseBalance(s string) (Balance, error) { return shard.ParseBalance(s) }
+// balances maps each Balance to the event loop's.
+var balances = [...]shard.Balance{
+	RoundRobin:       shard.RoundRobin,
+	LeastConnections: shard.LeastConnections,
+	SourceHash:       shard.SourceHash,
+}
 
-// ShardStats is a snapshot of one shard's counters.
-type ShardStats = shard.Stats
+// String returns the policy's name, as ParseBalance reads it.
+func (b Balance) String() string {
+	switch b {
+	case RoundRobin:
+		return "round-robin"
+	case LeastConnections:
+		return "least-conn"
+	case SourceHash:
+		return "source-hash"
+	}
+	return fmt.Sprintf("Balance(%d)", uint8(b))
+}
+
+// ParseBalance parses round-robin, least-conn or source-hash.
+func ParseBalance(s string) (Balance, error) {
+	for b := RoundRobin; b <= SourceHash; b++ {
+		if s == b.String() {
+			return b, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: unknown load balancing %q (want round-robin, least-conn or source-hash)", ErrBadOption, s)
+}
+
+// ShardStats is a snapshot of one shard's counters. The fields are read one
+// by one, so a snapshot of a running shard is not atomic as a whole, and
+// per-message counts lag by at most one loop turn.
+type ShardStats struct {
+	Shard       int // the shard's index
+	Connections int // open connections now
+	Actors      int // spawned actors (without a connection) now
+	InboxDepth  int // messages waiting in the shard's inbox now (approximate)
+
+	Opened uint64 // connections opened (accepted or dialled)
+	Closed uint64 // connections closed
+	// OpenFailures counts accepted sockets the shard could not open and
+	// closed at once (no free slot, a poller error); MaxConns refusals are
+	// counted by Listener.Refused instead.
+	OpenFailures uint64
+
+	MessagesIn  uint64 // messages decoded from the wire
+	MessagesOut uint64 // messages written to connections
+	BytesIn     uint64 // bytes read
+	BytesOut    uint64 // bytes written
+	Delivered   uint64 // actor-to-actor messages delivered
+
+	// DeadLetters counts messages that reached no actor: their target was
+	// gone, or a send from this shard was dropped for a full inbox (both
+	// are handed to OnDeadLetter).
+	DeadLetters uint64
+	// InboxFull counts sends to this shard's inbox, or from this shard's
+	// actors, that failed with ErrInboxFull.
+	InboxFull uint64
+	// WritesDropped counts writes to connections that were not sent: refused
+	// under DropWrites (ErrBackpressure), a datagram the socket had no room
+	// for, or a Broadcast the connection's codec could not encode.
+	WritesDropped uint64
+	// CloseTimeouts counts connections reset because their peer did not
+	// take their last bytes within the close timeout.
+	CloseTimeouts uint64
+	PollErrors    uint64 // poller failures (should stay 0)
+}
 
 // Option configures a System.
 type Option func(*config)
@@ -40,6 +104,8 @@ type config struct {
 	onStopping func(*System)    // at the beginning of Stop
 	deadLetter func(DeadLetter) // dead-letter hook
 	remote     Remote           // the cluster, if any
+	balance    Balance          // LoadBalancing
+	logger     *slog.Logger     // Logger
 }
 
 // Shards sets the number of shards (event loops); the default is 1. One per
@@ -50,7 +116,7 @@ func Shards(n int) Option { return func(c *config) { c.Shards = n } }
 func Node(n int) Option { return func(c *config) { c.Node = n } }
 
 // LoadBalancing sets how accepted connections are spread over shards.
-func LoadBalancing(b Balance) Option { return func(c *config) { c.Balance = b } }
+func LoadBalancing(b Balance) Option { return func(c *config) { c.balance = b } }
 
 // ReusePort gives every shard its own SO_REUSEPORT socket for each TCP
 // listener, so the kernel spreads connections and no acceptor goroutine hands
@@ -62,9 +128,9 @@ func ReusePort(on bool) Option { return func(c *config) { c.ReusePort = on } }
 func InboxSize(n int) Option { return func(c *config) { c.InboxSize = n } }
 
 // MaxRetry bounds how many sends to one other shard a shard keeps for retry
-// while that shard's inbox is full (default 65536); past it sends are dropped
-// as dead letters with ErrOverflow. This is the explicit bound of every
-// actor's mailbox.
+// while that shard's inbox is full (default 65536); past it sends fail at
+// once with ErrInboxFull and the message is a dead letter. This is the
+// explicit bound of every actor's mailbox.
 func MaxRetry(n int) Option { return func(c *config) { c.MaxRetry = n } }
 
 // DefaultSendWait is how long a send from outside the shards waits for room
@@ -74,7 +140,7 @@ const DefaultSendWait = time.Second
 // SendWait sets how long System.Send, Publish and Broadcast, and a
 // cluster's deliveries from other nodes, wait for room while the target
 // shard's inbox is full (default DefaultSendWait), before they fail with
-// ErrMailboxFull. They spin briefly, then park without using a processor
+// ErrInboxFull. They spin briefly, then park without using a processor
 // until the shard frees slots. 0 means fail after the spin. On a shard's
 // goroutine they never wait: they fail after the spin.
 func SendWait(d time.Duration) Option { return func(c *config) { c.SendWait = d } }
@@ -132,7 +198,8 @@ type System struct {
 
 // Listener is one address a system listens on.
 type Listener struct {
-	l *shard.Listener
+	l   *shard.Listener
+	sys *System
 }
 
 // Addr returns the bound address (with the port chosen, for port 0).
@@ -152,6 +219,33 @@ func (l *Listener) Open() int { return l.l.Open() }
 // were already open.
 func (l *Listener) Refused() uint64 { return l.l.OverLimit() }
 
+// check refuses option values the system cannot use, each with an error
+// wrapping ErrBadOption: the one place a System's options are validated.
+func (c *config) check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrBadOption}, args...)...)
+	}
+	switch {
+	case c.Shards < 0 || c.Shards > MaxShards:
+		return bad("Shards(%d): want 1 to %d", c.Shards, MaxShards)
+	case c.Node < 0 || c.Node > MaxNode:
+		return bad("Node(%d): want 0 to %d", c.Node, MaxNode)
+	case c.InboxSize < 0 || c.InboxSize&(c.InboxSize-1) != 0:
+		return bad("InboxSize(%d): want a power of two", c.InboxSize)
+	case c.MaxRetry < 0:
+		return bad("MaxRetry(%d): negative", c.MaxRetry)
+	case c.ReadBufferSize < 0 || (c.ReadBufferSize > 0 && c.ReadBufferSize < 512):
+		return bad("ReadBufferSize(%d): want at least 512 bytes", c.ReadBufferSize)
+	case c.SendWait < 0:
+		return bad("SendWait(%v): negative", c.SendWait)
+	case c.balance > SourceHash:
+		return bad("LoadBalancing(%d): unknown policy", c.balance)
+	case c.workers <= 0 || c.queue < 0:
+		return bad("Workers(%d, %d): want at least one worker and a queue of zero or more", c.workers, c.queue)
+	}
+	return nil
+}
+
 // NewSystem creates a system's shards. Nothing runs until Start.
 func NewSystem(opts ...Option) (*System, error) {
 	s := &System{nodes: newNodeWatch()}
@@ -160,11 +254,12 @@ func NewSystem(opts ...Option) (*System, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.SendWait < 0 {
-		return nil, fmt.Errorf("actor: SendWait(%v): negative", cfg.SendWait)
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
-	if cfg.workers <= 0 || cfg.queue < 0 {
-		return nil, fmt.Errorf("actor: Workers(%d, %d): want at least one worker and a queue of zero or more", cfg.workers, cfg.queue)
+	cfg.Balance = balances[cfg.balance]
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
 	}
 	cfg.NewHandler = func(sh *shard.Shard) shard.Handler {
 		h := &handler{sys: s, sh: sh, pending: make(map[RequestID]pendingRequest), pendingBy: make(map[ID]int)}
@@ -180,7 +275,7 @@ func NewSystem(opts ...Option) (*System, error) {
 	s.workers = &workers{sys: s, jobs: make(chan job, cfg.queue), size: cfg.workers}
 	g, err := shard.NewGroup(cfg.Config)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("actor: new system: %w", userErr(err))
 	}
 	s.g = g
 	return s, nil
@@ -193,33 +288,34 @@ func NewSystem(opts ...Option) (*System, error) {
 // are its messages). c frames and encodes
 // its messages. Several listeners may serve one system, each with its own
 // codec and factory, added before or after Start. Safe from any goroutine.
-func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ListenOption) (*Listener, error) {
+func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ConnOption) (*Listener, error) {
 	if f == nil {
 		return nil, fmt.Errorf("actor: listen %s: %w", addr, ErrNilFactory)
 	}
+	if c == nil {
+		return nil, fmt.Errorf("actor: listen %s: nil codec", addr)
+	}
 	network, address, err := shard.ParseAddress(addr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %q (want tcp://host:port, unix:///path, udp://host:port or host:port)", ErrBadAddress, addr)
 	}
-	var lim shard.Limits
-	for _, o := range opts {
-		o(&lim)
-	}
-	if err := checkLimits(&lim); err != nil {
+	cc, err := newConnConfig(opts, true)
+	if err != nil {
 		return nil, fmt.Errorf("actor: listen %s: %w", addr, err)
 	}
-	l, err := s.g.Listen(network, address, c, f, lim)
+	l, err := s.g.Listen(network, address, c, f, cc.limits())
 	if err != nil {
-		return nil, err
+		return nil, userErr(err)
 	}
-	return &Listener{l: l}, nil
+	s.log().Info("listening", "addr", l.Addr().String(), "network", network)
+	return &Listener{l: l, sys: s}, nil
 }
 
 // Start runs the shards, the worker pool, and starts accepting on every
 // listener.
 func (s *System) Start() error {
 	if err := s.g.Start(); err != nil {
-		return err
+		return userErr(err)
 	}
 	if r := s.cfg.remote; r != nil {
 		if err := r.Start(&Local{sys: s}); err != nil {
@@ -240,7 +336,7 @@ func (s *System) Start() error {
 // bytes within its listener's CloseTimeout is reset, with ErrCloseTimeout
 // wrapping ErrShutdown). If ctx ends first, what remains is reset at once
 // and Stop returns ctx's error, without waiting more than a second
-// (shard.StopGrace) for a shard busy in an actor's Receive. Otherwise, when
+// for a shard busy in an actor's Receive. Otherwise, when
 // Stop returns, the system's goroutines and descriptors are all gone.
 //
 // Stop waits for the shards, so called on a shard's goroutine (from
@@ -259,7 +355,7 @@ func (s *System) Stop(ctx context.Context) error {
 		rerr = r.Stop(ctx) // nothing more comes in from other nodes
 	}
 	s.dialCancel() // dials in flight end; their Dialed become dead letters
-	err := s.g.Stop(ctx)
+	err := userErr(s.g.Stop(ctx))
 	if errors.Is(err, ErrStopped) {
 		return err
 	}
@@ -286,8 +382,8 @@ func (s *System) Stop(ctx context.Context) error {
 // any goroutine; inside Receive use Context.Send, which never waits. While
 // the target's shard inbox is full Send spins briefly, then parks until the
 // shard frees room, for at most SendWait (default one second), and then
-// returns ErrMailboxFull. On a shard's goroutine it never parks: it returns
-// ErrMailboxFull after the spin.
+// returns ErrInboxFull. On a shard's goroutine it never parks: it returns
+// ErrInboxFull after the spin.
 func (s *System) Send(to ID, msg any) error {
 	if to == 0 {
 		return ErrZeroID
@@ -296,14 +392,33 @@ func (s *System) Send(to ID, msg any) error {
 	if err == shard.ErrRemoteNode {
 		return s.remoteSend(&Envelope{Kind: KindMessage, Node: to.Node(), To: to, Msg: msg})
 	}
-	return err
+	return userErr(err)
 }
 
 // Stats returns a snapshot of every shard's counters.
 func (s *System) Stats() []ShardStats {
 	out := make([]ShardStats, 0, len(s.g.Shards()))
 	for _, sh := range s.g.Shards() {
-		out = append(out, sh.Stats())
+		st := sh.Stats()
+		out = append(out, ShardStats{
+			Shard:         st.Shard,
+			Connections:   st.Connections,
+			Actors:        st.Actors,
+			InboxDepth:    st.InboxDepth,
+			Opened:        st.Opened,
+			Closed:        st.Closed,
+			OpenFailures:  st.Refused,
+			MessagesIn:    st.MessagesIn,
+			MessagesOut:   st.MessagesOut,
+			BytesIn:       st.BytesIn,
+			BytesOut:      st.BytesOut,
+			Delivered:     st.Delivered,
+			DeadLetters:   st.DeadLetters,
+			InboxFull:     st.Dropped,
+			WritesDropped: 0,
+			CloseTimeouts: st.CloseTimeouts,
+			PollErrors:    st.PollErrors,
+		})
 	}
 	return out
 }

@@ -1,14 +1,10 @@
 package actor
 
 import (
-	"errors"
 	"time"
 
 	"github.com/shoalrt/shoal/shard"
 )
-
-// ErrBadPeriod is returned by Every for a period that is zero or negative.
-var ErrBadPeriod = errors.New("actor: timer period must be positive")
 
 // Timer is a handle to a timer started by After or Every; cancel it with
 // Context.Cancel. The zero Timer cancels nothing.
@@ -18,19 +14,23 @@ type Timer struct {
 	ok    bool
 }
 
-// After delivers msg to this actor once, after d (at least; the shard's loop
-// fires timers with millisecond resolution). Timers are kept by the shard's
-// loop, not by goroutines, and die with their actor.
-func (c *Context) After(d time.Duration, msg any) Timer {
-	return Timer{shard: c.sh.Index(), id: c.sh.After(d, 0, uint64(c.self), msg), ok: true}
+// After delivers msg to this actor once, after d (at least; the shard's
+// loop fires timers with millisecond resolution; 0 means later in this
+// turn). Timers are kept by the shard's loop, not by goroutines, and die
+// with their actor. A negative d is refused with ErrBadDuration.
+func (c *Context) After(d time.Duration, msg any) (Timer, error) {
+	if d < 0 {
+		return Timer{}, ErrBadDuration
+	}
+	return Timer{shard: c.sh.Index(), id: c.sh.After(d, 0, uint64(c.self), msg), ok: true}, nil
 }
 
 // Every delivers msg to this actor every period, the first time after one
 // period, until cancelled or the actor stops. A period that is not positive
-// is an error.
+// is refused with ErrBadDuration.
 func (c *Context) Every(period time.Duration, msg any) (Timer, error) {
 	if period <= 0 {
-		return Timer{}, ErrBadPeriod
+		return Timer{}, ErrBadDuration
 	}
 	return Timer{shard: c.sh.Index(), id: c.sh.After(period, period, uint64(c.self), msg), ok: true}, nil
 }

@@ -20,6 +20,7 @@ func TestTimersAfterEveryCancel(t *testing.T) {
 	// asserted there.
 	type opened struct {
 		every, zeroPeriod, negPeriod    error // Every(2ms), Every(0), Every(-1s)
+		afterErr, negAfter              error // After(1ms), After(-1s)
 		cancel, cancelAgain, cancelZero bool  // Cancel of a pending timer, of it again, of the zero Timer
 	}
 	openedc := make(chan opened, 1)
@@ -28,12 +29,13 @@ func TestTimersAfterEveryCancel(t *testing.T) {
 	p.onMsg = func(ctx *actor.Context) {
 		switch m := ctx.Message().(type) {
 		case actor.Opened:
-			ctx.After(time.Millisecond, "once")
 			var o opened
+			_, o.afterErr = ctx.After(time.Millisecond, "once")
+			_, o.negAfter = ctx.After(-time.Second, "never")
 			every, o.every = ctx.Every(2*time.Millisecond, tick{})
 			_, o.zeroPeriod = ctx.Every(0, "never")
 			_, o.negPeriod = ctx.Every(-time.Second, "never")
-			cancelled := ctx.After(time.Millisecond, "cancelled")
+			cancelled, _ := ctx.After(time.Millisecond, "cancelled")
 			o.cancel = ctx.Cancel(cancelled)
 			o.cancelAgain = ctx.Cancel(cancelled)
 			o.cancelZero = ctx.Cancel(actor.Timer{})
@@ -53,8 +55,10 @@ func TestTimersAfterEveryCancel(t *testing.T) {
 	c := dial(t, l.Addr())
 	o := recv(t, openedc)
 	require.NoError(t, o.every)
-	require.ErrorIs(t, o.zeroPeriod, actor.ErrBadPeriod)
-	require.ErrorIs(t, o.negPeriod, actor.ErrBadPeriod)
+	require.NoError(t, o.afterErr)
+	require.ErrorIs(t, o.negAfter, actor.ErrBadDuration)
+	require.ErrorIs(t, o.zeroPeriod, actor.ErrBadDuration)
+	require.ErrorIs(t, o.negPeriod, actor.ErrBadDuration)
 	require.True(t, o.cancel)
 	require.False(t, o.cancelAgain)
 	require.False(t, o.cancelZero)
@@ -103,7 +107,9 @@ func TestTimersDieWithTheirActorAndCostNoGoroutines(t *testing.T) {
 // arm schedules n far timers and a fast periodic one for ctx's actor.
 func arm(ctx *actor.Context, n int, armed chan struct{}) {
 	for i := 0; i < n; i++ {
-		ctx.After(time.Hour+time.Duration(i), i)
+		if _, err := ctx.After(time.Hour+time.Duration(i), i); err != nil {
+			panic(err)
+		}
 	}
 	if _, err := ctx.Every(time.Millisecond, tick{}); err != nil {
 		panic(err)

@@ -1,19 +1,20 @@
 package actor
 
 import (
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
-// ErrBusy is returned by Context.Go when every worker is busy and the queue
-// of waiting jobs is full: the shard never waits for a worker.
-var ErrBusy = errors.New("actor: worker pool saturated")
+// JobID tells the results of an actor's Context.Go calls apart: each call
+// returns a new one, and its Result carries it.
+type JobID uint64
 
 // Result is the message Context.Go delivers back to the actor: what the
 // function returned, or a *PanicError if it panicked.
 type Result struct {
+	ID    JobID // what the Go call returned
 	Value any
 	Err   error
 }
@@ -22,12 +23,14 @@ type Result struct {
 type job struct {
 	f  func() (any, error)
 	to ID
+	id JobID
 }
 
 // workers is a bounded pool of goroutines for blocking work. Jobs wait in a
 // bounded queue; a full queue makes Go fail fast.
 type workers struct {
 	sys  *System
+	last atomic.Uint64 // the last JobID given
 	jobs chan job
 	wg   sync.WaitGroup
 	once sync.Once
@@ -46,7 +49,9 @@ func (w *workers) run() {
 	for j := range w.jobs {
 		v, err := call(j.f)
 		// The actor may have stopped meanwhile: then this is a dead letter.
-		_ = w.sys.g.Send(uint64(j.to), 0, Result{Value: v, Err: err})
+		if serr := w.sys.g.Send(uint64(j.to), 0, Result{ID: j.id, Value: v, Err: err}); serr != nil {
+			w.sys.log().Warn("result of Context.Go lost", "actor", j.to, "job", uint64(j.id), "err", userErr(serr))
+		}
 	}
 }
 
@@ -66,16 +71,19 @@ func (w *workers) stop() {
 }
 
 // Go runs f on the system's worker pool, off the shard, and delivers its
-// return values to this actor as a Result message. It fails at once with
-// ErrBusy when the pool's queue is full; it never blocks the shard.
-func (c *Context) Go(f func() (any, error)) error {
+// return values to this actor as a Result message whose ID is the JobID Go
+// returned. It fails at once with ErrBusy when the pool's queue is full; it
+// never blocks the shard.
+func (c *Context) Go(f func() (any, error)) (JobID, error) {
 	if f == nil {
-		return fmt.Errorf("actor: Go with a nil function")
+		return 0, fmt.Errorf("%w: Go with a nil function", ErrBadOption)
 	}
+	w := c.sys.workers
+	id := JobID(w.last.Add(1))
 	select {
-	case c.sys.workers.jobs <- job{f: f, to: c.self}:
-		return nil
+	case w.jobs <- job{f: f, to: c.self, id: id}:
+		return id, nil
 	default:
-		return ErrBusy
+		return 0, ErrBusy
 	}
 }

@@ -28,7 +28,7 @@ func (g *Group) Adopt(fd int, network, target string, c codec.Codec, tag any, li
 	}
 	if err := unix.SetNonblock(fd, true); err != nil {
 		reactor.Close(fd)
-		return fmt.Errorf("shard: adopt: %w", err)
+		return &OpError{Op: "adopt", Err: err}
 	}
 	if err := lim.Socket.validate(); err != nil {
 		reactor.Close(fd)

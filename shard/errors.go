@@ -2,7 +2,6 @@ package shard
 
 import (
 	"errors"
-	"fmt"
 )
 
 var (
@@ -47,15 +46,51 @@ var (
 	// ErrStreamOverPacket is returned by Listen for a datagram network with
 	// a codec.StreamCodec, whose protocol needs a byte stream.
 	ErrStreamOverPacket = errors.New("shard: a stream codec needs a stream socket, not datagrams")
+	// ErrStarted is returned by Start on a group started before.
+	ErrStarted = errors.New("shard: already started")
 	// ErrListenerClosed is returned by Listen on a stopped group.
 	ErrListenerClosed = errors.New("shard: listener closed")
 )
 
-// closeTimedOut is the reason of a close that timed out: ErrCloseTimeout,
-// wrapping the reason the close began with.
+// CloseTimeoutError is the close reason of a connection whose peer did not
+// take its last bytes within the close timeout: it matches ErrCloseTimeout
+// with errors.Is and unwraps to both it and Reason, the reason the close
+// began with (nil if none).
+type CloseTimeoutError struct{ Reason error }
+
+// Error implements error.
+func (e *CloseTimeoutError) Error() string {
+	if e.Reason == nil {
+		return ErrCloseTimeout.Error()
+	}
+	return ErrCloseTimeout.Error() + " (closing for: " + e.Reason.Error() + ")"
+}
+
+// Unwrap returns ErrCloseTimeout and Reason.
+func (e *CloseTimeoutError) Unwrap() []error {
+	if e.Reason == nil {
+		return []error{ErrCloseTimeout}
+	}
+	return []error{ErrCloseTimeout, e.Reason}
+}
+
+// closeTimedOut is the reason of a close that timed out.
 func closeTimedOut(reason error) error {
 	if reason == nil {
 		return ErrCloseTimeout
 	}
-	return fmt.Errorf("%w (closing for: %w)", ErrCloseTimeout, reason)
+	return &CloseTimeoutError{Reason: reason}
 }
+
+// OpError is an operation of the set that failed (listening on an address,
+// adopting a socket), and why.
+type OpError struct {
+	Op  string // say, "listen tcp://127.0.0.1:80"
+	Err error
+}
+
+// Error implements error.
+func (e *OpError) Error() string { return "shard: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *OpError) Unwrap() error { return e.Err }

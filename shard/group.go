@@ -161,7 +161,7 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 	l.index = len(g.listeners)
 	l.packet = strings.HasPrefix(network, "udp")
 	if l.packet && l.stream != nil {
-		return nil, fmt.Errorf("shard: listen %s://%s: %w", network, address, ErrStreamOverPacket)
+		return nil, &OpError{Op: "listen " + network + "://" + address, Err: ErrStreamOverPacket}
 	}
 	l.tcp = network != "unix" && !l.packet
 	if l.packet && l.Limits.IdleTimeout <= 0 {
@@ -185,7 +185,7 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 			for _, fd := range l.fds {
 				reactor.Close(fd)
 			}
-			return nil, fmt.Errorf("shard: listen %s://%s: %w", network, address, err)
+			return nil, &OpError{Op: "listen " + network + "://" + address, Err: err}
 		}
 		if i == 0 {
 			l.addr = bound
@@ -222,7 +222,7 @@ func (g *Group) serve(l *Listener) error {
 		if e2 := g.put(s, &e); e2 != nil {
 			reactor.Close(fd)
 			if err == nil {
-				err = fmt.Errorf("shard: listen %s: shard %d could not take its socket: %w", l.addr, s.index, e2)
+				err = &OpError{Op: fmt.Sprintf("listen %s: shard %d taking its socket", l.addr, s.index), Err: e2}
 			}
 		}
 	}
@@ -239,7 +239,7 @@ func (g *Group) Start() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.state.CompareAndSwap(int32(stateNew), int32(stateRunning)) {
-		return fmt.Errorf("shard: group already started")
+		return ErrStarted
 	}
 	for _, s := range g.shards {
 		go s.run()
