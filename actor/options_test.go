@@ -1,0 +1,165 @@
+package actor_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// Every option of Listen and Dial is checked in one place: the same bad
+// value gets the same error from both, wrapping ErrBadOption, and an option
+// of the other kind is refused rather than ignored.
+func TestConnOptionsCheckedAlikeForListenAndDial(t *testing.T) {
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	bad := map[string]actor.ConnOption{
+		"MaxConns":     actor.MaxConns(-1, nil),
+		"IdleTimeout":  actor.IdleTimeout(-time.Second),
+		"HighWater":    actor.HighWater(-1, actor.KeepWrites),
+		"WritePolicy":  actor.HighWater(1024, actor.WritePolicy(9)),
+		"MaxBuffered":  actor.MaxBuffered(-1),
+		"CloseTimeout": actor.CloseTimeout(-time.Second),
+		"Socket":       actor.Socket(actor.SocketOptions{SendBuffer: -1}),
+		"DialTimeout":  actor.DialTimeout(0),
+	}
+	for name, o := range bad {
+		t.Run(name, func(t *testing.T) {
+			_, lerr := sys.Listen("127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory, o)
+			require.ErrorIs(t, lerr, actor.ErrBadOption)
+			_, derr := sys.Dial(ctx, l.Addr().String(), codec.Bytes(codec.Line()), echoFactory, o)
+			require.ErrorIs(t, derr, actor.ErrBadOption)
+			if name != "MaxConns" && name != "DialTimeout" { // those two also say which call they belong to
+				require.Equal(t, strings.TrimPrefix(lerr.Error(), "actor: listen 127.0.0.1:0: "),
+					strings.TrimPrefix(derr.Error(), "actor: dial "+l.Addr().String()+": "))
+			}
+		})
+	}
+	_, err := sys.Dial(ctx, l.Addr().String(), codec.Bytes(codec.Line()), echoFactory, actor.MaxConns(10, nil))
+	require.ErrorIs(t, err, actor.ErrBadOption)
+	require.Contains(t, err.Error(), "MaxConns applies to Listen")
+	_, err = sys.Listen("127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory, actor.DialTimeout(time.Second))
+	require.ErrorIs(t, err, actor.ErrBadOption)
+	require.Contains(t, err.Error(), "DialTimeout applies to Dial")
+	requireServed(t, l.Addr())
+}
+
+// DialTimeout bounds the connect of one Dial: a dial to a loopback
+// listener whose accept queue is full (the kernel then drops the SYN and the
+// client retries) gives up after it.
+func TestDialTimeoutOption(t *testing.T) {
+	sys, _ := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer unix.Close(fd)
+	require.NoError(t, unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	require.NoError(t, unix.Listen(fd, 0)) // never accepted
+	sa, err := unix.Getsockname(fd)
+	require.NoError(t, err)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*unix.SockaddrInet4).Port))
+	var fill []net.Conn // fill the accept queue
+	defer func() {
+		for _, c := range fill {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 4; i++ {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			break // the queue is full already
+		}
+		fill = append(fill, c)
+	}
+	start := time.Now()
+	_, err = sys.Dial(context.Background(), addr, codec.Bytes(codec.Line()), echoFactory, actor.DialTimeout(100*time.Millisecond))
+	if err == nil {
+		t.Skip("the kernel took the connection despite a full accept queue")
+	}
+	var to interface{ Timeout() bool }
+	require.True(t, errors.As(err, &to) && to.Timeout(), "want a timeout, got %v after %v", err, time.Since(start))
+}
+
+// A system's options are checked when it is made, each with an error
+// wrapping ErrBadOption that names the option.
+func TestSystemOptionsChecked(t *testing.T) {
+	for name, o := range map[string]actor.Option{
+		"Shards":         actor.Shards(actor.MaxShards + 1),
+		"Node":           actor.Node(actor.MaxNode + 1),
+		"InboxSize":      actor.InboxSize(1000),
+		"MaxRetry":       actor.MaxRetry(-1),
+		"ReadBufferSize": actor.ReadBufferSize(10),
+		"SendWait":       actor.SendWait(-time.Second),
+		"LoadBalancing":  actor.LoadBalancing(actor.Balance(7)),
+		"Workers":        actor.Workers(0, 1),
+	} {
+		_, err := actor.NewSystem(o)
+		require.ErrorIs(t, err, actor.ErrBadOption, name)
+		require.Contains(t, err.Error(), name, name)
+	}
+	_, err := actor.ParseBalance("fastest")
+	require.ErrorIs(t, err, actor.ErrBadOption)
+	for _, b := range []actor.Balance{actor.RoundRobin, actor.LeastConnections, actor.SourceHash} {
+		got, err := actor.ParseBalance(b.String())
+		require.NoError(t, err)
+		require.Equal(t, b, got)
+	}
+}
+
+// Bad addresses are refused with ErrBadAddress by Listen and Dial alike.
+func TestBadAddress(t *testing.T) {
+	sys, _ := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory)
+	_, err := sys.Listen("nowhere", codec.Bytes(codec.Line()), echoFactory)
+	require.ErrorIs(t, err, actor.ErrBadAddress)
+	_, err = sys.Dial(context.Background(), "nowhere", codec.Bytes(codec.Line()), echoFactory)
+	require.ErrorIs(t, err, actor.ErrBadAddress)
+	_, err = sys.Listen("127.0.0.1:0", nil, echoFactory)
+	require.Error(t, err)
+}
+
+// Each Context.Go call returns its own JobID, and the Result of that call
+// carries it, whatever order the results come in.
+func TestGoResultCarriesItsJobID(t *testing.T) {
+	sys, _ := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory, actor.Workers(2, 4))
+	type started struct {
+		slow, fast actor.JobID
+		err        error
+	}
+	startedc := make(chan started, 1)
+	results := make(chan actor.Result, 2)
+	release := make(chan struct{})
+	_, err := sys.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			switch m := ctx.Message().(type) {
+			case actor.Started:
+				var s started
+				var e1, e2 error
+				s.slow, e1 = ctx.Go(func() (any, error) { <-release; return "slow", nil })
+				s.fast, e2 = ctx.Go(func() (any, error) { return "fast", nil })
+				s.err = errors.Join(e1, e2)
+				startedc <- s
+			case actor.Result:
+				results <- m
+			}
+		})
+	})
+	require.NoError(t, err)
+	s := recv(t, startedc)
+	require.NoError(t, s.err)
+	require.NotEqual(t, s.slow, s.fast)
+	first := recv(t, results)
+	close(release)
+	second := recv(t, results)
+	require.Equal(t, s.fast, first.ID, "the fast job's result comes first")
+	require.Equal(t, "fast", first.Value)
+	require.Equal(t, s.slow, second.ID)
+	require.Equal(t, "slow", second.Value)
+}
