@@ -246,6 +246,49 @@ func (c *config) check() error {
 	return nil
 }
 
+// Close stops the listener accepting, without stopping the system: its
+// sockets are closed, so new connections to its address are refused by the
+// kernel (a Unix socket's file is removed), while the connections it
+// accepted before go on until they close by themselves (Shutdown closes
+// them too). A UDP listener's peers have no socket left: they are closed,
+// their actors told ErrListenerClosed. A second Close returns
+// ErrListenerClosed. Safe from any goroutine, Receive included; it does not
+// wait.
+func (l *Listener) Close() error {
+	err := userErr(l.sys.g.CloseListener(l.l, nil))
+	if err == nil {
+		l.sys.log().Info("listener closed", "addr", l.l.Addr().String())
+	}
+	return err
+}
+
+// Shutdown closes the listener like Close, then closes each of its
+// connections gracefully (what was written is flushed first; a peer that
+// does not take it within the listener's CloseTimeout is reset), their
+// actors told Closed{Err: ErrListenerClosed}, and waits until all of them
+// are closed or ctx ends (then it returns ctx's error; the closes go on).
+// The rest of the system runs on. It may follow a Close; a second Shutdown
+// waits like the first. It waits for the shards, so on a shard's goroutine
+// it returns ErrOnShard at once (use Close there).
+func (l *Listener) Shutdown(ctx context.Context) error {
+	if shard.OnShard() {
+		return ErrOnShard
+	}
+	err := l.sys.g.CloseListener(l.l, shard.ErrListenerClosed)
+	if err != nil && err != shard.ErrListenerClosed {
+		return userErr(err)
+	}
+	if err == nil {
+		l.sys.log().Info("listener shutting down", "addr", l.l.Addr().String(), "open", l.l.Open())
+	}
+	select {
+	case <-l.l.Drained():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // NewSystem creates a system's shards. Nothing runs until Start.
 func NewSystem(opts ...Option) (*System, error) {
 	s := &System{nodes: newNodeWatch()}

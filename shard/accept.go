@@ -125,6 +125,9 @@ func (s *Shard) acceptReady(i int) {
 		return
 	}
 	sl := s.listeners[i]
+	if sl == nil {
+		return // closed
+	}
 	if sl.lis.packet {
 		s.readDatagrams(sl)
 		return
@@ -152,6 +155,9 @@ func (s *Shard) deadline() int {
 	}
 	var now time.Time
 	for i, sl := range s.listeners {
+		if sl == nil {
+			continue // closed
+		}
 		switch ms := sl.off.wait(&now); {
 		case ms == 0:
 			s.poller.Add(sl.fd, listenToken|uint64(i), reactor.Readable)

@@ -20,8 +20,9 @@ type acceptor struct {
 	events []reactor.Ready
 	bal    balancer
 
-	mu      sync.Mutex  // guards pending
+	mu      sync.Mutex  // guards pending and removed
 	pending []*Listener // added by Listen, picked up by the loop
+	removed []*Listener // closed by CloseListener, dropped by the loop
 
 	lis  []*Listener // owned by the loop; index = poller token
 	offs []backoff   // per listener
@@ -77,6 +78,9 @@ func (a *acceptor) run() {
 				continue
 			}
 			l := a.lis[tok]
+			if l == nil {
+				continue // closed
+			}
 			if acceptFrom(l, l.fds[0], a.publish) {
 				a.offs[tok].fail(time.Now())
 				a.poller.Remove(l.fds[0])
@@ -89,13 +93,22 @@ func (a *acceptor) run() {
 
 func (a *acceptor) adoptPending() {
 	a.mu.Lock()
-	pending := a.pending
-	a.pending = nil
+	pending, removed := a.pending, a.removed
+	a.pending, a.removed = nil, nil
 	a.mu.Unlock()
 	for _, l := range pending {
 		a.lis = append(a.lis, l)
 		a.offs = append(a.offs, backoff{})
 		a.poller.Add(l.fds[0], uint64(len(a.lis)-1), reactor.Readable)
+	}
+	for _, l := range removed {
+		for i, x := range a.lis {
+			if x == l {
+				a.poller.Remove(l.fds[0])
+				reactor.Close(l.fds[0])
+				a.lis[i], a.offs[i] = nil, backoff{} // the others keep their tokens
+			}
+		}
 	}
 }
 
@@ -105,6 +118,9 @@ func (a *acceptor) timeout() int {
 	timeout := -1
 	var now time.Time
 	for i := range a.offs {
+		if a.lis[i] == nil {
+			continue
+		}
 		switch ms := a.offs[i].wait(&now); {
 		case ms == 0:
 			a.poller.Add(a.lis[i].fds[0], uint64(i), reactor.Readable)
@@ -132,7 +148,9 @@ func (a *acceptor) publish(l *Listener, fd int, sa unix.Sockaddr) {
 func (a *acceptor) exit() {
 	a.adoptPending()
 	for _, l := range a.lis {
-		reactor.Close(l.fds[0])
+		if l != nil {
+			reactor.Close(l.fds[0])
+		}
 	}
 	a.waker.Close()
 	a.poller.Close()

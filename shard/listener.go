@@ -33,6 +33,8 @@ type Listener struct {
 
 	refusedHook func(error) // called when the shard cannot adopt or open a dialled socket
 
+	close listenerClose // CloseListener's state
+
 	accepted atomic.Uint64 // connections accepted
 	refused  atomic.Uint64 // accept errors that made the listener back off
 	overMax  atomic.Uint64 // connections closed at once because MaxConns were open
@@ -42,6 +44,7 @@ type Listener struct {
 // newListener returns a listener of network decoding with c.
 func newListener(network string, c codec.Codec, tag any, lim Limits) *Listener {
 	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: codec.IsRaw(c)}
+	l.close.drained = make(chan struct{})
 	l.stream, _ = c.(codec.StreamCodec)
 	return l
 }

@@ -57,7 +57,7 @@ func (s *Shard) openPeer(sl *shardListener, key reactor.PeerKey) *Conn {
 	}
 	c := s.table.alloc()
 	if c == nil {
-		l.open.Add(-1)
+		l.release()
 		s.stats.refused.Add(1)
 		return nil
 	}
@@ -99,7 +99,7 @@ func (s *Shard) closePeer(c *Conn) {
 		delete(p.sl.peers, p.key)
 		delete(s.peers, c.slot)
 	}
-	c.lis.open.Add(-1)
+	c.lis.release()
 	s.conns.Add(-1)
 	s.stats.closed.Add(1)
 }

@@ -391,20 +391,24 @@ func (s *Shard) deadLetter(to, from uint64, msg any) {
 
 // open adopts an accepted socket.
 func (s *Shard) open(fd int, l *Listener) {
+	if l.closing() != nil { // accepted just before CloseListener closed its connections
+		reactor.Close(fd)
+		return
+	}
 	if s.stopping || !l.reserve() {
 		refuse(fd, l)
 		return
 	}
 	c := s.table.alloc()
 	if c == nil {
-		l.open.Add(-1)
+		l.release()
 		reactor.Close(fd)
 		s.stats.refused.Add(1)
 		return
 	}
 	c.fd, c.lis, c.state = int32(fd), l, stateOpen
 	if err := s.poller.Add(fd, connToken(c), reactor.Readable); err != nil {
-		l.open.Add(-1)
+		l.release()
 		reactor.Close(fd)
 		s.table.release(c)
 		s.stats.refused.Add(1)
@@ -445,7 +449,9 @@ func (s *Shard) discard(e *envelope) {
 func (s *Shard) exit() {
 	s.abortAll()
 	for _, l := range s.listeners {
-		reactor.Close(l.fd)
+		if l != nil {
+			reactor.Close(l.fd)
+		}
 	}
 	s.listeners = nil
 	s.waker.close()

@@ -8,7 +8,9 @@ import "github.com/shoalrt/shoal/reactor"
 func (s *Shard) beginStop() {
 	s.stopping = true
 	for _, l := range s.listeners {
-		reactor.Close(l.fd)
+		if l != nil {
+			reactor.Close(l.fd)
+		}
 	}
 	s.listeners = nil
 	for i := 0; i < 16 && (!s.inbox.Empty() || s.local.Len() > 0); i++ {

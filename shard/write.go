@@ -254,7 +254,7 @@ func (s *Shard) finish(c *Conn) {
 		s.closePeer(c)
 	} else if c.fd >= 0 {
 		reactor.Close(int(c.fd))
-		c.lis.open.Add(-1)
+		c.lis.release()
 		s.conns.Add(-1)
 		s.stats.closed.Add(1)
 	} else {

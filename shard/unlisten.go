@@ -1,0 +1,153 @@
+package shard
+
+import (
+	"os"
+	"sync"
+
+	"github.com/shoalrt/shoal/reactor"
+)
+
+// listenerClose is the state of a listener's close (CloseListener).
+type listenerClose struct {
+	mu      sync.Mutex
+	closed  bool          // its sockets are closed (or closing)
+	reason  error         // why its connections close; nil while they may stay
+	drained chan struct{} // closed once reason is set and no connection is open
+}
+
+// release gives back the place of one of l's connections that closed.
+func (l *Listener) release() {
+	if l.open.Add(-1) == 0 {
+		l.checkDrained()
+	}
+}
+
+// checkDrained closes l.close.drained once l's connections are closing and
+// none is open.
+func (l *Listener) checkDrained() {
+	lc := &l.close
+	lc.mu.Lock()
+	if lc.reason != nil && l.open.Load() == 0 {
+		select {
+		case <-lc.drained:
+		default:
+			close(lc.drained)
+		}
+	}
+	lc.mu.Unlock()
+}
+
+// closing reports the reason l's connections must close for, or nil.
+func (l *Listener) closing() error {
+	lc := &l.close
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	return lc.reason
+}
+
+// Drained returns a channel closed once CloseListener was asked to close
+// l's connections and none of them is open any more.
+func (l *Listener) Drained() <-chan struct{} { return l.close.drained }
+
+// CloseListener stops l from accepting: its sockets are closed (the
+// acceptor's, or each shard's with ReusePort, or a UDP socket), so the
+// kernel refuses new connections to its address, and a Unix socket's file
+// is removed. Connections it accepted before stay open unless reason is not
+// nil: then each of them is closed gracefully (flushed, then closed, within
+// the listener's close timeout), its handler told reason; so are sockets
+// accepted just before the close and still on their way to a shard. A UDP
+// listener's peers have no socket left once it closes: they are closed
+// with reason, or ErrListenerClosed if reason is nil.
+//
+// Calling it again with a reason closes the connections that a first call
+// without one left open; calling it again without one returns
+// ErrListenerClosed. Safe from any goroutine; it does not wait (see
+// Drained). From a shard's goroutine a shard whose inbox is full may miss
+// the request (its error is returned).
+func (g *Group) CloseListener(l *Listener, reason error) error {
+	lc := &l.close
+	lc.mu.Lock()
+	again := lc.closed
+	if again && (reason == nil || lc.reason != nil) {
+		lc.mu.Unlock()
+		return ErrListenerClosed
+	}
+	if l.packet && reason == nil {
+		reason = ErrListenerClosed
+	}
+	lc.closed, lc.reason = true, reason
+	lc.mu.Unlock()
+	if reason != nil {
+		l.checkDrained() // none may be open
+	}
+
+	g.mu.Lock()
+	state := groupState(g.state.Load())
+	if !again {
+		for i, x := range g.listeners {
+			if x == l {
+				g.listeners = append(g.listeners[:i:i], g.listeners[i+1:]...)
+				break
+			}
+		}
+		if l.network == "unix" && l.addr != nil {
+			os.Remove(l.addr.String())
+		}
+	}
+	g.mu.Unlock()
+	switch {
+	case state == stateNew:
+		// Never served: its sockets are only ours, and nothing is open.
+		if !again {
+			for _, fd := range l.fds {
+				reactor.Close(fd)
+			}
+		}
+		return nil
+	case state != stateRunning:
+		return nil // stopping: Stop closes everything
+	}
+	if !again && len(l.fds) == 1 && !l.packet {
+		g.acc.remove(l)
+	}
+	var first error
+	for i := range g.shards {
+		s := g.shards[i]
+		err := g.Post(i, func() { s.unlisten(l, !again, reason) })
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// unlisten closes this shard's sockets of l (if sockets) and, with reason,
+// its connections of l. Shard goroutine only.
+func (s *Shard) unlisten(l *Listener, sockets bool, reason error) {
+	if reason != nil {
+		s.table.each(func(c *Conn) {
+			if c.lis == l && c.state == stateOpen {
+				s.Close(c, reason)
+			}
+		})
+	}
+	if !sockets {
+		return
+	}
+	for i, sl := range s.listeners {
+		if sl != nil && sl.lis == l {
+			s.poller.Remove(sl.fd)
+			reactor.Close(sl.fd)
+			s.listeners[i] = nil // the others keep their poller tokens
+		}
+	}
+}
+
+// remove stops accepting on l, one of the acceptor's listeners, and closes
+// its socket, on the acceptor's goroutine. Safe from any goroutine.
+func (a *acceptor) remove(l *Listener) {
+	a.mu.Lock()
+	a.removed = append(a.removed, l)
+	a.mu.Unlock()
+	a.waker.Wake()
+}
