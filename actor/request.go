@@ -59,6 +59,12 @@ type requestTimeout struct{ id RequestID }
 // Response with Err ErrTimeout after timeout (or ErrNoActor if to does not
 // exist, or an error wrapping ErrNodeDown as soon as to's node is reported
 // down while the request waits). Exactly one Response arrives per request.
+//
+// Request is System.Ask for an actor: the same target, message and errors,
+// but Receive must not wait, so the answer comes later as a message (with
+// a timeout of its own) instead of as a return value; there is no
+// Context.Ask, and no System.Request because a goroutine outside the
+// system has no mailbox for the answer.
 func (c *Context) Request(to ID, msg any, timeout time.Duration) (RequestID, error) {
 	if to == 0 {
 		return 0, ErrZeroID
