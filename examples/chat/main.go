@@ -50,6 +50,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/actor/metrics"
 	"github.com/shoalrt/shoal/cluster"
 	"github.com/shoalrt/shoal/codec"
@@ -169,11 +170,17 @@ func main() {
 	flag.DurationVar(&cfg.heartbeat, "heartbeat", time.Second, "how often nodes tell each other they are alive; a node silent for 3 is presumed dead")
 	flag.BoolVar(&cfg.standalone, "standalone", false, "run alone, without a cluster")
 	flag.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9102)")
+	pprofAddr := flag.String("pprof", "", "serve Go's profiles at http://ADDR/debug/pprof/ (e.g. 127.0.0.1:6060); each shard's goroutine is labelled shoal.shard")
 	flag.Parse()
+	stopProfile, err := profile.Serve(*pprofAddr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stopProfile()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := serve(ctx, cfg, func(web, tcp net.Addr, node *cluster.Node) {
+	err = serve(ctx, cfg, func(web, tcp net.Addr, node *cluster.Node) {
 		fmt.Printf("chat: open http://%s/ in a browser; TCP (JSON lines) on %s; Ctrl-C stops\n", web, tcp)
 		switch {
 		case node == nil:

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/codec"
 )
 
@@ -54,12 +55,18 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:9002", "listen address: host:port, tcp://host:port or unix:///path")
 	max := flag.Int("max", 100, "connections served at once")
 	idle := flag.Duration("idle", 5*time.Minute, "close connections silent for this long")
+	pprofAddr := flag.String("pprof", "", "serve Go's profiles at http://ADDR/debug/pprof/ (e.g. 127.0.0.1:6060); each shard's goroutine is labelled shoal.shard")
 	flag.Parse()
+	stopProfile, err := profile.Serve(*pprofAddr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stopProfile()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := log.New(os.Stderr, "connlimit: ", log.LstdFlags)
-	err := serve(ctx, *addr, *max, *idle, logger, func(a net.Addr) {
+	err = serve(ctx, *addr, *max, *idle, logger, func(a net.Addr) {
 		fmt.Printf("connlimit: listening on %s, at most %d connections, idle timeout %v; Ctrl-C stops\n", a, *max, *idle)
 	})
 	if err != nil {

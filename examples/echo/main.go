@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
 )
@@ -91,12 +92,18 @@ func main() {
 	reuse := flag.Bool("reuseport", false, "one SO_REUSEPORT socket per shard; the kernel balances")
 	lb := flag.String("lb", "round-robin", "load balancing: round-robin | least-conn | source-hash")
 	proto := flag.String("proto", "tcp", "protocol: tcp (raw bytes) | ws (WebSocket at /echo, a page at /)")
+	pprofAddr := flag.String("pprof", "", "serve Go's profiles at http://ADDR/debug/pprof/ (e.g. 127.0.0.1:6060); each shard's goroutine is labelled shoal.shard")
 	flag.Parse()
+	stopProfile, err := profile.Serve(*pprofAddr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stopProfile()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := config{addr: *addr, shards: *shards, reuse: *reuse, lb: *lb, proto: *proto}
-	err := serve(ctx, cfg, func(a net.Addr) {
+	err = serve(ctx, cfg, func(a net.Addr) {
 		fmt.Printf("echo: %s on %s with %d shards (%s, reuseport=%v); Ctrl-C stops\n", cfg.proto, a, cfg.shards, cfg.lb, cfg.reuse)
 		if cfg.proto == "ws" {
 			fmt.Printf("echo: open http://%s/ in a browser, or connect to ws://%s/echo\n", a, a)

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
 )
@@ -237,11 +238,17 @@ func main() {
 	flag.StringVar(&cfg.tcp, "tcp", "127.0.0.1:9301", "address of the TCP listener (one JSON message per line)")
 	flag.IntVar(&cfg.shards, "shards", runtime.NumCPU(), "number of shards (event loops)")
 	flag.DurationVar(&cfg.tick, "tick", 50*time.Millisecond, "time between ticks of the world")
+	pprofAddr := flag.String("pprof", "", "serve Go's profiles at http://ADDR/debug/pprof/ (e.g. 127.0.0.1:6060); each shard's goroutine is labelled shoal.shard")
 	flag.Parse()
+	stopProfile, err := profile.Serve(*pprofAddr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stopProfile()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := serve(ctx, cfg, func(web, tcp net.Addr) {
+	err = serve(ctx, cfg, func(web, tcp net.Addr) {
 		fmt.Printf("game: open http://%s/ in a browser; TCP (JSON lines) on %s; a tick every %v; Ctrl-C stops\n", web, tcp, cfg.tick)
 	})
 	if err != nil {

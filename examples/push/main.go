@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/codec"
 )
 
@@ -64,11 +65,17 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:9001", "listen address: host:port, tcp://host:port or unix:///path")
 	shards := flag.Int("shards", runtime.NumCPU(), "number of shards (event loops)")
 	interval := flag.Duration("interval", time.Second, "time between ticks")
+	pprofAddr := flag.String("pprof", "", "serve Go's profiles at http://ADDR/debug/pprof/ (e.g. 127.0.0.1:6060); each shard's goroutine is labelled shoal.shard")
 	flag.Parse()
+	stopProfile, err := profile.Serve(*pprofAddr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stopProfile()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := serve(ctx, *addr, *shards, *interval, func(a net.Addr) {
+	err = serve(ctx, *addr, *shards, *interval, func(a net.Addr) {
 		fmt.Printf("push: listening on %s with %d shards, a tick every %v; Ctrl-C stops\n", a, *shards, *interval)
 	})
 	if err != nil {
