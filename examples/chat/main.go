@@ -50,11 +50,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/shoalrt/shoal/actor"
-	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/actor/metrics"
 	"github.com/shoalrt/shoal/cluster"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 )
 
 // Messages from clients.

@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
-	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 )
 
 // refusal is what a client over the limit reads before its connection closes.

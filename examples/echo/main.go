@@ -23,9 +23,9 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
-	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 )
 
 // echo is the connection actor. It has no state, so one value serves every

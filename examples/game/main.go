@@ -36,9 +36,9 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
-	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 )
 
 // Messages from clients.

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/shoalrt/shoal/actor"
-	"github.com/shoalrt/shoal/examples/internal/profile"
 	"github.com/shoalrt/shoal/codec"
+	"github.com/shoalrt/shoal/examples/internal/profile"
 )
 
 // group is the name of the group every connection joins.
