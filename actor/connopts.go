@@ -194,7 +194,7 @@ func CloseTimeout(d time.Duration) ConnOption {
 }
 
 // DefaultCloseTimeout is the CloseTimeout of a listener that sets none.
-const DefaultCloseTimeout = shard.DefaultCloseTimeout
+const DefaultCloseTimeout = 5 * time.Second
 
 // DialTimeout bounds how long a Dial waits for its connection to be made
 // (default DefaultDialTimeout); a WebSocket upgrade after it is bounded by

@@ -79,3 +79,10 @@ func TestWrappedShardErrorsAreRebuilt(t *testing.T) {
 	require.Same(t, cause, userErr(cause))
 	require.NoError(t, userErr(nil))
 }
+
+// actor's constants are its own, and must agree with the event loop's.
+func TestConstantsAgreeWithShard(t *testing.T) {
+	require.Equal(t, shard.MaxNode, MaxNode)
+	require.Equal(t, shard.MaxShards, MaxShards)
+	require.Equal(t, shard.DefaultCloseTimeout, DefaultCloseTimeout)
+}

@@ -59,9 +59,9 @@ func (id *ID) UnmarshalText(b []byte) error {
 // Limits of the parts of an ID.
 const (
 	// MaxNode is the largest node number (Node's argument, ID.Node).
-	MaxNode = shard.MaxNode
+	MaxNode = 1<<10 - 1
 	// MaxShards is the largest number of shards a system can have.
-	MaxShards = shard.MaxShards
+	MaxShards = 1 << 8
 )
 
 // ParseID parses the form String produces.
