@@ -80,7 +80,9 @@ func TestStructuredLogs(t *testing.T) {
 	for i := 0; i < 50; i++ { // a healthy hot path logs nothing
 		echoOn(t, c, r, "hello")
 	}
+	rec.mu.Lock()
 	healthy := len(rec.records)
+	rec.mu.Unlock()
 
 	_, err := c.Write([]byte("dead\n"))
 	require.NoError(t, err)
