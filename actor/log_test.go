@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/shoalrt/shoal/actor"
@@ -71,7 +72,7 @@ func TestStructuredLogs(t *testing.T) {
 			}
 		}
 	}
-	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), p.factory, actor.Logger(slog.New(rec)))
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), p.factory, actor.Logger(slog.New(rec)))
 	require.Len(t, rec.find("listening"), 1)
 	require.Equal(t, l.Addr().String(), rec.find("listening")[0].attrs["addr"])
 
@@ -87,6 +88,7 @@ func TestStructuredLogs(t *testing.T) {
 	_, err := c.Write([]byte("dead\n"))
 	require.NoError(t, err)
 	require.Equal(t, "sent", readLine(t, r))
+	require.Eventually(t, func() bool { return sys.Stats()[0].DeadLetters >= 100 }, waitFor, time.Millisecond)
 	dead := rec.find("dead letter")
 	require.Len(t, dead, 1, "100 dead letters in one second make one record")
 	require.Equal(t, "0", dead[0].attrs["shard"])
