@@ -86,8 +86,8 @@ func TestNothingReachesAStoppingActor(t *testing.T) {
 		policy actor.Policy
 		first  string // what the target gets first: it stops or panics on it
 	}{
-		{name: "Context.Stop", policy: actor.StopOnFailure, first: "stop"},
-		{name: "stopped by its policy", policy: actor.StopOnFailure, first: "boom"},
+		{name: "Context.Stop", policy: actor.StopOnFailure(), first: "stop"},
+		{name: "stopped by its policy", policy: actor.StopOnFailure(), first: "boom"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			hook, dead := deadLetters()

@@ -163,3 +163,22 @@ func TestGoResultCarriesItsJobID(t *testing.T) {
 	require.Equal(t, s.slow, second.ID)
 	require.Equal(t, "slow", second.Value)
 }
+
+// A supervision policy with negative bounds is refused by both Spawns.
+func TestSpawnRefusesBadPolicy(t *testing.T) {
+	sys, _ := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory)
+	bad := actor.Supervise(actor.Policy{MaxRestarts: -1})
+	_, err := sys.Spawn(echoFactory, bad)
+	require.ErrorIs(t, err, actor.ErrBadOption)
+	errs := make(chan error, 1)
+	_, err = sys.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if _, ok := ctx.Message().(actor.Started); ok {
+				_, err := ctx.Spawn(echoFactory, actor.Supervise(actor.Policy{Window: -time.Second}))
+				errs <- err
+			}
+		})
+	})
+	require.NoError(t, err)
+	require.ErrorIs(t, recv(t, errs), actor.ErrBadOption)
+}

@@ -97,7 +97,7 @@ func TestAskAndRequest(t *testing.T) {
 func TestRequestToMissingActorAnswersErrNoActor(t *testing.T) {
 	var dead atomic.Int32
 	sys := startBare(t, actor.OnDeadLetter(func(actor.DeadLetter) { dead.Add(1) }))
-	o, err := sys.Spawn(oracle, actor.Supervise(actor.StopOnFailure))
+	o, err := sys.Spawn(oracle, actor.Supervise(actor.StopOnFailure()))
 	require.NoError(t, err)
 	require.NoError(t, sys.Send(o, "boom")) // stops it
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)

@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"fmt"
 	"runtime/debug"
 	"time"
 
@@ -40,9 +41,19 @@ var defaultPolicy = RestartOnFailure(3, 10*time.Second)
 func newSpawnRequest(f Factory, opts []SpawnOption) *spawnRequest {
 	r := &spawnRequest{f: f, policy: defaultPolicy}
 	for _, o := range opts {
-		o(r)
+		if o != nil {
+			o(r)
+		}
 	}
 	return r
+}
+
+// check refuses a policy that cannot be kept.
+func (r *spawnRequest) check() error {
+	if p := r.policy; p.MaxRestarts < 0 || p.Window < 0 {
+		return fmt.Errorf("%w: Supervise(%+v): negative", ErrBadOption, p)
+	}
+	return nil
 }
 
 type spawnReply struct {
@@ -64,6 +75,9 @@ func (s *System) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 		return 0, ErrOnShard
 	}
 	req := newSpawnRequest(f, opts)
+	if err := req.check(); err != nil {
+		return 0, err
+	}
 	req.reply = make(chan spawnReply, 1)
 	if err := s.g.Spawn(req); err != nil {
 		return 0, userErr(err)
@@ -81,11 +95,14 @@ func (c *Context) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 	if f == nil {
 		return 0, ErrNilFactory
 	}
+	req := newSpawnRequest(f, opts)
+	if err := req.check(); err != nil {
+		return 0, err
+	}
 	conn, err := c.sh.Spawn()
 	if err != nil {
 		return 0, userErr(err)
 	}
-	req := newSpawnRequest(f, opts)
 	a, err := build(f)
 	if err != nil {
 		c.sh.Close(conn, nil) // the slot goes; nobody hears of it

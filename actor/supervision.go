@@ -50,8 +50,9 @@ type Policy struct {
 	Window time.Duration
 }
 
-// StopOnFailure is the policy that stops a spawned actor on its first panic.
-var StopOnFailure = Policy{}
+// StopOnFailure returns the policy that stops a spawned actor on its first
+// panic.
+func StopOnFailure() Policy { return Policy{} }
 
 // RestartOnFailure returns a policy that restarts a failed actor up to max
 // times within window, then stops it.
