@@ -121,7 +121,7 @@ func (n *Node) flush(nc *nats.Conn) {
 	for i, ob := range list {
 		if err := nc.Publish(ob.subject, *ob.buf); err != nil { // copies *buf
 			n.dropped.Add(1)
-			n.report(fmt.Errorf("cluster: node %d: publishing a batch to %s: %w", n.node, ob.subject, err))
+			n.report(logPublish, fmt.Errorf("cluster: node %d: publishing a batch to %s: %w", n.node, ob.subject, err))
 		} else {
 			n.batches.Add(1)
 		}

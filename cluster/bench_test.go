@@ -9,6 +9,7 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/cluster"
+	"github.com/shoalrt/shoal/cluster/natsserver"
 )
 
 // Ack acknowledges a chunk of BenchmarkRemoteSend's messages.
@@ -25,13 +26,13 @@ func BenchmarkRemoteSend(b *testing.B) {
 	const chunk, window = 1024, 8
 	msg := Chat{From: "ann", Text: "a line of chat, about this long"}
 	b.Run("Shoal", func(b *testing.B) {
-		cfg := cluster.Config{Name: "bench", Listen: "127.0.0.1:0", Messages: []any{Chat{}, Ack{}}}
+		cfg := cluster.Config{Name: "bench", Server: &natsserver.Server{Listen: "127.0.0.1:0"}, Messages: []any{Chat{}, Ack{}}}
 		n1, err := cluster.New(cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
 		sys1 := mustStart(b, 1, n1)
-		cfg.URL = n1.ClientURL()
+		cfg.Server, cfg.URL = nil, n1.ClientURL()
 		n2, err := cluster.New(cfg)
 		if err != nil {
 			b.Fatal(err)
@@ -94,7 +95,7 @@ func BenchmarkRemoteSend(b *testing.B) {
 		<-done
 	})
 	b.Run("NATS", func(b *testing.B) {
-		n1, err := cluster.New(cluster.Config{Name: "bench", Listen: "127.0.0.1:0"})
+		n1, err := cluster.New(cluster.Config{Name: "bench", Server: &natsserver.Server{Listen: "127.0.0.1:0"}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/cluster"
+	"github.com/shoalrt/shoal/cluster/natsserver"
 	"github.com/shoalrt/shoal/codec"
 )
 
@@ -39,7 +39,7 @@ type Count struct{}
 func pair(t *testing.T, opts ...actor.Option) (sys1, sys2 *actor.System, n1, n2 *cluster.Node) {
 	t.Helper()
 	var err error
-	cfg := cluster.Config{Name: "test", Listen: "127.0.0.1:0", Messages: []any{Chat{}, &Count{}}, Heartbeat: 100 * time.Millisecond,
+	cfg := cluster.Config{Name: "test", Server: &natsserver.Server{Listen: "127.0.0.1:0"}, Messages: []any{Chat{}, &Count{}}, Heartbeat: 100 * time.Millisecond,
 		OnError: func(err error) { t.Log(err) }}
 	n1, err = cluster.New(cfg)
 	require.NoError(t, err)
@@ -48,7 +48,7 @@ func pair(t *testing.T, opts ...actor.Option) (sys1, sys2 *actor.System, n1, n2 
 	require.NoError(t, sys1.Start())
 	t.Cleanup(func() { stop(t, sys1) })
 
-	cfg.URL = n1.ClientURL()
+	cfg.Server, cfg.URL = nil, n1.ClientURL()
 	require.NotEmpty(t, cfg.URL)
 	n2, err = cluster.New(cfg)
 	require.NoError(t, err)
@@ -269,17 +269,28 @@ func TestNodeNumberTaken(t *testing.T) {
 	require.ErrorIs(t, sys3.Send(local, "x"), actor.ErrStopped, "a system that could not join is not left running")
 }
 
+// New refuses each invalid config with ErrBadConfig, saying what is wrong;
+// every case but "neither" has a URL, so it fails for its own reason.
 func TestBadConfig(t *testing.T) {
-	for _, cfg := range []cluster.Config{
-		{Name: "a.b"},
-		{Name: "x y"},
-		{Heartbeat: -time.Second},
-		{Listen: "no port"},
-		{Messages: []any{Chat{}, Chat{}}},
+	const url = "nats://127.0.0.1:4222" // New connects nothing: no server needed
+	for _, tc := range []struct {
+		name string
+		cfg  cluster.Config
+		says string
+	}{
+		{"dot in name", cluster.Config{URL: url, Name: "a.b"}, `cluster name "a.b"`},
+		{"space in name", cluster.Config{URL: url, Name: "x y"}, `cluster name "x y"`},
+		{"negative heartbeat", cluster.Config{URL: url, Heartbeat: -time.Second}, "negative heartbeat"},
+		{"URL and Server", cluster.Config{URL: url, Server: &natsserver.Server{}}, "both a URL and a Server"},
+		{"neither", cluster.Config{}, "no URL and no Server"},
+		{"a message twice", cluster.Config{URL: url, Messages: []any{Chat{}, Chat{}}}, "cluster_test.Chat"},
 	} {
-		_, err := cluster.New(cfg)
-		require.ErrorIs(t, err, cluster.ErrBadConfig, "%+v", cfg)
+		_, err := cluster.New(tc.cfg)
+		require.ErrorIs(t, err, cluster.ErrBadConfig, tc.name)
+		require.ErrorContains(t, err, tc.says, tc.name)
 	}
+	_, err := cluster.New(cluster.Config{URL: url, Messages: []any{Chat{}}})
+	require.NoError(t, err, "the same with a URL and no fault")
 }
 
 // A broadcast from one node is written to the connections of the group's
@@ -373,7 +384,7 @@ func join(t *testing.T, n1 *cluster.Node, node int) (*actor.System, *cluster.Nod
 // A node alone publishes nothing to NATS (nobody else can have members),
 // but refuses what it could not send to other nodes either.
 func TestLoneNodeKeepsPublicationsLocal(t *testing.T) {
-	n, err := cluster.New(cluster.Config{Name: "alone", Listen: "127.0.0.1:0", Messages: []any{Chat{}}})
+	n, err := cluster.New(cluster.Config{Name: "alone", Server: &natsserver.Server{Listen: "127.0.0.1:0"}, Messages: []any{Chat{}}})
 	require.NoError(t, err)
 	sys, err := actor.NewSystem(actor.Node(1), actor.Cluster(n))
 	require.NoError(t, err)
@@ -462,14 +473,10 @@ func TestBatchesKeepOrder(t *testing.T) {
 // With an external NATS server that goes away and comes back on the same
 // address, the nodes reconnect, resubscribe, and messages flow again.
 func TestNodesSurviveANATSRestart(t *testing.T) {
-	opts := &server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true}
-	srv, err := server.NewServer(opts)
+	srv := &natsserver.Server{Listen: "127.0.0.1:0"}
+	url, err := srv.Start()
 	require.NoError(t, err)
-	srv.Start()
-	require.True(t, srv.ReadyForConnections(waitFor))
-	url := srv.ClientURL()
-	port := srv.Addr().(*net.TCPAddr).Port
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	defer srv.Shutdown()
 
 	cfg := cluster.Config{Name: "restart", URL: url, Messages: []any{Chat{}}, Heartbeat: 50 * time.Millisecond,
 		NATSOptions: []nats.Option{nats.ReconnectWait(20 * time.Millisecond)}}
@@ -497,12 +504,9 @@ func TestNodesSurviveANATSRestart(t *testing.T) {
 	require.Equal(t, "before", <-got)
 
 	srv.Shutdown()
-	srv.WaitForShutdown()
-	opts.Port = port
-	srv, err = server.NewServer(opts)
+	srv.Listen = strings.TrimPrefix(url, "nats://") // the same port again
+	_, err = srv.Start()
 	require.NoError(t, err)
-	srv.Start()
-	require.True(t, srv.ReadyForConnections(waitFor))
 
 	// Sends fail (ErrNoNode, if node 2 was forgotten meanwhile) or wait in
 	// NATS's reconnect buffer; once both are back, one gets through.
@@ -534,7 +538,7 @@ type (
 // node's own come back to it only locally).
 func TestRoomAcrossThreeNodes(t *testing.T) {
 	const perNode, lines = 20, 300
-	cfg := cluster.Config{Name: "room3", Listen: "127.0.0.1:0", Messages: []any{Probe{}, Numbered{}}, Heartbeat: 100 * time.Millisecond}
+	cfg := cluster.Config{Name: "room3", Server: &natsserver.Server{Listen: "127.0.0.1:0"}, Messages: []any{Probe{}, Numbered{}}, Heartbeat: 100 * time.Millisecond}
 	var systems []*actor.System
 	var nodes []*cluster.Node
 	for i := 1; i <= 3; i++ {
@@ -545,7 +549,7 @@ func TestRoomAcrossThreeNodes(t *testing.T) {
 		require.NoError(t, sys.Start())
 		t.Cleanup(func() { stop(t, sys) })
 		if i == 1 {
-			cfg.URL = n.ClientURL()
+			cfg.Server, cfg.URL = nil, n.ClientURL()
 		}
 		systems, nodes = append(systems, sys), append(nodes, n)
 	}

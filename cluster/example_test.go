@@ -7,6 +7,7 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/cluster"
+	"github.com/shoalrt/shoal/cluster/natsserver"
 )
 
 // Greeting crosses nodes in the example.
@@ -16,7 +17,7 @@ type Greeting struct{ Text string }
 // embedded NATS server, node 2 joins through it, and an actor on node 1
 // greets one on node 2, which answers its sender.
 func Example() {
-	cfg := cluster.Config{Name: "example", Listen: "127.0.0.1:0", Messages: []any{Greeting{}}}
+	cfg := cluster.Config{Name: "example", Server: &natsserver.Server{Listen: "127.0.0.1:0"}, Messages: []any{Greeting{}}}
 	n1, _ := cluster.New(cfg)
 	sys1, _ := actor.NewSystem(actor.Node(1), actor.Cluster(n1))
 	if err := sys1.Start(); err != nil {
@@ -25,7 +26,7 @@ func Example() {
 	}
 	defer sys1.Stop(context.Background())
 
-	cfg.URL = n1.ClientURL() // what other processes would pass to join
+	cfg.Server, cfg.URL = nil, n1.ClientURL() // node 2 connects by URL, as other processes would
 	n2, _ := cluster.New(cfg)
 	sys2, _ := actor.NewSystem(actor.Node(2), actor.Cluster(n2))
 	if err := sys2.Start(); err != nil {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
-	"github.com/shoalrt/shoal/shard"
 )
 
 // FuzzDecodeEnvelope feeds decodeEnvelope arbitrary bytes. It must never
@@ -42,7 +41,7 @@ func fuzzSeeds(tb testing.TB, ser *codec.MsgpackSerializer) map[string][]byte {
 		"flags":               hdr(1, 0x08),
 		"byvalue-without-msg": hdr(1, flagByValue),
 		"bad-varint":          cat(hdr(req, 0), bytes.Repeat([]byte{0xff}, 10), []byte{1}),
-		"asknode-too-big":     cat(hdr(req, 0), uv(1), uv(shard.MaxNode+1)),
+		"asknode-too-big":     cat(hdr(req, 0), uv(1), uv(actor.MaxNode+1)),
 		"group-beyond-buffer": cat(hdr(pub, 0), uv(9), []byte("abc")),
 		"group-too-long":      cat(hdr(pub, 0), uv(MaxGroupLen+1), bytes.Repeat([]byte("g"), MaxGroupLen+1)),
 		"errcode-unknown":     cat(hdr(resp, flagErr), uv(1), []byte{9}),

@@ -49,7 +49,7 @@ func (n *Node) applyInterest() {
 		switch {
 		case c.on && s == nil:
 			if err := n.subscribeGroup(c.group); err != nil {
-				n.report(fmt.Errorf("cluster: node %d: subscribing to group %q: %w", n.node, c.group, err))
+				n.report(logSubscribe, fmt.Errorf("cluster: node %d: subscribing to group %q: %w", n.node, c.group, err))
 			}
 		case !c.on && s != nil:
 			s.Unsubscribe()

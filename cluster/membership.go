@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shoalrt/shoal/shard"
+	"github.com/shoalrt/shoal/actor"
 )
 
 // Membership is soft state. Every node publishes a heartbeat (its number
@@ -39,7 +39,7 @@ func (n *Node) hello() []byte {
 // the number).
 func parseHello(data []byte) (node int, id string, ok bool) {
 	v, k := binary.Uvarint(data)
-	if k <= 0 || v > shard.MaxNode {
+	if k <= 0 || v > actor.MaxNode {
 		return 0, "", false
 	}
 	return int(v), string(data[k:]), true
@@ -63,7 +63,7 @@ func (n *Node) heard(data []byte) {
 		return
 	}
 	if v == n.node { // another live node with this number: not a peer, a conflict
-		n.report(fmt.Errorf("%w: node %d heard from another node with its number", ErrNodeTaken, n.node))
+		n.report(logNumberTaken, fmt.Errorf("%w: node %d heard from another node with its number", ErrNodeTaken, n.node))
 		return
 	}
 	now := time.Now().UnixNano()
@@ -91,6 +91,7 @@ func (n *Node) heard(data []byte) {
 		n.heartbeat()
 	}
 	n.mu.Unlock()
+	n.logNodeUp(v)
 	if err := n.local.NodeUp(v); err != nil {
 		n.lostEvent(v, err)
 	}
@@ -127,6 +128,7 @@ func (n *Node) down(v int, p *peer, reason error) {
 		return
 	}
 	n.npeers.Add(-1)
+	n.logNodeDown(v, reason)
 	if err := n.local.NodeDown(v, reason); err != nil {
 		n.lostEvent(v, err)
 	}
@@ -136,7 +138,7 @@ func (n *Node) down(v int, p *peer, reason error) {
 // given (its shard's inbox stayed full).
 func (n *Node) lostEvent(v int, err error) {
 	n.dropped.Add(1)
-	n.report(fmt.Errorf("cluster: node %d: telling watchers of node %d: %w", n.node, v, err))
+	n.report(logNodeEvent, fmt.Errorf("cluster: node %d: telling watchers of node %d: %w", n.node, v, err))
 }
 
 // beat sends a heartbeat every period and, after each, reports down the

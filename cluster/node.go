@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nuid"
 
@@ -25,12 +24,15 @@ type Config struct {
 	// Letters, digits, '-' and '_'; default "default".
 	Name string
 	// URL lists the NATS servers to connect to (comma-separated nats://
-	// URLs). Empty: the node runs an embedded NATS server on Listen, the
-	// one-machine default, and the other nodes connect to it with URL.
+	// URLs): external servers, or the server another node runs (its
+	// ClientURL). A node has a URL or a Server, not both.
 	URL string
-	// Listen is the embedded server's host:port (default DefaultListen;
-	// port 0 picks a free one, see Node.ClientURL). Unused with URL.
-	Listen string
+	// Server, instead of URL, is a NATS server the node runs itself: it is
+	// started by the node's Start, connected to, and shut down by its Stop
+	// (the other nodes then lose it). &natsserver.Server{} is the embedded
+	// server, the one-machine default; see ClientURL for what the other
+	// nodes connect to. Without Server, a node's binary links no NATS server.
+	Server Server
 	// Messages are samples of the message types that cross nodes, as for
 	// codec.NewRegistry (codec.Tagged gives one a stable tag of your
 	// choosing). []byte, string and codec.Text cross without being listed.
@@ -55,7 +57,9 @@ type Config struct {
 	// others by its own two settings: give all nodes of a cluster the same.
 	HeartbeatMisses int
 	// NATSOptions are extra options for the NATS connection: credentials,
-	// TLS, the reconnect policy.
+	// TLS, the reconnect policy. They apply after the node's own, so an
+	// error, disconnect or reconnect handler given here replaces the
+	// node's (and its records in Logger and OnError).
 	NATSOptions []nats.Option
 	// MaxPending bounds the bytes of envelopes waiting to be published
 	// (default 16 MiB): past it sends fail with ErrBacklog instead of
@@ -65,8 +69,16 @@ type Config struct {
 	// OnError, if set, sees what goes wrong away from any caller: a
 	// malformed envelope from another node, an envelope a full shard could
 	// not take, a NATS slow-consumer or connection error. It runs on the
-	// node's own goroutines and must not block.
+	// node's own goroutines and must not block. Each error is also logged
+	// (see Logger), at most once a second for each kind.
 	OnError func(error)
+	// Logger receives the node's structured records (nil: slog.Default()):
+	// connecting to NATS, losing the connection and getting it back, other
+	// nodes coming up and going down (with their number, "peer", and the
+	// reason), and the errors OnError sees, rate-limited. Every record
+	// carries the cluster's name ("cluster") and this node's number
+	// ("node"). Nothing is logged per message while all is well.
+	Logger *slog.Logger
 }
 
 // Stats are a node's counters.
@@ -93,9 +105,13 @@ type Node struct {
 	local   *actor.Local
 	node    int
 	nc      *nats.Conn
-	srv     *server.Server
-	subs    []*nats.Subscription          // node, heartbeats, goodbyes
-	groups  map[string]*nats.Subscription // the groups subscribed to; the flusher (and Start, Stop) only
+	log     *slog.Logger // cfg.Logger with the cluster and node; set by Start before anything logs
+	errLog  limiter      // rate of the error records
+
+	serving   bool                          // Config.Server started and not yet shut down
+	serverURL string                        // its URL while serving
+	subs      []*nats.Subscription          // node, heartbeats, goodbyes
+	groups    map[string]*nats.Subscription // the groups subscribed to; the flusher (and Start, Stop) only
 
 	imu     sync.Mutex          // guards want and dirty: Interest's, so shards never wait for NATS
 	want    map[string]bool     // groups with local members
@@ -157,13 +173,14 @@ func New(cfg Config) (*Node, error) {
 	if cfg.MaxPending < 0 {
 		return nil, fmt.Errorf("%w: negative MaxPending %d", ErrBadConfig, cfg.MaxPending)
 	}
-	if cfg.URL == "" && cfg.Listen == "" {
-		cfg.Listen = DefaultListen
+	switch {
+	case cfg.URL == "" && cfg.Server == nil:
+		return nil, fmt.Errorf("%w: no URL and no Server: give the NATS servers' URL, or run one with Server (&natsserver.Server{} embeds one)", ErrBadConfig)
+	case cfg.URL != "" && cfg.Server != nil:
+		return nil, fmt.Errorf("%w: both a URL and a Server: a node connects to one or runs the other", ErrBadConfig)
 	}
-	if cfg.URL == "" {
-		if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
-			return nil, fmt.Errorf("%w: listen address %q: %v", ErrBadConfig, cfg.Listen, err)
-		}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	samples := append([]any{
 		codec.Tagged("shoal.bytes", []byte(nil)),
@@ -190,8 +207,8 @@ func New(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// Start connects to the cluster (starting the embedded server first, without
-// a URL), claims the system's node number, and starts receiving. Called by
+// Start connects to the cluster (starting Config.Server first, if there is
+// one), claims the system's node number, and starts receiving. Called by
 // System.Start.
 func (n *Node) Start(local *actor.Local) error {
 	n.mu.Lock()
@@ -201,31 +218,23 @@ func (n *Node) Start(local *actor.Local) error {
 	}
 	n.started = true
 	n.local, n.node = local, local.Node()
+	n.log = n.cfg.Logger.With(slog.String("cluster", n.cfg.Name), slog.Int("node", n.node))
 	n.mu.Unlock()
 	// No lock while talking to the network: shards that Join meanwhile
 	// (Interest) only record their groups, subscribed below.
 	url := n.cfg.URL
-	if url == "" {
-		srv, err := n.startServer()
-		if err != nil {
+	if n.cfg.Server != nil {
+		var err error
+		if url, err = n.startServer(); err != nil {
 			return err
 		}
-		n.mu.Lock()
-		n.srv = srv
-		n.mu.Unlock()
-		url = srv.ClientURL()
 	}
 	opts := append([]nats.Option{
 		nats.Name(fmt.Sprintf("shoal %s node %d", n.cfg.Name, n.node)),
 		nats.NoEcho(), // a node's own publications reach its members locally
 		nats.MaxReconnects(-1),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			if errors.Is(err, nats.ErrSlowConsumer) {
-				n.dropped.Add(1)
-			}
-			n.report(fmt.Errorf("cluster: node %d: %w", n.node, err))
-		}),
-	}, n.cfg.NATSOptions...)
+	}, n.connHandlers()...)
+	opts = append(opts, n.cfg.NATSOptions...)
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		n.mu.Lock()
@@ -233,6 +242,8 @@ func (n *Node) Start(local *actor.Local) error {
 		n.mu.Unlock()
 		return fmt.Errorf("cluster: connecting to %s: %w", url, err)
 	}
+	n.log.LogAttrs(context.Background(), slog.LevelInfo, "connected to NATS",
+		slog.String("url", nc.ConnectedUrlRedacted()), slog.String("server", nc.ConnectedServerName()))
 	fail := func(err error) error {
 		nc.Close()
 		n.mu.Lock()
@@ -301,7 +312,7 @@ func (n *Node) Start(local *actor.Local) error {
 }
 
 // Stop says goodbye to the other nodes, hands the envelopes already received
-// to the local system, and disconnects (stopping the embedded server, which
+// to the local system, and disconnects (shutting down Config.Server, which
 // the other nodes then lose). Called by System.Stop before its shards stop.
 func (n *Node) Stop(ctx context.Context) error {
 	n.mu.Lock()
@@ -349,11 +360,5 @@ func (n *Node) Stats() Stats {
 		Received:  n.received.Load(),
 		Malformed: n.malformed.Load(),
 		Dropped:   n.dropped.Load(),
-	}
-}
-
-func (n *Node) report(err error) {
-	if n.cfg.OnError != nil {
-		n.cfg.OnError(err)
 	}
 }

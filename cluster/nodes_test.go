@@ -18,6 +18,7 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/cluster"
+	"github.com/shoalrt/shoal/cluster/natsserver"
 )
 
 // heard is what a node watcher reports of one event: the event, whether
@@ -85,7 +86,7 @@ func startNode(t *testing.T, cfg cluster.Config, node int) (*actor.System, *clus
 // once with ErrNoNode). An actor that starts watching later gets the nodes
 // up as a list.
 func TestWatchersHearNodesComeAndLeave(t *testing.T) {
-	cfg := cluster.Config{Name: "watch", Listen: "127.0.0.1:0", Messages: []any{Chat{}}, Heartbeat: 100 * time.Millisecond,
+	cfg := cluster.Config{Name: "watch", Server: &natsserver.Server{Listen: "127.0.0.1:0"}, Messages: []any{Chat{}}, Heartbeat: 100 * time.Millisecond,
 		OnError: func(err error) { t.Log(err) }}
 	sys1, n1 := startNode(t, cfg, 1)
 	got := make(chan heard, 16)
@@ -93,7 +94,7 @@ func TestWatchersHearNodesComeAndLeave(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int{}, nextHeard(t, got, waitFor).event)
 
-	cfg.URL = n1.ClientURL()
+	cfg.Server, cfg.URL = nil, n1.ClientURL()
 	sys2, _ := startNode(t, cfg, 2)
 	h := nextHeard(t, got, waitFor)
 	require.Equal(t, actor.NodeUp{Node: 2}, h.event)
@@ -207,7 +208,7 @@ func TestHelperNode(t *testing.T) {
 
 // crashConfig is node 1's config in the tests with a child node.
 func crashConfig(t *testing.T, misses int) cluster.Config {
-	return cluster.Config{Name: "crash", Listen: "127.0.0.1:0", Messages: []any{Chat{}, &Count{}},
+	return cluster.Config{Name: "crash", Server: &natsserver.Server{Listen: "127.0.0.1:0"}, Messages: []any{Chat{}, &Count{}},
 		Heartbeat: 100 * time.Millisecond, HeartbeatMisses: misses, OnError: func(err error) { t.Log(err) }}
 }
 
@@ -294,6 +295,7 @@ func TestHeartbeatConfig(t *testing.T) {
 		{name: "negative misses", cfg: cluster.Config{HeartbeatMisses: -3}},
 		{name: "overflowing bound", cfg: cluster.Config{Heartbeat: time.Duration(1 << 62), HeartbeatMisses: 3}},
 	} {
+		tc.cfg.URL = "nats://127.0.0.1:4222" // New connects nothing
 		_, err := cluster.New(tc.cfg)
 		if tc.ok {
 			require.NoError(t, err, tc.name)

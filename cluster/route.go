@@ -8,7 +8,6 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
-	"github.com/shoalrt/shoal/shard"
 )
 
 // Send encodes e and queues it for its node's subject, or its group's for a
@@ -37,7 +36,7 @@ func (n *Node) Send(e *actor.Envelope) error {
 		}
 		subject = n.groupSubject(e.Group)
 	default:
-		if e.Node < 0 || e.Node > shard.MaxNode {
+		if e.Node < 0 || e.Node > actor.MaxNode {
 			return fmt.Errorf("%w: %d", ErrNoNode, e.Node)
 		}
 		p, ok := n.peers.Load(e.Node)
@@ -78,7 +77,7 @@ func (n *Node) handle(m *nats.Msg) {
 	n.subject = m.Subject
 	if err := eachEnvelope(m.Data, n.deliverOne); err != nil {
 		n.malformed.Add(1)
-		n.report(fmt.Errorf("cluster: node %d: from %s: %w", n.node, m.Subject, err))
+		n.report(logMalformed, fmt.Errorf("cluster: node %d: from %s: %w", n.node, m.Subject, err))
 	}
 }
 
@@ -88,14 +87,14 @@ func (n *Node) deliverOne(b []byte) {
 	e := &n.env
 	if err := decodeEnvelope(b, e, n.ser); err != nil {
 		n.malformed.Add(1)
-		n.report(fmt.Errorf("cluster: node %d: from %s: %w", n.node, n.subject, err))
+		n.report(logMalformed, fmt.Errorf("cluster: node %d: from %s: %w", n.node, n.subject, err))
 		return
 	}
 	err := n.local.Deliver(e)
 	*e = actor.Envelope{}
 	if err != nil {
 		n.dropped.Add(1)
-		n.report(fmt.Errorf("cluster: node %d: delivering: %w", n.node, err))
+		n.report(logDeliver, fmt.Errorf("cluster: node %d: delivering: %w", n.node, err))
 		return
 	}
 	n.received.Add(1)

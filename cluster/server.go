@@ -1,62 +1,52 @@
 package cluster
 
-import (
-	"fmt"
-	"net"
-	"strconv"
-	"time"
+import "fmt"
 
-	"github.com/nats-io/nats-server/v2/server"
-)
-
-// DefaultListen is the embedded NATS server's address when Config.Listen is
-// empty.
-const DefaultListen = "127.0.0.1:4222"
-
-// startServer runs the embedded NATS server on cfg.Listen.
-func (n *Node) startServer() (*server.Server, error) {
-	host, port, _ := net.SplitHostPort(n.cfg.Listen)
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		return nil, fmt.Errorf("%w: listen port %q", ErrBadConfig, port)
-	}
-	if p == 0 {
-		p = server.RANDOM_PORT
-	}
-	srv, err := server.NewServer(&server.Options{
-		ServerName: fmt.Sprintf("shoal-%s-%d", n.cfg.Name, n.node),
-		Host:       host,
-		Port:       p,
-		NoLog:      true,
-		NoSigs:     true,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cluster: embedded NATS server: %w", err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		srv.Shutdown()
-		srv.WaitForShutdown()
-		return nil, fmt.Errorf("cluster: embedded NATS server on %s did not start (is the port free?)", n.cfg.Listen)
-	}
-	return srv, nil
+// Server is a NATS server a node runs itself (Config.Server): the node
+// starts it before connecting to it and shuts it down when it stops, after
+// its goodbye. natsserver.Server, the embedded NATS server, is one; the
+// package cluster does not import it, so a node that connects to external
+// servers by URL does not link a NATS server.
+type Server interface {
+	// Start starts the server and returns the URL the node (and any other
+	// node) connects to. A node calls it once, from its Start.
+	Start() (url string, err error)
+	// Shutdown stops the server and returns once it has stopped. A node
+	// calls it from its Stop, and from its Start if that fails after the
+	// server started.
+	Shutdown()
 }
 
+// startServer starts the node's Config.Server and returns its URL.
+func (n *Node) startServer() (string, error) {
+	url, err := n.cfg.Server.Start()
+	if err != nil {
+		return "", fmt.Errorf("cluster: node %d: starting its NATS server: %w", n.node, err)
+	}
+	n.mu.Lock()
+	n.serving, n.serverURL = true, url
+	if url == "" {
+		n.stopServer()
+		n.mu.Unlock()
+		return "", fmt.Errorf("cluster: node %d: its NATS server started without a URL", n.node)
+	}
+	n.mu.Unlock()
+	return url, nil
+}
+
+// stopServer shuts the node's Config.Server down, if it runs. n.mu held.
 func (n *Node) stopServer() {
-	if n.srv != nil {
-		n.srv.Shutdown()
-		n.srv.WaitForShutdown()
-		n.srv = nil
+	if n.serving {
+		n.cfg.Server.Shutdown()
+		n.serving, n.serverURL = false, ""
 	}
 }
 
-// ClientURL returns the embedded NATS server's URL, for the other nodes'
-// Config.URL; "" for a node without one (or before Start).
+// ClientURL returns the URL of the NATS server the node runs (Config.Server)
+// while it runs, for the other nodes' Config.URL; "" for a node without one,
+// before Start and after Stop.
 func (n *Node) ClientURL() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.srv == nil {
-		return ""
-	}
-	return n.srv.ClientURL()
+	return n.serverURL
 }

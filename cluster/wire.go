@@ -9,7 +9,6 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
-	"github.com/shoalrt/shoal/shard"
 )
 
 // The wire form of an actor.Envelope, one NATS message each (the subject
@@ -69,8 +68,8 @@ func appendEnvelope(dst []byte, e *actor.Envelope, ser *codec.MsgpackSerializer)
 	if (e.Kind == actor.KindPublish || e.Kind == actor.KindBroadcast) && len(e.Group) > MaxGroupLen {
 		return dst, ErrGroupTooLong
 	}
-	if e.Kind == actor.KindRequest && (e.AskNode < 0 || e.AskNode > shard.MaxNode) {
-		return dst, fmt.Errorf("cluster: ask node %d out of range 0..%d", e.AskNode, shard.MaxNode)
+	if e.Kind == actor.KindRequest && (e.AskNode < 0 || e.AskNode > actor.MaxNode) {
+		return dst, fmt.Errorf("cluster: ask node %d out of range 0..%d", e.AskNode, actor.MaxNode)
 	}
 	n := len(dst)
 	var flags byte
@@ -184,7 +183,7 @@ func decodeEnvelope(b []byte, e *actor.Envelope, ser *codec.MsgpackSerializer) e
 			if v, err = uvarint("ask node"); err != nil {
 				return err
 			}
-			if v > shard.MaxNode {
+			if v > actor.MaxNode {
 				return malformed("ask node %d out of range", v)
 			}
 			e.AskNode = int(v)

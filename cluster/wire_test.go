@@ -13,7 +13,6 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
-	"github.com/shoalrt/shoal/shard"
 )
 
 // wireSay is a registered message with the field kinds messages usually
@@ -58,7 +57,7 @@ func wireBase(kind actor.EnvelopeKind) actor.Envelope {
 	e := actor.Envelope{Kind: kind, Node: 3, To: highTo, From: highFrom}
 	switch kind {
 	case actor.KindRequest:
-		e.Request, e.AskNode = actor.RequestID(^uint64(0)), shard.MaxNode
+		e.Request, e.AskNode = actor.RequestID(^uint64(0)), actor.MaxNode
 	case actor.KindResponse:
 		e.Request = 1 << 40
 	case actor.KindPublish, actor.KindBroadcast:
@@ -193,7 +192,7 @@ func TestWireRoundTripFields(t *testing.T) {
 		{"zero IDs", actor.Envelope{Kind: actor.KindMessage}},
 		{"high IDs", actor.Envelope{Kind: actor.KindMessage, To: highFrom, From: highTo}},
 		{"request zero", actor.Envelope{Kind: actor.KindRequest}},
-		{"request max", actor.Envelope{Kind: actor.KindRequest, Request: actor.RequestID(^uint64(0)), AskNode: shard.MaxNode}},
+		{"request max", actor.Envelope{Kind: actor.KindRequest, Request: actor.RequestID(^uint64(0)), AskNode: actor.MaxNode}},
 		{"request one-byte varints", actor.Envelope{Kind: actor.KindRequest, Request: 127, AskNode: 127}},
 		{"request two-byte varints", actor.Envelope{Kind: actor.KindRequest, Request: 128, AskNode: 128}},
 		{"response max", actor.Envelope{Kind: actor.KindResponse, Request: actor.RequestID(^uint64(0))}},
@@ -362,7 +361,7 @@ func TestWireMalformed(t *testing.T) {
 		{"request id 11 continuation bytes", cat(wireHeader(1, req, 0), badVarint, []byte{0xff, 0x01, 1}), ErrMalformed},
 		{"request id over 64 bits", cat(wireHeader(1, req, 0), overflow10, uv(1)), ErrMalformed},
 		{"ask node bad varint", cat(wireHeader(1, req, 0), uv(1), badVarint, []byte{1}), ErrMalformed},
-		{"ask node over MaxNode", cat(wireHeader(1, req, 0), uv(1), uv(shard.MaxNode+1)), ErrMalformed},
+		{"ask node over MaxNode", cat(wireHeader(1, req, 0), uv(1), uv(actor.MaxNode+1)), ErrMalformed},
 		{"ask node max uint64", cat(wireHeader(1, req, 0), uv(1), uv(^uint64(0))), ErrMalformed},
 		{"response id bad varint", cat(wireHeader(1, resp, 0), badVarint, []byte{1}), ErrMalformed},
 		{"group length missing", wireHeader(1, pub, 0), ErrMalformed},
@@ -528,7 +527,7 @@ func BenchmarkDecodeEnvelope(b *testing.B) {
 // error from Send) instead of being counted as malformed by every receiver.
 func TestWireAppendAcceptsOnlyDecodable(t *testing.T) {
 	ser := wireSerializer(t)
-	for _, askNode := range []int{-1, shard.MaxNode + 1} {
+	for _, askNode := range []int{-1, actor.MaxNode + 1} {
 		t.Run(fmt.Sprintf("AskNode=%d", askNode), func(t *testing.T) {
 			e := actor.Envelope{Kind: actor.KindRequest, To: 1, Request: 1, AskNode: askNode}
 			b, err := appendEnvelope(nil, &e, ser)
