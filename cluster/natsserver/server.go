@@ -58,6 +58,9 @@ func (s *Server) Start() (url string, err error) {
 	}
 	if p == 0 {
 		p = server.RANDOM_PORT
+	} else if err := portFree(listen); err != nil {
+		// The server would only time out on it, silently.
+		return "", fmt.Errorf("natsserver: %w", err)
 	}
 	srv, err := server.NewServer(&server.Options{
 		ServerName: s.Name,
@@ -101,4 +104,14 @@ func (s *Server) ClientURL() string {
 		return ""
 	}
 	return s.srv.ClientURL()
+}
+
+// portFree reports an error if nothing can listen on addr now (a port in
+// use, an address not of this machine), as the server would find.
+func portFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return l.Close()
 }
