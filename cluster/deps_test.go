@@ -47,8 +47,8 @@ func TestExternalNodeLinksNoNATSServer(t *testing.T) {
 }
 
 // The cluster needs nothing of the event loop (package shard, which actor
-// imports: the control) and nothing of Prometheus (cluster/metrics has
-// the node's collector).
+// imports: the control) and nothing of Prometheus (cluster/metrics, the
+// other control, has the node's collector).
 func TestClusterImports(t *testing.T) {
 	const shard = "github.com/shoalrt/shoal/shard"
 	if imports := goList(t, "-f", "{{join .Imports \"\\n\"}}", "."); slices.Contains(imports, shard) {
@@ -60,5 +60,8 @@ func TestClusterImports(t *testing.T) {
 	const prometheus = "github.com/prometheus/"
 	if deps := goList(t, "-deps", "."); hasPrefixed(deps, prometheus) {
 		t.Errorf("cluster depends on %s", prometheus)
+	}
+	if deps := goList(t, "-deps", "./metrics"); !hasPrefixed(deps, prometheus) {
+		t.Errorf("the control, cluster/metrics, does not depend on %s: the check is broken", prometheus)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shoalrt/shoal/actor"
-	"github.com/shoalrt/shoal/cluster"
 )
 
 // Option configures a collector.
@@ -31,30 +30,21 @@ type shardMetric struct {
 	value func(*actor.ShardStats) float64
 }
 
-// nodeMetric is one series of the cluster node.
-type nodeMetric struct {
-	desc  *prometheus.Desc
-	kind  prometheus.ValueType
-	value func(*cluster.Stats, *cluster.Node) float64
-}
-
-// Collector is a prometheus.Collector for one system and, optionally, its
-// cluster node. Safe for concurrent scrapes.
+// Collector is a prometheus.Collector for one system's shards. Safe for
+// concurrent scrapes.
 type Collector struct {
 	sys    *actor.System
-	node   *cluster.Node
 	shards []shardMetric
-	nodes  []nodeMetric
 }
 
-// New returns the collector of sys and node (nil for a system without a
-// cluster).
-func New(sys *actor.System, node *cluster.Node, opts ...Option) *Collector {
+// New returns the collector of sys. A cluster node's own collector is
+// cluster/metrics'.
+func New(sys *actor.System, opts ...Option) *Collector {
 	cfg := config{namespace: "shoal"}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	c := &Collector{sys: sys, node: node}
+	c := &Collector{sys: sys}
 	shard := func(name, help string, kind prometheus.ValueType, value func(*actor.ShardStats) float64) {
 		c.shards = append(c.shards, shardMetric{
 			desc:  prometheus.NewDesc(prometheus.BuildFQName(cfg.namespace, "", name), help, []string{"shard"}, cfg.labels),
@@ -79,30 +69,12 @@ func New(sys *actor.System, node *cluster.Node, opts ...Option) *Collector {
 	shard("writes_dropped_total", "Writes to connections not sent: refused under DropWrites, a datagram with no room, a broadcast the codec could not encode.", counter, func(s *actor.ShardStats) float64 { return float64(s.WritesDropped) })
 	shard("poll_errors_total", "Poller failures (should stay 0).", counter, func(s *actor.ShardStats) float64 { return float64(s.PollErrors) })
 	shard("close_timeouts_total", "Connections reset because their peer did not take their last bytes within the close timeout.", counter, func(s *actor.ShardStats) float64 { return float64(s.CloseTimeouts) })
-	if node != nil {
-		nodeM := func(name, help string, kind prometheus.ValueType, value func(*cluster.Stats, *cluster.Node) float64) {
-			c.nodes = append(c.nodes, nodeMetric{
-				desc:  prometheus.NewDesc(prometheus.BuildFQName(cfg.namespace, "cluster", name), help, nil, cfg.labels),
-				kind:  kind,
-				value: value,
-			})
-		}
-		nodeM("envelopes_sent_total", "Envelopes queued for other nodes.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Sent) })
-		nodeM("batches_sent_total", "NATS messages published with envelopes.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Batches) })
-		nodeM("envelopes_received_total", "Envelopes from other nodes handed to this system.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Received) })
-		nodeM("malformed_total", "Messages from the cluster that were not valid envelopes.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Malformed) })
-		nodeM("dropped_total", "Envelopes lost: not taken by a full shard, not published, or dropped by NATS as a slow consumer.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Dropped) })
-		nodeM("peers", "Other nodes known to be alive.", gauge, func(_ *cluster.Stats, n *cluster.Node) float64 { return float64(len(n.Nodes())) })
-	}
 	return c
 }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range c.shards {
-		ch <- m.desc
-	}
-	for _, m := range c.nodes {
 		ch <- m.desc
 	}
 }
@@ -115,10 +87,5 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(&st), label)
 		}
 	}
-	if c.node != nil {
-		st := c.node.Stats()
-		for _, m := range c.nodes {
-			ch <- prometheus.MustNewConstMetric(m.desc, m.kind, m.value(&st, c.node))
-		}
-	}
+
 }

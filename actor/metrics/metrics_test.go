@@ -19,7 +19,6 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/actor/metrics"
-	"github.com/shoalrt/shoal/cluster"
 	"github.com/shoalrt/shoal/codec"
 )
 
@@ -33,13 +32,10 @@ func (echo) Receive(ctx *actor.Context) {
 	}
 }
 
-// The collector reports each shard's counters as they are, with the
-// cluster node's, through a real /metrics endpoint; the metric names pass
-// Prometheus's lint.
+// The collector reports each shard's counters as they are, through a real
+// /metrics endpoint; the metric names pass Prometheus's lint.
 func TestCollectorReportsStats(t *testing.T) {
-	node, err := cluster.New(cluster.Config{Name: "metrics", Listen: "127.0.0.1:0"})
-	require.NoError(t, err)
-	sys, err := actor.NewSystem(actor.Shards(2), actor.Node(1), actor.Cluster(node))
+	sys, err := actor.NewSystem(actor.Shards(2))
 	require.NoError(t, err)
 	l, err := sys.Listen("tcp://127.0.0.1:0", codec.Bytes(codec.Line()), func() actor.Actor { return echo{} })
 	require.NoError(t, err)
@@ -64,7 +60,7 @@ func TestCollectorReportsStats(t *testing.T) {
 	}
 
 	reg := prometheus.NewPedanticRegistry()
-	col := metrics.New(sys, node, metrics.ConstLabels(prometheus.Labels{"role": "test"}))
+	col := metrics.New(sys, metrics.ConstLabels(prometheus.Labels{"role": "test"}))
 	require.NoError(t, reg.Register(col))
 	problems, err := testutil.CollectAndLint(col)
 	require.NoError(t, err)
@@ -100,18 +96,17 @@ func TestCollectorReportsStats(t *testing.T) {
 		`shoal_messages_in_total{role="test",shard="0"}`,
 		`shoal_messages_in_total{role="test",shard="1"}`,
 		`shoal_bytes_out_total{role="test",shard=`,
-		`shoal_cluster_peers{role="test"} 0`,
-		`shoal_cluster_envelopes_sent_total{role="test"} 0`,
 	} {
 		require.True(t, strings.Contains(text, want), "missing %s in\n%s", want, text)
 	}
 }
 
-// Without a node there are no cluster metrics; a namespace renames them all.
-func TestCollectorWithoutCluster(t *testing.T) {
+// A namespace renames every series; there are no cluster series (those are
+// cluster/metrics').
+func TestCollectorNamespace(t *testing.T) {
 	sys, err := actor.NewSystem()
 	require.NoError(t, err)
-	col := metrics.New(sys, nil, metrics.Namespace("chat"))
+	col := metrics.New(sys, metrics.Namespace("chat"))
 	n := testutil.CollectAndCount(col)
 	require.Equal(t, 16, n, "16 series for the one shard")
 	require.Zero(t, testutil.CollectAndCount(col, "shoal_connections"))
