@@ -2,14 +2,19 @@
 // NATS: sends, requests and asks to IDs of other nodes, and publications and
 // broadcasts to groups with members on other nodes, travel as NATS messages.
 //
-// Each system gets a Node (New) and a node number:
+// Each system gets a Node (New) and a node number. A node connects to NATS
+// servers by Config.URL, or runs one itself with Config.Server: the
+// embedded server of package natsserver is the one-machine default, and
+// the other nodes connect to it by URL (its ClientURL):
 //
-//	node, err := cluster.New(cluster.Config{Messages: []any{Chat{}}})
+//	node, err := cluster.New(cluster.Config{Server: &natsserver.Server{}, Messages: []any{Chat{}}})
 //	sys, err := actor.NewSystem(actor.Node(1), actor.Cluster(node))
 //
-// Without Config.URL a node runs an embedded NATS server (the one-machine
-// default, on DefaultListen); the other nodes connect to it with URL, or all
-// nodes connect to external NATS servers.
+//	node, err := cluster.New(cluster.Config{URL: "nats://127.0.0.1:4222", Messages: []any{Chat{}}})
+//	sys, err := actor.NewSystem(actor.Node(2), actor.Cluster(node))
+//
+// Package cluster does not import natsserver: a node built to connect by
+// URL (to external NATS servers, in production) links no NATS server.
 //
 // Subjects, under "shoal.<cluster name>.": "n.<node>" carries a node's
 // messages, requests and responses; "g.p.<group>" (or "g.b.<base64url>" for
@@ -34,12 +39,19 @@
 // once with ErrNoNode. See Config.HeartbeatMisses for the bound on how soon
 // a dead node is reported.
 //
+// Config.Logger receives structured records of the connection, of nodes
+// coming up and going down, and of the errors OnError sees (rate-limited);
+// nothing per message. The node's Prometheus collector is in
+// cluster/metrics, so this package needs no Prometheus client.
+//
 // The package owns the wire form of envelopes, membership (heartbeats) and
-// the NATS connection; it knows actor only through actor.Remote and
-// actor.Local, and nothing of sockets. Its files, one concept each:
-// node.go (Config, Node, start and stop), route.go (sending envelopes and
-// receiving them), interest.go (subscribing to groups with local members),
-// membership.go (heartbeats, goodbyes, node events), subjects.go, wire.go
-// (the envelope's encoding), batch.go (batches and the flusher), server.go
-// (the embedded NATS server), errors.go.
+// the NATS connection; it knows actor only through actor.Remote,
+// actor.Local and actor.MaxNode, and nothing of the event loop (package
+// shard), of sockets, of the NATS server or of Prometheus. Its files, one
+// concept each: node.go (Config, Node, start and stop), route.go (sending
+// envelopes and receiving them), interest.go (subscribing to groups with
+// local members), membership.go (heartbeats, goodbyes, node events),
+// subjects.go, wire.go (the envelope's encoding), batch.go (batches and the
+// flusher), server.go (Server, a NATS server the node runs), log.go (the
+// structured records), errors.go.
 package cluster

@@ -52,6 +52,8 @@ import (
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/actor/metrics"
 	"github.com/shoalrt/shoal/cluster"
+	clustermetrics "github.com/shoalrt/shoal/cluster/metrics"
+	"github.com/shoalrt/shoal/cluster/natsserver"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
 	"github.com/shoalrt/shoal/examples/internal/profile"
@@ -166,7 +168,7 @@ func main() {
 	flag.IntVar(&cfg.shards, "shards", runtime.NumCPU(), "number of shards (event loops)")
 	flag.IntVar(&cfg.node, "node", 1, "this server's node number in the cluster (0-1023, one per server)")
 	flag.StringVar(&cfg.nats, "nats", "", "NATS server URL(s) of the cluster to join; empty runs an embedded NATS server on -nats-listen")
-	flag.StringVar(&cfg.natsListen, "nats-listen", cluster.DefaultListen, "address of the embedded NATS server, for the other nodes' -nats")
+	flag.StringVar(&cfg.natsListen, "nats-listen", natsserver.DefaultListen, "address of the embedded NATS server, for the other nodes' -nats")
 	flag.DurationVar(&cfg.heartbeat, "heartbeat", time.Second, "how often nodes tell each other they are alive; a node silent for 3 is presumed dead")
 	flag.BoolVar(&cfg.standalone, "standalone", false, "run alone, without a cluster")
 	flag.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9102)")
@@ -205,8 +207,12 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 		var err error
 		// What crosses nodes: the broadcasts to rooms, and what the rooms
 		// actors tell each other.
-		node, err = cluster.New(cluster.Config{Name: "chat", URL: cfg.nats, Listen: cfg.natsListen, Heartbeat: cfg.heartbeat,
-			Messages: append([]any{hello{}, roster{}, moved{}}, messages...)})
+		ccfg := cluster.Config{Name: "chat", URL: cfg.nats, Heartbeat: cfg.heartbeat,
+			Messages: append([]any{hello{}, roster{}, moved{}}, messages...)}
+		if cfg.nats == "" { // the first node runs the NATS server the others join
+			ccfg.Server = &natsserver.Server{Listen: cfg.natsListen}
+		}
+		node, err = cluster.New(ccfg)
 		if err != nil {
 			return err
 		}
@@ -266,8 +272,13 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 // the shards. stop shuts it down.
 func serveMetrics(addr string, sys *actor.System, node *cluster.Node) (stop func(), err error) {
 	reg := prometheus.NewRegistry()
-	if err := reg.Register(metrics.New(sys, node)); err != nil {
+	if err := reg.Register(metrics.New(sys)); err != nil {
 		return nil, err
+	}
+	if node != nil {
+		if err := reg.Register(clustermetrics.New(node)); err != nil {
+			return nil, err
+		}
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {

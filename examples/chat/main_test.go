@@ -330,27 +330,44 @@ func expectAfter(t *testing.T, c client, skip func(wire) bool, typ, data string)
 	}
 }
 
-// With -metrics, the server's counters are served for Prometheus.
+// With -metrics, the server's counters are served for Prometheus, and a
+// cluster node's beside them.
 func TestChatMetrics(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // a free port for the metrics server
-	s := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2, standalone: true, metrics: addr})
-	bob := dialTCP(t, s.tcp.String())
-	bob.send(t, "Join", `{"Room":"lobby","Name":"bob"}`)
-	expect(t, bob, "Joined", `{"Room":"lobby","Name":"bob"}`)
-	resp, err := (&http.Client{Timeout: patience}).Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{`shoal_connections{shard="0"}`, `shoal_messages_in_total{shard="1"}`} {
-		if !strings.Contains(string(body), want) {
-			t.Fatalf("no %s in\n%s", want, body)
-		}
+	for _, tc := range []struct {
+		name        string
+		cfg         config
+		clusterWant bool
+	}{
+		{"standalone", config{standalone: true}, false},
+		{"node", config{node: 1, natsListen: "127.0.0.1:0"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := l.Addr().String()
+			l.Close() // a free port for the metrics server
+			cfg := tc.cfg
+			cfg.web, cfg.tcp, cfg.shards, cfg.metrics = "127.0.0.1:0", "127.0.0.1:0", 2, addr
+			s := startNode(t, cfg)
+			bob := dialTCP(t, s.tcp.String())
+			bob.send(t, "Join", `{"Room":"lobby","Name":"bob"}`)
+			expect(t, bob, "Joined", `{"Room":"lobby","Name":"bob"}`)
+			resp, err := (&http.Client{Timeout: patience}).Get("http://" + addr + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			for _, want := range []string{`shoal_connections{shard="0"}`, `shoal_messages_in_total{shard="1"}`} {
+				if !strings.Contains(string(body), want) {
+					t.Fatalf("no %s in\n%s", want, body)
+				}
+			}
+			if got := strings.Contains(string(body), "shoal_cluster_peers 0"); got != tc.clusterWant {
+				t.Fatalf("shoal_cluster_peers 0 served: %v, want %v, in\n%s", got, tc.clusterWant, body)
+			}
+		})
 	}
 }
