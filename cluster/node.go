@@ -105,7 +105,7 @@ type Node struct {
 	local   *actor.Local
 	node    int
 	nc      *nats.Conn
-	log     *slog.Logger // cfg.Logger with the cluster and node; set by Start before anything logs
+	log     *slog.Logger // cfg.Logger with the cluster's name, and the node's number from Start on
 	errLog  limiter      // rate of the error records
 
 	serving   bool                          // Config.Server started and not yet shut down
@@ -201,6 +201,7 @@ func New(cfg Config) (*Node, error) {
 		departed: make(map[string]int64),
 		dirty:    make(map[string]struct{}),
 		in:       make(chan *nats.Msg, 1<<16),
+		log:      cfg.Logger.With(slog.String("cluster", cfg.Name)),
 	}
 	n.batch.init()
 	n.hbSubj, n.byeSubj = n.prefix+"hb", n.prefix+"bye"
@@ -218,7 +219,7 @@ func (n *Node) Start(local *actor.Local) error {
 	}
 	n.started = true
 	n.local, n.node = local, local.Node()
-	n.log = n.cfg.Logger.With(slog.String("cluster", n.cfg.Name), slog.Int("node", n.node))
+	n.log = n.log.With(slog.Int("node", n.node))
 	n.mu.Unlock()
 	// No lock while talking to the network: shards that Join meanwhile
 	// (Interest) only record their groups, subscribed below.
