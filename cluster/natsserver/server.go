@@ -18,9 +18,9 @@ const readyWithin = 10 * time.Second
 
 // Server is a NATS server running in this process, with the options a
 // cluster's one-machine default needs: no logging of its own, no signal
-// handlers, no authentication, no JetStream. Set its fields before Start;
-// the zero value listens on DefaultListen. Its methods are safe from any
-// goroutine.
+// handlers, no authentication, no JetStream. The zero value listens on
+// DefaultListen. Set its fields before Start, or between Shutdown and the
+// next Start; its methods are safe from any goroutine.
 type Server struct {
 	// Listen is the host:port clients connect to (default DefaultListen;
 	// port 0 picks a free one, see ClientURL).
