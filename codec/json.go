@@ -38,9 +38,11 @@ type jsonEncoder struct {
 	enc *json.Encoder
 }
 
-// NewJSONSerializer returns the JSON serializer of the types in r.
+// NewJSONSerializer returns the JSON serializer of the types in r (a nil
+// r holds none). It checks nothing, so it cannot fail: the Registry was
+// checked when it was built.
 func NewJSONSerializer(r *Registry) *JSONSerializer {
-	s := &JSONSerializer{reg: r}
+	s := &JSONSerializer{reg: orEmpty(r)}
 	s.encs.New = func() any {
 		e := &jsonEncoder{}
 		e.enc = json.NewEncoder(&e.w)

@@ -56,9 +56,11 @@ type mpDecoder struct {
 	dec *msgpack.Decoder
 }
 
-// NewMsgpackSerializer returns the msgpack serializer of the types in r.
+// NewMsgpackSerializer returns the msgpack serializer of the types in r
+// (a nil r holds none). It checks nothing, so it cannot fail: the Registry
+// was checked when it was built.
 func NewMsgpackSerializer(r *Registry) *MsgpackSerializer {
-	s := &MsgpackSerializer{reg: r}
+	s := &MsgpackSerializer{reg: orEmpty(r)}
 	s.encs.New = func() any {
 		e := &mpEncoder{}
 		e.enc = msgpack.NewEncoder(&e.w)

@@ -144,6 +144,14 @@ func NewRegistry(samples ...any) (*Registry, error) {
 // type.
 func MustRegistry(samples ...any) *Registry { return must(NewRegistry(samples...)) }
 
+// orEmpty returns r, or a Registry of no types if r is nil.
+func orEmpty(r *Registry) *Registry {
+	if r == nil {
+		return MustRegistry()
+	}
+	return r
+}
+
 // sampleType returns the type a sample registers and whether it registers
 // the pointer form.
 func sampleType(s any) (t reflect.Type, ptr bool, err error) {

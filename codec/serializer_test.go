@@ -230,3 +230,22 @@ func TestMarshalZeroAlloc(t *testing.T) {
 		})
 	}
 }
+
+// A nil Registry is one of no types: nothing to marshal, every tag unknown.
+func TestSerializerOfNilRegistry(t *testing.T) {
+	for _, s := range []Serializer{NewMsgpackSerializer(nil), NewJSONSerializer(nil)} {
+		if _, err := s.Marshal(nil, Say{}); !errors.Is(err, ErrUnsupportedType) {
+			t.Errorf("%T.Marshal: %v", s, err)
+		}
+		frame, _ := NewMsgpackSerializer(MustRegistry(Say{})).Marshal(nil, Say{})
+		if _, ok := s.(*JSONSerializer); ok {
+			frame, _ = NewJSONSerializer(MustRegistry(Say{})).Marshal(nil, Say{})
+		}
+		if _, err := s.Unmarshal(frame); !errors.Is(err, ErrUnknownTag) {
+			t.Errorf("%T.Unmarshal: %v", s, err)
+		}
+		if tags := registryOf(s).Tags(); len(tags) != 0 {
+			t.Errorf("%T.Registry().Tags() = %q", s, tags)
+		}
+	}
+}
