@@ -39,8 +39,10 @@ type Registry struct {
 	order  []*entry                // registration order, for Tags
 }
 
-// entry is one registered type with its wire prefixes, computed once. Cold
-// but for scratch, which the decoders of a value form use per message.
+// entry is one registered type with its wire prefixes, computed once: set
+// at registration, read by every Marshal and Unmarshal of the type. scratch
+// is its one mutable part, the pool the decoders of a value form take their
+// targets from.
 type entry struct {
 	typ     reflect.Type // the registered type, never a pointer type
 	ptr     bool         // registered as a pointer: decoding yields *typ, else typ
@@ -97,7 +99,8 @@ type tagged struct {
 }
 
 // Tagged returns a sample for NewRegistry, Msgpack or JSON that registers
-// sample's type under tag instead of the type's name.
+// sample's type, in sample's form (value or pointer), under tag instead of
+// the type's name.
 func Tagged(tag string, sample any) any { return tagged{tag: tag, sample: sample} }
 
 // NewRegistry registers the type of each sample: a value or pointer of the
