@@ -24,7 +24,7 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 			ctx.WriteBytes(b)
 		}
 	}
-	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory)
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory)
 
 	// The clients live in a child process, so their sockets do not count
 	// against this process's limit. It dials when told to, on stdin.

@@ -92,7 +92,7 @@ func TestPeerVanishingMidFrameIsTruncated(t *testing.T) {
 
 func TestHalfClosedPeerStillGetsItsEcho(t *testing.T) {
 	p := newProbe()
-	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), lineEcho(p))
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Raw()), lineEcho(p))
 	c := dial(t, l.Addr())
 	_, err := c.Write([]byte("last words"))
 	require.NoError(t, err)

@@ -11,7 +11,7 @@ import (
 
 func TestLeastConnectionsFillsTheEmptiestShard(t *testing.T) {
 	p := newProbe()
-	sys, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory,
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory,
 		actor.Shards(3), actor.LoadBalancing(actor.LeastConnections))
 	// Three connections land one per shard; then the one on shard 1 closes,
 	// and the next two connections go to shard 1 first (the emptiest).
@@ -33,7 +33,7 @@ func TestLeastConnectionsFillsTheEmptiestShard(t *testing.T) {
 
 func TestSourceHashPinsAClientHostToOneShard(t *testing.T) {
 	p := newProbe()
-	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory,
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory,
 		actor.Shards(4), actor.LoadBalancing(actor.SourceHash))
 	used := map[int]bool{}
 	for host := 2; host <= 9; host++ {
@@ -59,7 +59,7 @@ func TestReusePortEveryShardAccepts(t *testing.T) {
 			ctx.WriteBytes(b)
 		}
 	}
-	sys, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory, actor.Shards(2), actor.ReusePort(true))
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory, actor.Shards(2), actor.ReusePort(true))
 	shards := map[int]bool{}
 	for i := 0; i < 40 && len(shards) < 2; i++ {
 		// distinct source ports hash differently in the kernel

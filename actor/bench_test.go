@@ -46,7 +46,7 @@ func BenchmarkEchoPingPong(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := sys.Listen("127.0.0.1:0", codec.Raw(), echoFactory)
+	l, err := sys.Listen("127.0.0.1:0", codec.Bytes(codec.Raw()), echoFactory)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func BenchmarkSystemSend(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := sys.Listen("127.0.0.1:0", codec.Raw(), func() actor.Actor {
+	l, err := sys.Listen("127.0.0.1:0", codec.Bytes(codec.Raw()), func() actor.Actor {
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
 			if _, ok := ctx.Message().(actor.Opened); ok {
 				got <- ctx.Self()

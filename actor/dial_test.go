@@ -53,10 +53,10 @@ func TestDialServesOutboundConnectionsAsActors(t *testing.T) {
 	require.NoError(t, err)
 	addr := dead.Addr().String()
 	dead.Close()
-	_, err = sys.Dial(ctx, addr, codec.Raw(), p.factory)
+	_, err = sys.Dial(ctx, addr, codec.Bytes(codec.Raw()), p.factory)
 	require.Error(t, err)
-	_, err = sys.Dial(ctx, addr, codec.Raw(), nil)
+	_, err = sys.Dial(ctx, addr, codec.Bytes(codec.Raw()), nil)
 	require.ErrorIs(t, err, actor.ErrNilFactory)
-	_, err = sys.Dial(ctx, "nonsense", codec.Raw(), p.factory)
+	_, err = sys.Dial(ctx, "nonsense", codec.Bytes(codec.Raw()), p.factory)
 	require.Error(t, err)
 }

@@ -17,7 +17,7 @@
 //	}
 //
 //	sys, _ := actor.NewSystem(actor.Shards(runtime.NumCPU()))
-//	sys.Listen("tcp://127.0.0.1:9000", codec.Raw(), func() actor.Actor { return echo{} })
+//	sys.Listen("tcp://127.0.0.1:9000", codec.Bytes(codec.Raw()), func() actor.Actor { return echo{} })
 //	sys.Start()
 //	defer sys.Stop(context.Background())
 //

@@ -40,7 +40,7 @@ func echoRoundTrips(t *testing.T, c net.Conn, total int) {
 }
 
 func TestEchoTCPManyConnectionsAndShards(t *testing.T) {
-	_, l := startSystem(t, "tcp://127.0.0.1:0", codec.Raw(), echoFactory, actor.Shards(3))
+	_, l := startSystem(t, "tcp://127.0.0.1:0", codec.Bytes(codec.Raw()), echoFactory, actor.Shards(3))
 	var wg sync.WaitGroup
 	for i := 0; i < 12; i++ {
 		c := dial(t, l.Addr())
@@ -54,19 +54,19 @@ func TestEchoTCPManyConnectionsAndShards(t *testing.T) {
 }
 
 func TestEchoLargePayloadShortWrites(t *testing.T) {
-	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), echoFactory)
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Raw()), echoFactory)
 	echoRoundTrips(t, dial(t, l.Addr()), 8<<20)
 }
 
 func TestEchoUnixSocket(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "echo.sock")
-	_, l := startSystem(t, "unix://"+path, codec.Raw(), echoFactory, actor.Shards(2))
+	_, l := startSystem(t, "unix://"+path, codec.Bytes(codec.Raw()), echoFactory, actor.Shards(2))
 	require.Equal(t, "unix", l.Addr().Network())
 	echoRoundTrips(t, dial(t, l.Addr()), 100_000)
 }
 
 func TestSeveralListenersEachWithItsCodec(t *testing.T) {
-	sys, raw := startSystem(t, "tcp://127.0.0.1:0", codec.Raw(), echoFactory, actor.Shards(2))
+	sys, raw := startSystem(t, "tcp://127.0.0.1:0", codec.Bytes(codec.Raw()), echoFactory, actor.Shards(2))
 	upper := func() actor.Actor {
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
 			if b, ok := ctx.Message().([]byte); ok {
@@ -98,11 +98,11 @@ func TestListenRejectsBadAddressesAndArguments(t *testing.T) {
 	require.NoError(t, err)
 	defer sys.Stop(t.Context())
 	for _, addr := range []string{"nonsense", "http://x:1", "tcp://127.0.0.1:99999"} {
-		_, err := sys.Listen(addr, codec.Raw(), echoFactory)
+		_, err := sys.Listen(addr, codec.Bytes(codec.Raw()), echoFactory)
 		require.Error(t, err, addr)
 	}
 	_, err = sys.Listen("127.0.0.1:0", nil, echoFactory)
 	require.Error(t, err)
-	_, err = sys.Listen("127.0.0.1:0", codec.Raw(), nil)
+	_, err = sys.Listen("127.0.0.1:0", codec.Bytes(codec.Raw()), nil)
 	require.Error(t, err)
 }

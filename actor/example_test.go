@@ -102,7 +102,7 @@ func ExampleSystem_Listen_webSocket() {
 	ws := websocket.JSON(websocket.Options{Path: "/ws", Compression: true}, Say{})
 	l, _ := sys.Listen("tcp://127.0.0.1:0", ws, func() actor.Actor {
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
-			if m, ok := ctx.Message().(*Say); ok {
+			if m, ok := ctx.Message().(Say); ok {
 				ctx.Write(Say{Text: strings.ToUpper(m.Text)}) // a JSON text frame
 			}
 		})

@@ -73,7 +73,7 @@ func TestStopFlushesWrittenDataThenCloses(t *testing.T) {
 	}
 	sys, err := actor.NewSystem()
 	require.NoError(t, err)
-	l, err := sys.Listen("127.0.0.1:0", codec.Raw(), p.factory)
+	l, err := sys.Listen("127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory)
 	require.NoError(t, err)
 	require.NoError(t, sys.Start())
 	c := dial(t, l.Addr())
@@ -103,7 +103,7 @@ func TestStopDeadlineClosesSlowConnections(t *testing.T) {
 	fds := countFDs(t)
 	sys, err := actor.NewSystem()
 	require.NoError(t, err)
-	l, err := sys.Listen("127.0.0.1:0", codec.Raw(), p.factory)
+	l, err := sys.Listen("127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory)
 	require.NoError(t, err)
 	require.NoError(t, sys.Start())
 	c := dial(t, l.Addr()) // never reads
@@ -117,7 +117,7 @@ func TestStopDeadlineClosesSlowConnections(t *testing.T) {
 	c.Close()
 	require.Eventually(t, func() bool { return countFDs(t) <= fds }, waitFor, 10*time.Millisecond)
 	require.ErrorIs(t, sys.Stop(context.Background()), actor.ErrStopped)
-	_, err = sys.Listen("127.0.0.1:0", codec.Raw(), echoFactory)
+	_, err = sys.Listen("127.0.0.1:0", codec.Bytes(codec.Raw()), echoFactory)
 	require.Error(t, err)
 	require.ErrorIs(t, sys.Send(actor.ID(1), "x"), actor.ErrStopped)
 }

@@ -133,7 +133,7 @@ func TestListenerCloseFromReceive(t *testing.T) {
 // never served (before Start) works too.
 func TestListenerCloseUDPUnixAndUnstarted(t *testing.T) {
 	p := newProbe()
-	sys, lu := startSystem(t, "udp://127.0.0.1:0", codec.Raw(), lineEcho(p))
+	sys, lu := startSystem(t, "udp://127.0.0.1:0", codec.Bytes(codec.Raw()), lineEcho(p))
 	pc, err := net.Dial("udp", lu.Addr().String())
 	require.NoError(t, err)
 	defer pc.Close()

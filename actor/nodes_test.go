@@ -99,6 +99,12 @@ func TestWatchNodes(t *testing.T) {
 	require.Equal(t, "unwatch", nextOf(t, got))
 	require.NoError(t, sys.Send(w2, "stop"))
 	require.Equal(t, "stop", nextOf(t, other))
+	// The close ends the watch when it completes, a moment after Receive
+	// returns: a change reported before that may still be sent to w2 (and
+	// be its dead letter, as documented). A round trip through the shard
+	// (both actors live on its one shard) waits for the close to complete.
+	require.NoError(t, sys.Send(w, "sync"))
+	require.Equal(t, "sync", nextOf(t, got))
 	require.NoError(t, local.NodeUp(4))
 	require.NoError(t, sys.Send(w, "marker"))
 	require.Equal(t, "marker", nextOf(t, got))

@@ -94,7 +94,7 @@ func TestContextSpawnDeliversStartedFirst(t *testing.T) {
 			}
 		}
 	}
-	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory)
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory)
 	dial(t, l.Addr())
 	s := recv(t, spawns)
 	require.NoError(t, s.err)

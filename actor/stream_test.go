@@ -34,7 +34,7 @@ func (g *greet) Append(dst, p []byte) ([]byte, error) {
 }
 func (g *greet) Unmarshal(frame []byte) (any, error) { return frame, nil }
 func (g *greet) Marshal(dst []byte, msg any) ([]byte, error) {
-	return codec.Raw().Marshal(dst, msg)
+	return codec.Bytes(codec.Raw()).Marshal(dst, msg)
 }
 func (g *greet) RawFrames() bool                 { return true }
 func (g *greet) HandshakeTimeout() time.Duration { return g.timeout }

@@ -90,7 +90,7 @@ func TestTimersDieWithTheirActorAndCostNoGoroutines(t *testing.T) {
 			first.Do(func() { arm(ctx, timers, armed) })
 		}
 	}
-	_, l := startSystem(t, "127.0.0.1:0", codec.Raw(), p.factory)
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory)
 	before := runtime.NumGoroutine()
 	c := dial(t, l.Addr())
 	<-armed

@@ -18,7 +18,7 @@ func TestUDPEachPeerIsAnActor(t *testing.T) {
 			ctx.WriteBytes(append([]byte(ctx.Self().String()+" "+ctx.RemoteAddr().String()+" "), b...))
 		}
 	}
-	_, l := startSystem(t, "udp://127.0.0.1:0", codec.Raw(), p.factory, actor.Shards(2),
+	_, l := startSystem(t, "udp://127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory, actor.Shards(2),
 		actor.IdleTimeout(100*time.Millisecond))
 	require.Equal(t, "udp", l.Addr().Network())
 

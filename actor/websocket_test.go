@@ -118,7 +118,7 @@ func TestWebSocketTypedJSON(t *testing.T) {
 	n := 0
 	_, l := startSystem(t, "tcp://127.0.0.1:0", websocket.JSON(websocket.Options{}, Say{}, Said{}), func() actor.Actor {
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
-			if m, ok := ctx.Message().(*Say); ok {
+			if m, ok := ctx.Message().(Say); ok {
 				n++
 				ctx.Write(Said{Text: strings.ToUpper(m.Text), N: n})
 			}
@@ -379,7 +379,7 @@ func TestWebSocketDialGorillaServer(t *testing.T) {
 	defer srv.Close()
 
 	cli := newProbe()
-	sys, _ := startSystem(t, "tcp://127.0.0.1:0", codec.Raw(), echoFactory)
+	sys, _ := startSystem(t, "tcp://127.0.0.1:0", codec.Bytes(codec.Raw()), echoFactory)
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
 	addr := "ws://" + strings.TrimPrefix(srv.URL, "http://")
@@ -464,7 +464,7 @@ func TestWebSocketTypedMsgpackAndOrigin(t *testing.T) {
 	}, Say{}, Said{})
 	_, l := startSystem(t, "tcp://127.0.0.1:0", c, func() actor.Actor {
 		return actor.ReceiveFunc(func(ctx *actor.Context) {
-			if m, ok := ctx.Message().(*Say); ok {
+			if m, ok := ctx.Message().(Say); ok {
 				ctx.Write(Said{Text: m.Text + "!", N: len(m.Text)})
 			}
 		})
@@ -492,7 +492,7 @@ func TestWebSocketTypedMsgpackAndOrigin(t *testing.T) {
 	require.Equal(t, gorilla.BinaryMessage, kind, "msgpack goes out as binary")
 	got, err := c.Unmarshal(data)
 	require.NoError(t, err)
-	require.Equal(t, &Said{Text: "hey!", N: 3}, got)
+	require.Equal(t, Said{Text: "hey!", N: 3}, got)
 }
 
 func TestWebSocketServerPing(t *testing.T) {
@@ -560,7 +560,7 @@ func TestWebSocketDialHandshakeTimeout(t *testing.T) {
 		}
 	}()
 	cli := newProbe()
-	sys, _ := startSystem(t, "tcp://127.0.0.1:0", codec.Raw(), echoFactory)
+	sys, _ := startSystem(t, "tcp://127.0.0.1:0", codec.Bytes(codec.Raw()), echoFactory)
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
 	_, err = sys.Dial(ctx, "ws://"+silent.Addr().String()+"/", websocket.Raw(websocket.Options{HandshakeTimeout: 50 * time.Millisecond}), cli.factory)

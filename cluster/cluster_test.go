@@ -303,7 +303,7 @@ func TestBroadcastToConnectionsOnAnotherNode(t *testing.T) {
 		joined := make(chan struct{}, 1)
 		l, err := sys2.Listen("tcp://127.0.0.1:0", codec.JSON(codec.Line(), Chat{}), func() actor.Actor {
 			return actor.ReceiveFunc(func(ctx *actor.Context) {
-				if m, ok := ctx.Message().(*Chat); ok && m.Text == "join" {
+				if m, ok := ctx.Message().(Chat); ok && m.Text == "join" {
 					ctx.Join("lobby")
 					joined <- struct{}{}
 				}

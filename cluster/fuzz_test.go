@@ -18,9 +18,9 @@ import (
 
 // FuzzDecodeEnvelope feeds decodeEnvelope arbitrary bytes. It must never
 // panic, must fail only with the errors it documents, must leave Node
-// alone, and what it accepts must survive appendEnvelope → decodeEnvelope
-// unchanged (by-value and pointer messages included: the flag carries
-// which), re-encoding to the same bytes. The seeds, valid envelopes of
+// alone, must deliver a message in its registered form, and what it
+// accepts must survive appendEnvelope → decodeEnvelope unchanged,
+// re-encoding to the same bytes. The seeds, valid envelopes of
 // every kind and malformed ones, are also in testdata/fuzz/FuzzDecodeEnvelope
 // as seed-<name>; TestFuzzSeedCorpus keeps the two in step.
 
@@ -39,7 +39,7 @@ func fuzzSeeds(tb testing.TB, ser *codec.MsgpackSerializer) map[string][]byte {
 		"version":             wireHeader(2, 1, 0),
 		"kind":                hdr(0, 0),
 		"flags":               hdr(1, 0x08),
-		"byvalue-without-msg": hdr(1, flagByValue),
+		"old-byvalue-flag":    cat(hdr(1, flagMsg|oldByValue), []byte{0x92, 0xa7}, []byte("wireSay"), []byte{0xc0}),
 		"bad-varint":          cat(hdr(req, 0), bytes.Repeat([]byte{0xff}, 10), []byte{1}),
 		"asknode-too-big":     cat(hdr(req, 0), uv(1), uv(actor.MaxNode+1)),
 		"group-beyond-buffer": cat(hdr(pub, 0), uv(9), []byte("abc")),
@@ -48,7 +48,7 @@ func fuzzSeeds(tb testing.TB, ser *codec.MsgpackSerializer) map[string][]byte {
 		"errtext-too-long":    cat(hdr(resp, flagErr), uv(1), []byte{errText}, uv(maxErrText+1), bytes.Repeat([]byte("e"), maxErrText+1)),
 		"trailing":            cat(hdr(1, 0), []byte{0}),
 		"msg-unknown-tag":     cat(hdr(1, flagMsg), []byte{0x92, 0xa4, 'N', 'o', 'p', 'e', 0xc0}),
-		"msg-garbage":         cat(hdr(1, flagMsg|flagByValue), []byte{0x92, 0xa7}, []byte("wireSay"), []byte{0xdc, 0xff, 0xff}),
+		"msg-garbage":         cat(hdr(1, flagMsg), []byte{0x92, 0xa7}, []byte("wireSay"), []byte{0xdc, 0xff, 0xff}),
 	}
 	for name, b := range malformed {
 		seeds["bad-"+name] = b
@@ -77,8 +77,8 @@ func fuzzDecode(t *testing.T, ser *codec.MsgpackSerializer, b []byte) {
 	if e.Node != node {
 		t.Fatalf("decodeEnvelope changed Node to %d", e.Node)
 	}
-	if e.Msg != nil && b[2]&flagByValue != 0 && reflect.TypeOf(e.Msg).Kind() == reflect.Pointer {
-		t.Fatalf("by-value message decoded as %T", e.Msg)
+	if e.Msg != nil && !wireForms[reflect.TypeOf(e.Msg)] {
+		t.Fatalf("message decoded as %T, not in its registered form", e.Msg)
 	}
 	again, err := appendEnvelope(nil, &e, ser)
 	if err != nil {

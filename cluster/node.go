@@ -36,8 +36,11 @@ type Config struct {
 	// Messages are samples of the message types that cross nodes, as for
 	// codec.NewRegistry (codec.Tagged gives one a stable tag of your
 	// choosing). []byte, string and codec.Text cross without being listed.
-	// A message arrives as what was sent: a value as a value, a pointer as
-	// a pointer to a copy.
+	// What you register is what you receive, as on every codec: a message
+	// whose type was registered as Join{} arrives on another node as a
+	// Join, as &Join{} as a *Join (a copy), whichever form was sent. (A send
+	// to an actor on the same node is not encoded and arrives as sent: send
+	// the registered form and the two agree.)
 	Messages []any
 	// Heartbeat is how often a node tells the others it is alive (default
 	// one second).

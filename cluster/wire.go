@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"reflect"
 	"unicode/utf8"
 
 	"github.com/shoalrt/shoal/actor"
@@ -16,7 +15,7 @@ import (
 //
 //	byte 0     version (1)
 //	byte 1     kind (actor.KindMessage .. actor.KindBroadcast)
-//	byte 2     flags: hasMsg | byValue | hasErr; other bits must be 0
+//	byte 2     flags: hasMsg (bit 0) | hasErr (bit 2); other bits must be 0
 //	8 bytes    To, little endian
 //	8 bytes    From, little endian
 //	uvarint    Request              (request and response only)
@@ -26,15 +25,16 @@ import (
 //	                                3 any other error with its text, n <= maxErrText)
 //	the rest   Msg as msgpack [tag, body] (if hasMsg)
 //
-// byValue says the sender sent a value, not a pointer: the receiver hands
-// the actor a value too, so a type switch sees what was sent.
+// The receiver hands the actor Msg in the form its type was registered in
+// (Config.Messages): a Join for Join{}, a *Join for &Join{}, whichever the
+// sender sent, as on every codec. (Bit 1 said "sent as a value" in earlier
+// builds, which delivered what was sent; it is refused now.)
 const (
 	wireVersion = 1
 
-	flagMsg     = 1 << 0
-	flagByValue = 1 << 1
-	flagErr     = 1 << 2
-	flagsKnown  = flagMsg | flagByValue | flagErr
+	flagMsg    = 1 << 0
+	flagErr    = 1 << 2
+	flagsKnown = flagMsg | flagErr
 
 	errNoActor = 1
 	errTimeout = 2
@@ -75,9 +75,6 @@ func appendEnvelope(dst []byte, e *actor.Envelope, ser *codec.MsgpackSerializer)
 	var flags byte
 	if e.Msg != nil {
 		flags |= flagMsg
-		if reflect.TypeOf(e.Msg).Kind() != reflect.Pointer {
-			flags |= flagByValue
-		}
 	}
 	if e.Err != nil {
 		flags |= flagErr
@@ -140,9 +137,6 @@ func decodeEnvelope(b []byte, e *actor.Envelope, ser *codec.MsgpackSerializer) e
 	}
 	if flags&^flagsKnown != 0 {
 		return malformed("unknown flags %#x", flags)
-	}
-	if flags&flagByValue != 0 && flags&flagMsg == 0 {
-		return malformed("by-value flag without a message")
 	}
 	*e = actor.Envelope{
 		Kind: kind,
@@ -222,12 +216,9 @@ func decodeEnvelope(b []byte, e *actor.Envelope, ser *codec.MsgpackSerializer) e
 		}
 		return nil
 	}
-	msg, err := ser.Unmarshal(p)
+	msg, err := ser.Unmarshal(p) // in its registered form
 	if err != nil {
 		return err
-	}
-	if flags&flagByValue != 0 {
-		msg = reflect.ValueOf(msg).Elem().Interface()
 	}
 	e.Msg = msg
 	return nil

@@ -44,6 +44,38 @@ func wireSerializer(tb testing.TB) *codec.MsgpackSerializer {
 	))
 }
 
+// wireForms are the forms wireSerializer registers its types in: what a
+// decoded message is, whatever form was sent.
+var wireForms = map[reflect.Type]bool{
+	reflect.TypeFor[[]byte](): true, reflect.TypeFor[string](): true, reflect.TypeFor[codec.Text](): true,
+	reflect.TypeFor[wireSay](): true, reflect.TypeFor[*wireEmpty](): true,
+}
+
+// oldByValue is flag bit 1, which said "sent as a value" in earlier builds
+// and is refused now.
+const oldByValue = 1 << 1
+
+// inWireForm returns msg, a value or pointer of a type wireSerializer
+// registers, in its registered form: what decoding its encoding yields.
+func inWireForm(tb testing.TB, msg any) any {
+	if msg == nil {
+		return nil
+	}
+	v := reflect.ValueOf(msg)
+	switch t := v.Type(); {
+	case wireForms[t]:
+		return msg
+	case t.Kind() == reflect.Pointer && wireForms[t.Elem()]:
+		return v.Elem().Interface()
+	case wireForms[reflect.PointerTo(t)]:
+		p := reflect.New(t)
+		p.Elem().Set(v)
+		return p.Interface()
+	}
+	tb.Fatalf("%T is not registered", msg)
+	return nil
+}
+
 var wireKinds = []actor.EnvelopeKind{actor.KindMessage, actor.KindRequest, actor.KindResponse, actor.KindPublish, actor.KindBroadcast}
 
 const (
@@ -67,10 +99,11 @@ func wireBase(kind actor.EnvelopeKind) actor.Envelope {
 }
 
 // wireWant is what decoding the wire form of e yields into an envelope whose
-// Node was node: Node untouched, an error other than the two sentinels
-// turned into its (cut) text.
-func wireWant(e actor.Envelope, node int) actor.Envelope {
+// Node was node: Node untouched, the message in its registered form, an
+// error other than the two sentinels turned into its (cut) text.
+func wireWant(tb testing.TB, e actor.Envelope, node int) actor.Envelope {
 	e.Node = node
+	e.Msg = inWireForm(tb, e.Msg)
 	switch {
 	case e.Err == nil:
 	case errors.Is(e.Err, actor.ErrNoActor):
@@ -87,15 +120,15 @@ func wireWant(e actor.Envelope, node int) actor.Envelope {
 	return e
 }
 
-// requireEnvelope checks got against want: sentinel errors by identity,
-// messages by value and by their pointer-ness.
+// requireEnvelope checks got against want (from wireWant): sentinel errors
+// by identity, messages by value and by their registered form.
 func requireEnvelope(t *testing.T, want, got actor.Envelope) {
 	t.Helper()
 	if want.Err != nil && !errors.As(want.Err, new(*RemoteError)) {
 		require.ErrorIs(t, got.Err, want.Err)
 		require.Equal(t, want.Err, got.Err, "a sentinel arrives as itself")
 	}
-	require.Equal(t, reflect.TypeOf(want.Msg), reflect.TypeOf(got.Msg), "message type (value vs pointer)")
+	require.Equal(t, reflect.TypeOf(want.Msg), reflect.TypeOf(got.Msg), "message type: the registered form (value or pointer)")
 	if p := reflect.ValueOf(want.Msg); p.Kind() == reflect.Pointer && p.Type().Elem().Size() > 0 {
 		// (pointers to zero-size values may all be equal)
 		require.NotSame(t, want.Msg, got.Msg, "a pointer arrives as a copy")
@@ -113,14 +146,15 @@ func TestWireRoundTrip(t *testing.T) {
 		{"nil", nil},
 		{"struct", say},
 		{"zero struct", wireSay{}},
-		{"pointer", &wireSay{Room: "p", N: 7}},
+		{"pointer to a struct registered as a value", &wireSay{Room: "p", N: 7}},
 		{"empty struct pointer", &wireEmpty{}},
-		{"empty struct value", wireEmpty{}},
+		{"empty struct registered as a pointer, sent as a value", wireEmpty{}},
 		{"bytes", []byte("raw\x00bytes")},
 		{"nil bytes", []byte(nil)},
 		{"empty bytes", []byte{}},
 		{"empty slices in a struct", wireSay{Blob: []byte{}, Tags: []string{}}},
 		{"bytes pointer", &[]byte{9}},
+		{"string pointer", new("a string")},
 		{"string", "a string"},
 		{"empty string", ""},
 		{"text", codec.Text("some text")},
@@ -136,7 +170,7 @@ func TestWireRoundTrip(t *testing.T) {
 				require.Equal(t, "prefix", string(b[:len(prefix)]))
 				got := actor.Envelope{Node: 9}
 				require.NoError(t, decodeEnvelope(b[len(prefix):], &got, ser))
-				requireEnvelope(t, wireWant(e, 9), got)
+				requireEnvelope(t, wireWant(t, e, 9), got)
 			})
 		}
 	}
@@ -169,7 +203,7 @@ func TestWireRoundTripErrors(t *testing.T) {
 					require.NoError(t, err)
 					var got actor.Envelope
 					require.NoError(t, decodeEnvelope(b, &got, ser))
-					want := wireWant(e, 0)
+					want := wireWant(t, e, 0)
 					requireEnvelope(t, want, got)
 					var re *RemoteError
 					if errors.As(want.Err, &re) {
@@ -207,7 +241,7 @@ func TestWireRoundTripFields(t *testing.T) {
 			require.NoError(t, err)
 			got := actor.Envelope{Node: -1, Group: "stale", Err: actor.ErrTimeout, Msg: "stale", Request: 5, AskNode: 6}
 			require.NoError(t, decodeEnvelope(b, &got, ser))
-			requireEnvelope(t, wireWant(c.e, -1), got)
+			requireEnvelope(t, wireWant(t, c.e, -1), got)
 		})
 	}
 }
@@ -353,8 +387,9 @@ func TestWireMalformed(t *testing.T) {
 		{"flag 0x08", wireHeader(1, msg, 0x08), ErrMalformed},
 		{"flag 0x80", cat(wireHeader(1, msg, 0x80|flagMsg), say), ErrMalformed},
 		{"all flags", cat(wireHeader(1, msg, 0xff), []byte{errNoActor}, say), ErrMalformed},
-		{"by value without message", wireHeader(1, msg, flagByValue), ErrMalformed},
-		{"by value with error, no message", cat(wireHeader(1, resp, flagByValue|flagErr), uv(1), []byte{errNoActor}), ErrMalformed},
+		{"old by-value flag without message", wireHeader(1, msg, oldByValue), ErrMalformed},
+		{"old by-value flag with error, no message", cat(wireHeader(1, resp, oldByValue|flagErr), uv(1), []byte{errNoActor}), ErrMalformed},
+		{"old by-value flag with a message", cat(wireHeader(1, msg, oldByValue|flagMsg), say), ErrMalformed},
 		{"request id missing", wireHeader(1, req, 0), ErrMalformed},
 		{"request ask node missing", cat(wireHeader(1, req, 0), uv(1)), ErrMalformed},
 		{"request id 10 continuation bytes", cat(wireHeader(1, req, 0), badVarint, []byte{1, 1}), ErrMalformed},
@@ -383,12 +418,11 @@ func TestWireMalformed(t *testing.T) {
 		{"trailing after message-less publish", cat(wireHeader(1, pub, 0), uv(1), []byte("gx")), ErrMalformed},
 		{"trailing after message-less broadcast", cat(wireHeader(1, bc, 0), uv(0), say), ErrMalformed},
 		{"message flag, no message", wireHeader(1, msg, flagMsg), codec.ErrMalformed},
-		{"message flag, by value, no message", wireHeader(1, msg, flagMsg|flagByValue), codec.ErrMalformed},
 		{"message not msgpack", cat(wireHeader(1, msg, flagMsg), []byte{0xc1}), codec.ErrMalformed},
 		{"message truncated", cat(wireHeader(1, msg, flagMsg), say[:len(say)-1]), codec.ErrMalformed},
 		{"trailing after message", cat(wireHeader(1, msg, flagMsg), say, []byte{0xc0}), codec.ErrMalformed},
 		{"message of unknown tag", cat(wireHeader(1, msg, flagMsg), []byte{0x92, 0xa4, 'N', 'o', 'p', 'e', 0xc0}), codec.ErrUnknownTag},
-		{"message body of the wrong type", cat(wireHeader(1, msg, flagMsg|flagByValue), []byte{0x92, 0xa7}, []byte("wireSay"), []byte{0xa1, 'x'}), codec.ErrMalformed},
+		{"message body of the wrong type", cat(wireHeader(1, msg, flagMsg), []byte{0x92, 0xa7}, []byte("wireSay"), []byte{0xa1, 'x'}), codec.ErrMalformed},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -422,7 +456,7 @@ func TestWireDecodeDoesNotAlias(t *testing.T) {
 			for i := range b {
 				b[i] = 0xaa
 			}
-			requireEnvelope(t, wireWant(c.e, 0), got)
+			requireEnvelope(t, wireWant(t, c.e, 0), got)
 		})
 	}
 }

@@ -31,7 +31,7 @@ var benchFramers = []struct {
 	{"Fixed", func(n int) Framer { return Fixed(n) }},
 	{"LengthField4", func(int) Framer { return LengthField(4) }},
 	{"LengthField8LE", func(int) Framer { return LengthField(8, LittleEndian(), LengthOffset(2), Strip(0)) }},
-	{"Raw", func(int) Framer { return RawFramer() }},
+	{"Raw", func(int) Framer { return Raw() }},
 }
 
 func benchPayload(n int) []byte { return bytes.Repeat([]byte{'x'}, n) }

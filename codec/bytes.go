@@ -9,12 +9,19 @@ import (
 // frames without boxing them. Safe for concurrent use if its Framer is.
 type BytesCodec struct{ Framer }
 
-// Bytes returns the codec that frames with f and passes payloads through.
-func Bytes(f Framer) *BytesCodec { return &BytesCodec{Framer: f} }
+// Bytes returns the codec that frames with f and passes payloads through:
+// Bytes(Line()) for lines, Bytes(Raw()) for a stream delivered in the chunks
+// read. It panics if f is nil; NewBytes returns the error instead.
+func Bytes(f Framer) *BytesCodec { return must(NewBytes(f)) }
 
-// Raw returns Bytes(RawFramer()): every chunk of bytes read is one message,
-// and written bytes go out as they are.
-func Raw() *BytesCodec { return Bytes(RawFramer()) }
+// NewBytes is Bytes returning an error wrapping ErrInvalidConfig instead of
+// panicking.
+func NewBytes(f Framer) (*BytesCodec, error) {
+	if f == nil {
+		return nil, configError("Bytes: nil Framer")
+	}
+	return &BytesCodec{Framer: f}, nil
+}
 
 // Unmarshal returns frame itself, as a []byte. It aliases the connection
 // buffer: a receiver that keeps it must copy it. Converting the slice to an

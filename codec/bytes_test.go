@@ -3,6 +3,7 @@ package codec
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -42,7 +43,7 @@ func TestBytesCodecMarshal(t *testing.T) {
 }
 
 func TestBytesCodecTypeError(t *testing.T) {
-	_, err := Raw().Marshal(nil, 1.5)
+	_, err := Bytes(Raw()).Marshal(nil, 1.5)
 	var te *TypeError
 	if !errors.As(err, &te) || te.Type != reflect.TypeOf(1.5) || te.Codec != "bytes" {
 		t.Fatalf("err = %#v", err)
@@ -51,7 +52,7 @@ func TestBytesCodecTypeError(t *testing.T) {
 
 func TestBytesCodecUnmarshal(t *testing.T) {
 	frame := []byte("abc")
-	msg, err := Raw().Unmarshal(frame)
+	msg, err := Bytes(Raw()).Unmarshal(frame)
 	b, ok := msg.([]byte)
 	if err != nil || !ok || &b[0] != &frame[0] || len(b) != 3 {
 		t.Fatalf("Unmarshal = %v, %v; want the frame itself", msg, err)
@@ -59,7 +60,10 @@ func TestBytesCodecUnmarshal(t *testing.T) {
 }
 
 func TestNewCodec(t *testing.T) {
-	var c Codec = New(Fixed(2), Raw())
+	c, err := New(Fixed(2), Bytes(Raw()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := c.Marshal(nil, "ab")
 	if err != nil || string(out) != "ab" {
 		t.Fatalf("Marshal = %q, %v", out, err)
@@ -67,5 +71,45 @@ func TestNewCodec(t *testing.T) {
 	frame, n, err := c.Next([]byte("abc"))
 	if err != nil || n != 2 || string(frame) != "ab" {
 		t.Fatalf("Next = %q, %d, %v", frame, n, err)
+	}
+}
+
+// The general constructor and Bytes refuse what would fail later, on the
+// first message: New has only the error form, Bytes both.
+func TestCodecConstructorsRefuseNil(t *testing.T) {
+	cases := []struct {
+		name string
+		new  func() (any, error)
+		must func() any // nil: no panicking form
+		msg  string
+	}{
+		{name: "New nil framer", new: func() (any, error) { return New(nil, Bytes(Raw())) }, msg: "New: nil Framer"},
+		{name: "New nil serializer", new: func() (any, error) { return New(Raw(), nil) }, msg: "New: nil Serializer"},
+		{name: "Bytes nil framer", new: func() (any, error) { return NewBytes(nil) },
+			must: func() any { return Bytes(nil) }, msg: "Bytes: nil Framer"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := tc.new()
+			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("err = %v, want ErrInvalidConfig mentioning %q", err, tc.msg)
+			}
+			if c != nil && !reflect.ValueOf(c).IsNil() {
+				t.Fatalf("got %#v with the error, want nil", c)
+			}
+			if tc.must == nil {
+				return
+			}
+			defer func() {
+				if perr, _ := recover().(error); !errors.Is(perr, ErrInvalidConfig) || !strings.Contains(perr.Error(), tc.msg) {
+					t.Fatalf("panic value %v, want the error", perr)
+				}
+			}()
+			tc.must()
+			t.Fatal("no panic")
+		})
+	}
+	if c, err := NewBytes(Line()); err != nil || c.Framer == nil {
+		t.Fatalf("NewBytes(Line()) = %v, %v", c, err)
 	}
 }

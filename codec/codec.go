@@ -53,5 +53,17 @@ type pair struct {
 	Serializer
 }
 
-// New returns the Codec that frames with f and serializes with s.
-func New(f Framer, s Serializer) Codec { return pair{f, s} }
+// New returns the Codec that frames with f and serializes with s, your own
+// Serializer for a wire format this package does not have. A nil f or s is
+// an error wrapping ErrInvalidConfig. New, like websocket.New, is the
+// general constructor: it has only this error-returning form (the
+// panicking forms are the named codecs, Bytes, Msgpack and JSON).
+func New(f Framer, s Serializer) (Codec, error) {
+	switch {
+	case f == nil:
+		return nil, configError("New: nil Framer")
+	case s == nil:
+		return nil, configError("New: nil Serializer")
+	}
+	return pair{f, s}, nil
+}

@@ -29,8 +29,8 @@ var (
 	// framer when the payload would not read back as one frame: it contains
 	// the delimiter, overlaps it at its end, or (Line) ends in '\r'.
 	ErrDelimiterInPayload = errors.New("codec: payload contains the frame delimiter")
-	// ErrInvalidConfig is wrapped by the errors the NewXxx constructors
-	// return; the panicking constructors panic with the same error.
+	// ErrInvalidConfig is wrapped by the errors the NewX constructors
+	// return; their panicking forms X panic with the same error.
 	ErrInvalidConfig = errors.New("codec: invalid configuration")
 	// ErrUnknownTag is matched by every *UnknownTagError: a frame names a
 	// message type the serializer's Registry does not hold.
@@ -158,10 +158,11 @@ func configError(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
 }
 
-// must panics with err if it is not nil, and otherwise returns f.
-func must(f Framer, err error) Framer {
+// must panics with err if it is not nil, and otherwise returns v: the
+// panicking constructor X is must(NewX(...)).
+func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
 	}
-	return f
+	return v
 }

@@ -98,7 +98,10 @@ func ExampleBytesCodec() {
 }
 
 func ExampleNew() {
-	var c codec.Codec = codec.New(codec.Fixed(3), codec.Raw())
+	c, err := codec.New(codec.Fixed(3), codec.Bytes(codec.Raw()))
+	if err != nil {
+		panic(err)
+	}
 	frame, _, _ := c.Next([]byte("abcdef"))
 	msg, _ := c.Unmarshal(frame)
 	fmt.Printf("%q\n", msg)
@@ -115,8 +118,9 @@ type (
 	}
 )
 
-// A codec is a framer plus a serializer, in one line. Unmarshal yields a
-// pointer to the registered type.
+// A codec is a framer plus a serializer, in one line. What you register is
+// what you receive: Join{} and Say{} are registered as values, so they are
+// decoded as values (register &Say{} to receive a *Say).
 func ExampleMsgpack() {
 	c := codec.Msgpack(codec.LengthField(4), Join{}, Say{})
 
@@ -127,9 +131,9 @@ func ExampleMsgpack() {
 	frame, _, _ := c.Next(wire) // what the runtime reads back
 	msg, _ := c.Unmarshal(frame)
 	switch m := msg.(type) {
-	case *Join:
+	case Join:
 		fmt.Println("join", m.Room)
-	case *Say:
+	case Say:
 		fmt.Printf("say %q in %q\n", m.Text, m.Room)
 	}
 	// Output:
@@ -137,9 +141,11 @@ func ExampleMsgpack() {
 	// say "hi" in "lobby"
 }
 
-// Browser clients get the same messages as JSON objects.
+// Browser clients get the same messages as JSON objects. Marshal takes a
+// registered type as a value or a pointer; Unmarshal yields the registered
+// form, here a pointer, since &Join{} was registered.
 func ExampleJSON() {
-	c := codec.JSON(codec.Line(), Join{}, Say{})
+	c := codec.JSON(codec.Line(), &Join{}, Say{})
 	out, _ := c.Marshal(nil, &Say{Room: "lobby", Text: "hi"})
 	fmt.Printf("%s\n", out)
 

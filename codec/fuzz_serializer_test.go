@@ -8,14 +8,15 @@ import (
 )
 
 // Serializer fuzz targets. On arbitrary frames, Unmarshal must not panic,
-// must fail only with ErrMalformed or ErrUnknownTag, must yield a pointer
-// to a registered type on success, and what it yields must survive
-// Marshal→Unmarshal unchanged. Seeds, hostile ones included (huge declared
+// must fail only with ErrMalformed or ErrUnknownTag, must yield a
+// registered type in its registered form on success (a value or a non-nil
+// pointer), and what it yields must survive Marshal→Unmarshal unchanged. Seeds, hostile ones included (huge declared
 // lengths, deep nesting, type confusion), are in testdata/fuzz/<target>.
 
 // fuzzTypes has no float or interface fields, so decoded values compare
-// with reflect.DeepEqual (no NaN).
-var fuzzTypes = []any{Join{}, Say{}, Said{}, Ping{}, Names{}, Tagged("inner", Inner{}), fuzzNested{}}
+// with reflect.DeepEqual (no NaN). Said and Inner are registered as
+// pointers, the others as values.
+var fuzzTypes = []any{Join{}, Say{}, &Said{}, Ping{}, Names{}, Tagged("inner", &Inner{}), fuzzNested{}}
 
 // fuzzNested is Nested without its float field.
 type fuzzNested struct {
@@ -40,8 +41,12 @@ func fuzzSerializer(t *testing.T, s Serializer, frame []byte) {
 		}
 		return
 	}
-	if v := reflect.ValueOf(msg); v.Kind() != reflect.Pointer || v.IsNil() {
-		t.Fatalf("Unmarshal yielded %T, want a non-nil pointer", msg)
+	e := registryOf(s).lookup(msg)
+	if e == nil {
+		t.Fatalf("Unmarshal yielded %T, not a registered type", msg)
+	}
+	if v := reflect.ValueOf(msg); e.ptr != (v.Kind() == reflect.Pointer) || e.ptr && v.IsNil() {
+		t.Fatalf("Unmarshal yielded %T for %v registered as a pointer: %v", msg, e.typ, e.ptr)
 	}
 	again, err := s.Marshal(nil, msg)
 	if err != nil {

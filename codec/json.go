@@ -38,9 +38,11 @@ type jsonEncoder struct {
 	enc *json.Encoder
 }
 
-// NewJSONSerializer returns the JSON serializer of the types in r.
+// NewJSONSerializer returns the JSON serializer of the types in r (a nil
+// r holds none). It checks nothing, so it cannot fail: the Registry was
+// checked when it was built.
 func NewJSONSerializer(r *Registry) *JSONSerializer {
-	s := &JSONSerializer{reg: r}
+	s := &JSONSerializer{reg: orEmpty(r)}
 	s.encs.New = func() any {
 		e := &jsonEncoder{}
 		e.enc = json.NewEncoder(&e.w)
@@ -56,7 +58,7 @@ func NewJSONSerializer(r *Registry) *JSONSerializer {
 // instead. To give the msgpack and JSON codecs of one protocol the same
 // tags, build a Registry once and pass it as the only sample to both.
 func JSON(f Framer, samples ...any) Codec {
-	return mustCodec(NewJSON(f, samples...))
+	return must(NewJSON(f, samples...))
 }
 
 // NewJSON is JSON returning an error wrapping ErrInvalidConfig instead of
@@ -93,17 +95,14 @@ func (s *JSONSerializer) Marshal(dst []byte, msg any) ([]byte, error) {
 	return out, nil
 }
 
-// Unmarshal decodes frame, {"type":tag,"data":body}, into a new value of
-// the type tag names and returns a pointer to it. An unregistered tag is an
-// *UnknownTagError (ErrUnknownTag); anything else wrong is a
-// *MalformedError (ErrMalformed). It never panics and never keeps or
-// aliases frame. Safe for concurrent use.
-func (s *JSONSerializer) Unmarshal(frame []byte) (msg any, err error) {
-	defer func() {
-		if p := recover(); p != nil { // a bug in a type's UnmarshalJSON
-			msg, err = nil, &MalformedError{Codec: "json", Err: fmt.Errorf("decoder panic: %v", p)}
-		}
-	}()
+// Unmarshal decodes frame, {"type":tag,"data":body}, into a message of
+// the type tag names, in the form that type was registered in (a Join for
+// Join{}, a new *Join for &Join{}; one allocation for the message itself
+// either way, as for MsgpackSerializer.Unmarshal, plus encoding/json's
+// own). An unregistered tag is an *UnknownTagError (ErrUnknownTag);
+// anything else wrong is a *MalformedError (ErrMalformed). It never panics
+// and never keeps or aliases frame. Safe for concurrent use.
+func (s *JSONSerializer) Unmarshal(frame []byte) (any, error) {
 	tag, data, err := jsonEnvelope(frame)
 	if err != nil {
 		return nil, &MalformedError{Codec: "json", Err: err}
@@ -112,11 +111,23 @@ func (s *JSONSerializer) Unmarshal(frame []byte) (msg any, err error) {
 	if e == nil {
 		return nil, unknownTag("json", tag)
 	}
-	v := reflect.New(e.typ)
+	v := e.target()
 	if data != nil {
-		if err := json.Unmarshal(data, v.Interface()); err != nil {
+		if err := decodeJSON(data, v); err != nil {
+			e.release(v)
 			return nil, &MalformedError{Codec: "json", Tag: e.tag, Err: err}
 		}
 	}
-	return v.Interface(), nil
+	return e.message(v), nil
+}
+
+// decodeJSON decodes data into the value v points to. A panic in a type's
+// UnmarshalJSON is returned as an error.
+func decodeJSON(data []byte, v reflect.Value) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decoder panic: %v", p)
+		}
+	}()
+	return json.Unmarshal(data, v.Interface())
 }

@@ -56,9 +56,11 @@ type mpDecoder struct {
 	dec *msgpack.Decoder
 }
 
-// NewMsgpackSerializer returns the msgpack serializer of the types in r.
+// NewMsgpackSerializer returns the msgpack serializer of the types in r
+// (a nil r holds none). It checks nothing, so it cannot fail: the Registry
+// was checked when it was built.
 func NewMsgpackSerializer(r *Registry) *MsgpackSerializer {
-	s := &MsgpackSerializer{reg: r}
+	s := &MsgpackSerializer{reg: orEmpty(r)}
 	s.encs.New = func() any {
 		e := &mpEncoder{}
 		e.enc = msgpack.NewEncoder(&e.w)
@@ -83,7 +85,7 @@ func NewMsgpackSerializer(r *Registry) *MsgpackSerializer {
 // It panics if f is nil or the samples do not make a valid Registry;
 // NewMsgpack returns the error instead.
 func Msgpack(f Framer, samples ...any) Codec {
-	return mustCodec(NewMsgpack(f, samples...))
+	return must(NewMsgpack(f, samples...))
 }
 
 // NewMsgpack is Msgpack returning an error wrapping ErrInvalidConfig instead
@@ -120,11 +122,14 @@ func (s *MsgpackSerializer) Marshal(dst []byte, msg any) ([]byte, error) {
 	return out, nil
 }
 
-// Unmarshal decodes frame, [tag, body], into a new value of the type tag
-// names and returns a pointer to it (*Join for a registered Join). An
-// unregistered tag is an *UnknownTagError (ErrUnknownTag); anything else
-// wrong is a *MalformedError (ErrMalformed). It never panics and never keeps
-// or aliases frame. Safe for concurrent use.
+// Unmarshal decodes frame, [tag, body], into a message of the type tag
+// names, in the form that type was registered in: a Join for a registered
+// Join{}, a new *Join for a registered &Join{}. Either form costs one
+// allocation for the message itself (none for a value of a pointer-shaped
+// type, such as a map type) plus what its fields need (a string each, a
+// slice's elements). An unregistered tag is an *UnknownTagError
+// (ErrUnknownTag); anything else wrong is a *MalformedError (ErrMalformed).
+// It never panics and never keeps or aliases frame. Safe for concurrent use.
 func (s *MsgpackSerializer) Unmarshal(frame []byte) (any, error) {
 	tag, body, err := msgpackEnvelope(frame)
 	if err != nil {
@@ -134,11 +139,12 @@ func (s *MsgpackSerializer) Unmarshal(frame []byte) (any, error) {
 	if e == nil {
 		return nil, unknownTag("msgpack", tag)
 	}
-	v := reflect.New(e.typ)
+	v := e.target()
 	if err := s.decode(body, v); err != nil {
+		e.release(v)
 		return nil, &MalformedError{Codec: "msgpack", Tag: e.tag, Err: err}
 	}
-	return v.Interface(), nil
+	return e.message(v), nil
 }
 
 // decode decodes body, checked by msgpackEnvelope, into the value v points

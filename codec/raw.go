@@ -5,16 +5,19 @@ type rawFramer struct {
 	max int // largest frame; longer input is delivered in pieces of max bytes
 }
 
-// RawFramer returns the framer that treats each chunk of available bytes as
-// one frame: Next returns all of in (at most DefaultMaxFrame bytes of it;
-// more is delivered in pieces) and Append appends the payload as is, without
-// a size limit. It never reports an error.
-func RawFramer() Framer { return rawFramer{max: DefaultMaxFrame} }
+// Raw returns the framer that treats each chunk of available bytes as one
+// frame: Next returns all of in (at most MaxFrame bytes of it, default
+// DefaultMaxFrame; more is delivered in pieces) and Append appends the
+// payload as is, without a size limit. It never reports an error. It
+// accepts only the MaxFrame option and panics on any other or on a
+// non-positive MaxFrame; NewRaw returns the error instead. Bytes(Raw()) is
+// the codec of a byte stream passed through as it comes.
+func Raw(opts ...Option) Framer { return must(NewRaw(opts...)) }
 
-// NewRaw is RawFramer with options; it accepts only MaxFrame, which sets the
-// largest piece Next returns at once.
+// NewRaw is Raw returning an error wrapping ErrInvalidConfig instead of
+// panicking.
 func NewRaw(opts ...Option) (Framer, error) {
-	c, err := newConfig("RawFramer", DefaultMaxFrame, optMax, opts)
+	c, err := newConfig("Raw", DefaultMaxFrame, optMax, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,8 @@ package codec
 
 import "testing"
 
-func TestRawFramer(t *testing.T) {
-	f := RawFramer()
+func TestRaw(t *testing.T) {
+	f := Raw()
 	for _, in := range []string{"", "a", "hello\nworld\x00"} {
 		frame, n, err := f.Next([]byte(in))
 		if err != nil || n != len(in) || string(frame) != in {

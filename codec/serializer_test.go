@@ -20,18 +20,29 @@ var testSerializers = []struct {
 	{"json", func(s ...any) Serializer { return NewJSONSerializer(MustRegistry(s...)) }},
 }
 
-var testTypes = []any{Join{}, Say{}, Said{}, &Nested{}, Ping{}, Names{}, Tagged("inner", Inner{})}
+// testTypes registers some types as values and some as pointers (Nested,
+// Inner), to check that each decodes in its own form.
+var testTypes = []any{Join{}, Say{}, Said{}, &Nested{}, Ping{}, Names{}, Tagged("inner", &Inner{})}
 
-// ptrTo returns a pointer to a copy of msg, or msg if it is a pointer: what
-// Unmarshal should yield for it.
-func ptrTo(msg any) any {
+// registryOf returns the Registry of s, a serializer of this package.
+func registryOf(s Serializer) *Registry {
+	return s.(interface{ Registry() *Registry }).Registry()
+}
+
+// inForm returns msg, a value or pointer of a type registered in r, in the
+// form r registered it: what Unmarshal must yield for it.
+func inForm(r *Registry, msg any) any {
+	e := r.lookup(msg)
 	v := reflect.ValueOf(msg)
-	if v.Kind() == reflect.Pointer {
-		return msg
+	switch {
+	case e.ptr && v.Kind() != reflect.Pointer:
+		p := reflect.New(v.Type())
+		p.Elem().Set(v)
+		return p.Interface()
+	case !e.ptr && v.Kind() == reflect.Pointer:
+		return v.Elem().Interface()
 	}
-	p := reflect.New(v.Type())
-	p.Elem().Set(v)
-	return p.Interface()
+	return msg
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -51,10 +62,10 @@ func TestRoundTrip(t *testing.T) {
 		msg  any
 	}{
 		{"value", Join{Room: "lobby", Who: "ann"}},
-		{"pointer", &Say{Room: "lobby", Text: "hi <there> & \"you\""}},
+		{"pointer of a value form", &Say{Room: "lobby", Text: "hi <there> & \"you\""}},
 		{"ints", Said{From: "bob", At: -1 << 40}},
-		{"nested", full},
-		{"nested pointer", &full},
+		{"value of a pointer form", full},
+		{"pointer", &full},
 		{"zero nested", Nested{}},
 		{"empty struct", Ping{}},
 		{"named slice", Names{"x", "y"}},
@@ -77,7 +88,7 @@ func TestRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Unmarshal(%q): %v", out[len(prefix):], err)
 				}
-				if want := ptrTo(m.msg); !reflect.DeepEqual(got, want) {
+				if want := inForm(registryOf(s), m.msg); !reflect.DeepEqual(got, want) {
 					t.Fatalf("got %#v, want %#v", got, want)
 				}
 			})
@@ -131,7 +142,7 @@ func TestMarshalEncoderError(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, err := s.Unmarshal(out[4:]); err != nil || got.(*Say).Text != "ok" {
+			if got, err := s.Unmarshal(out[4:]); err != nil || got.(Say).Text != "ok" {
 				t.Fatalf("after error: %v, %v", got, err)
 			}
 		})
@@ -156,7 +167,7 @@ func TestUnmarshalDoesNotAlias(t *testing.T) {
 			for i := range frame {
 				frame[i] = 'Z'
 			}
-			if !reflect.DeepEqual(got, &msg) {
+			if !reflect.DeepEqual(got, &msg) { // Nested is registered as &Nested{}
 				t.Fatalf("decoded value changed with the frame: %#v", got)
 			}
 		})
@@ -184,7 +195,7 @@ func TestSerializersConcurrent(t *testing.T) {
 							errs <- err
 							return
 						}
-						if *got.(*Said) != want {
+						if got.(Said) != want {
 							errs <- errors.New("mixed up messages across goroutines")
 							return
 						}
@@ -217,5 +228,24 @@ func TestMarshalZeroAlloc(t *testing.T) {
 				t.Errorf("Marshal(Say): %v allocs, want at most the boxing of the value", a)
 			}
 		})
+	}
+}
+
+// A nil Registry is one of no types: nothing to marshal, every tag unknown.
+func TestSerializerOfNilRegistry(t *testing.T) {
+	for _, s := range []Serializer{NewMsgpackSerializer(nil), NewJSONSerializer(nil)} {
+		if _, err := s.Marshal(nil, Say{}); !errors.Is(err, ErrUnsupportedType) {
+			t.Errorf("%T.Marshal: %v", s, err)
+		}
+		frame, _ := NewMsgpackSerializer(MustRegistry(Say{})).Marshal(nil, Say{})
+		if _, ok := s.(*JSONSerializer); ok {
+			frame, _ = NewJSONSerializer(MustRegistry(Say{})).Marshal(nil, Say{})
+		}
+		if _, err := s.Unmarshal(frame); !errors.Is(err, ErrUnknownTag) {
+			t.Errorf("%T.Unmarshal: %v", s, err)
+		}
+		if tags := registryOf(s).Tags(); len(tags) != 0 {
+			t.Errorf("%T.Registry().Tags() = %q", s, tags)
+		}
 	}
 }

@@ -188,6 +188,6 @@ func TestRawSerializer(t *testing.T) {
 	require.NoError(t, err)
 	v, err = js.Unmarshal(out)
 	require.NoError(t, err)
-	require.Equal(t, &Say{Text: "hi"}, v)
+	require.Equal(t, Say{Text: "hi"}, v, "Say{} registered: a Say received")
 	require.NotNil(t, js.Serializer())
 }

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"fmt"
 	"reflect"
 	"time"
 
@@ -27,11 +28,27 @@ var (
 	_ codec.RawFrames   = (*Codec)(nil)
 )
 
-// New returns the codec serializing payloads with s, or passing them through
-// raw if s is nil. Messages s produces go out as text frames if s is a
-// *codec.JSONSerializer, else as binary frames. Invalid options are an
-// error wrapping codec.ErrInvalidConfig.
-func New(s codec.Serializer, o Options) (*Codec, error) {
+// Constructors follow package codec's rule: X panics on a bad
+// configuration, NewX returns the same *Codec or an error wrapping
+// codec.ErrInvalidConfig. Each takes the Options first, as codec's
+// constructors take their Framer first — Options describe the wire, as a
+// Framer does — and what is serialized last.
+
+// New returns the codec serializing payloads with s, your own
+// codec.Serializer: messages s produces go out as text frames if s is a
+// *codec.JSONSerializer, else as binary frames. Invalid options or a nil s
+// (use Raw for raw payloads) are an error wrapping codec.ErrInvalidConfig.
+// New, like codec.New, is the general constructor and has only this
+// error-returning form.
+func New(o Options, s codec.Serializer) (*Codec, error) {
+	if s == nil {
+		return nil, configError("nil Serializer: use Raw for payloads passed through")
+	}
+	return newCodec(o, s)
+}
+
+// newCodec builds the codec of s, nil for raw payloads.
+func newCodec(o Options, s codec.Serializer) (*Codec, error) {
 	n, err := normalize(o)
 	if err != nil {
 		return nil, err
@@ -47,23 +64,48 @@ func New(s codec.Serializer, o Options) (*Codec, error) {
 }
 
 // Raw returns the codec that delivers payloads unparsed: a binary message
-// as []byte, a text one as codec.Text. It panics on invalid options.
-func Raw(o Options) *Codec { return must(New(nil, o)) }
+// as []byte, a text one as codec.Text. It panics on invalid options;
+// NewRaw returns the error instead.
+func Raw(o Options) *Codec { return must(NewRaw(o)) }
+
+// NewRaw is Raw returning an error wrapping codec.ErrInvalidConfig instead
+// of panicking.
+func NewRaw(o Options) (*Codec, error) { return newCodec(o, nil) }
 
 // JSON returns the codec whose messages are the types of samples (see
-// codec.NewRegistry) in codec's JSON envelope, sent as text frames. It
-// panics on invalid options or samples.
-func JSON(o Options, samples ...any) *Codec {
-	return must(New(codec.NewJSONSerializer(codec.MustRegistry(samples...)), o))
+// codec.NewRegistry) in codec's JSON envelope, sent as text frames. A
+// message arrives in the form its type was registered in: a Join for
+// Join{}, a *Join for &Join{}. It panics on invalid options or samples;
+// NewJSON returns the error instead.
+func JSON(o Options, samples ...any) *Codec { return must(NewJSON(o, samples...)) }
+
+// NewJSON is JSON returning an error wrapping codec.ErrInvalidConfig
+// instead of panicking.
+func NewJSON(o Options, samples ...any) (*Codec, error) {
+	r, err := codec.NewRegistry(samples...)
+	if err != nil {
+		return nil, fmt.Errorf("websocket: %w", err)
+	}
+	return newCodec(o, codec.NewJSONSerializer(r))
 }
 
 // Msgpack returns the codec whose messages are the types of samples in
-// codec's msgpack envelope, sent as binary frames. It panics on invalid
-// options or samples.
-func Msgpack(o Options, samples ...any) *Codec {
-	return must(New(codec.NewMsgpackSerializer(codec.MustRegistry(samples...)), o))
+// codec's msgpack envelope, sent as binary frames. A message arrives in the
+// form its type was registered in, as for JSON. It panics on invalid
+// options or samples; NewMsgpack returns the error instead.
+func Msgpack(o Options, samples ...any) *Codec { return must(NewMsgpack(o, samples...)) }
+
+// NewMsgpack is Msgpack returning an error wrapping codec.ErrInvalidConfig
+// instead of panicking.
+func NewMsgpack(o Options, samples ...any) (*Codec, error) {
+	r, err := codec.NewRegistry(samples...)
+	if err != nil {
+		return nil, fmt.Errorf("websocket: %w", err)
+	}
+	return newCodec(o, codec.NewMsgpackSerializer(r))
 }
 
+// must panics with err if it is not nil, and otherwise returns c.
 func must(c *Codec, err error) *Codec {
 	if err != nil {
 		panic(err)
@@ -91,8 +133,8 @@ func (c *Codec) NewStream(client bool, target string) codec.Stream {
 // none. Safe for concurrent use.
 func (c *Codec) HandshakeTimeout() time.Duration { return c.o.handshakeTimeout }
 
-// RawFrames reports whether payloads are passed through unparsed (Raw, or
-// New with a nil Serializer). Safe for concurrent use.
+// RawFrames reports whether payloads are passed through unparsed (Raw).
+// Safe for concurrent use.
 func (c *Codec) RawFrames() bool { return c.ser == nil }
 
 // Framing classes of server streams (Stream.Shared): the frames a server

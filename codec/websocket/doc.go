@@ -13,6 +13,14 @@
 // negotiation and per-message deflate, and the limits that keep a hostile
 // peer from costing more than it sends.
 //
+// Constructors follow package codec's rule, with the Options first and what
+// is serialized last: Raw/NewRaw, JSON/NewJSON and Msgpack/NewMsgpack (X
+// panics on a bad configuration, NewX returns an error wrapping
+// codec.ErrInvalidConfig), and New(options, serializer), which has only the
+// error form. The typed codecs decode as codec's do: what you register is
+// what you receive (JSON(o, Join{}) delivers a Join, JSON(o, &Join{}) a
+// *Join).
+//
 // It must not know about sockets, shards, timers or actors: it sees byte
 // slices and returns byte slices. Writing, the handshake deadline
 // (HandshakeTimeout) and delivering messages are the runtime's.

@@ -13,6 +13,8 @@ type Say struct{ Text string }
 
 // A JSON WebSocket endpoint at /chat, driven by hand the way the runtime
 // drives it: the upgrade request in, the 101 answer out, then messages.
+// Say{} is registered, so a Say value is received (register &Say{} to
+// receive a *Say).
 func ExampleJSON() {
 	c := websocket.JSON(websocket.Options{Path: "/chat"}, Say{})
 	st := c.NewStream(false, "")
@@ -30,7 +32,7 @@ func ExampleJSON() {
 			fmt.Println("open:", ev.Info.(*websocket.Upgrade).Request.URL.Path)
 		case codec.EventMessage:
 			msg, err := c.Unmarshal(ev.Frame)
-			fmt.Printf("message: %+v %v\n", msg, err)
+			fmt.Printf("message: %T %+v %v\n", msg, msg, err)
 		}
 		if ev.Kind == codec.EventNone && n == 0 {
 			break
@@ -43,7 +45,7 @@ func ExampleJSON() {
 	// Output:
 	// answer: HTTP/1.1 101 Switching Protocols
 	// open: /chat
-	// message: &{Text:hi} <nil>
+	// message: websocket_test.Say {Text:hi} <nil>
 	// frame: 8126 "{\"type\":\"Say\",\"data\":{\"Text\":\"hello\"}}"
 }
 

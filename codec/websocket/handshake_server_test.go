@@ -208,11 +208,21 @@ func TestNewValidatesOptions(t *testing.T) {
 		{Protocols: []string{"a b"}},
 		{Protocols: []string{""}},
 	} {
-		_, err := New(nil, o)
-		require.ErrorIs(t, err, codec.ErrInvalidConfig, "%+v", o)
-		require.Panics(t, func() { Raw(o) })
+		for name, build := range map[string]func() (*Codec, error){
+			"NewRaw":     func() (*Codec, error) { return NewRaw(o) },
+			"NewJSON":    func() (*Codec, error) { return NewJSON(o, Say{}) },
+			"NewMsgpack": func() (*Codec, error) { return NewMsgpack(o, Say{}) },
+			"New":        func() (*Codec, error) { return New(o, codec.NewJSONSerializer(nil)) },
+		} {
+			c, err := build()
+			require.ErrorIs(t, err, codec.ErrInvalidConfig, "%s(%+v)", name, o)
+			require.Nil(t, c)
+		}
+		requireConfigPanic(t, func() { Raw(o) })
+		requireConfigPanic(t, func() { JSON(o, Say{}) })
+		requireConfigPanic(t, func() { Msgpack(o, Say{}) })
 	}
-	c, err := New(nil, Options{})
+	c, err := NewRaw(Options{})
 	require.NoError(t, err)
 	require.Equal(t, DefaultHandshakeTimeout, c.HandshakeTimeout())
 	require.Zero(t, Raw(Options{HandshakeTimeout: -1}).HandshakeTimeout())
@@ -220,6 +230,46 @@ func TestNewValidatesOptions(t *testing.T) {
 	require.False(t, JSON(Options{}, Say{}).RawFrames())
 	_, _, err = c.Next([]byte{0x81, 0x80})
 	require.True(t, errors.Is(err, ErrNeedsStream))
+}
+
+// The typed constructors refuse samples that make no Registry, and New a
+// nil Serializer, with the same error kind as bad options.
+func TestConstructorsValidateMessages(t *testing.T) {
+	for name, build := range map[string]func() (*Codec, error){
+		"NewJSON twice":    func() (*Codec, error) { return NewJSON(Options{}, Say{}, &Say{}) },
+		"NewMsgpack nil":   func() (*Codec, error) { return NewMsgpack(Options{}, nil) },
+		"New nil":          func() (*Codec, error) { return New(Options{}, nil) },
+		"NewJSON unnamed":  func() (*Codec, error) { return NewJSON(Options{}, []int{}) },
+		"NewMsgpack chans": func() (*Codec, error) { return NewMsgpack(Options{}, codec.Tagged("c", make(chan int))) },
+	} {
+		c, err := build()
+		require.ErrorIs(t, err, codec.ErrInvalidConfig, name)
+		require.Nil(t, c, name)
+	}
+	requireConfigPanic(t, func() { JSON(Options{}, Say{}, Say{}) })
+	requireConfigPanic(t, func() { Msgpack(Options{}, nil) })
+
+	c, err := New(Options{}, codec.NewJSONSerializer(codec.MustRegistry(Say{})))
+	require.NoError(t, err)
+	out, _ := c.Append(nil, []byte("{}"))
+	require.Equal(t, byte(0x81), out[0], "a JSON serializer's messages are text frames")
+	c, err = New(Options{}, codec.NewMsgpackSerializer(codec.MustRegistry(Say{})))
+	require.NoError(t, err)
+	out, _ = c.Append(nil, []byte{0x90})
+	require.Equal(t, byte(0x82), out[0])
+}
+
+// requireConfigPanic checks that f panics with an error wrapping
+// codec.ErrInvalidConfig.
+func requireConfigPanic(t *testing.T, f func()) {
+	t.Helper()
+	var p any
+	func() {
+		defer func() { p = recover() }()
+		f()
+	}()
+	err, _ := p.(error)
+	require.ErrorIs(t, err, codec.ErrInvalidConfig, "panic value %v", p)
 }
 
 // Say is a registered message of the serializer tests.

@@ -28,6 +28,12 @@ const (
 // Options configure a Codec. The zero value is a server that accepts an
 // upgrade on any path, from any origin, without subprotocols or
 // compression. Fields marked server or client apply to that side only.
+//
+// Options are a struct, not functional options like codec's framer
+// options, because they play the part a Framer plays in package codec: one
+// value describing the wire, the first argument of every constructor, so
+// that the message samples can come last, as in codec.Msgpack(framer,
+// samples...) and websocket.Msgpack(options, samples...).
 type Options struct {
 	// Path (server): when set, only an upgrade whose URL path is exactly
 	// Path is accepted; a request for another path goes to HTTP if set,
@@ -89,10 +95,16 @@ type options struct {
 	wireBudget       int           // largest wire size of one message's data frames
 }
 
+// configError builds the error (or panic value) for an invalid
+// configuration.
+func configError(format string, args ...any) error {
+	return fmt.Errorf("%w: websocket: "+format, append([]any{codec.ErrInvalidConfig}, args...)...)
+}
+
 // normalize validates o and returns it with defaults applied.
 func normalize(o Options) (options, error) {
 	bad := func(format string, args ...any) (options, error) {
-		return options{}, fmt.Errorf("%w: websocket: "+format, append([]any{codec.ErrInvalidConfig}, args...)...)
+		return options{}, configError(format, args...)
 	}
 	switch {
 	case o.MaxMessage < 0:

@@ -105,7 +105,7 @@ func roomGroup(room string) string { return "room:" + room }
 
 func (m *member) Receive(ctx *actor.Context) {
 	switch msg := ctx.Message().(type) {
-	case *Join:
+	case Join:
 		name, room := strings.TrimSpace(msg.Name), strings.TrimSpace(msg.Room)
 		if name == "" || room == "" || len(name) > maxName || len(room) > maxName {
 			ctx.Write(Problem{Text: fmt.Sprintf("a room and a name of 1 to %d bytes, please", maxName)})
@@ -116,7 +116,7 @@ func (m *member) Receive(ctx *actor.Context) {
 		ctx.Join(roomGroup(room))
 		ctx.Broadcast(roomGroup(room), &Joined{Room: room, Name: name})
 		ctx.Send(m.rooms, seatMsg{Room: room, Name: name})
-	case *Say:
+	case Say:
 		switch {
 		case m.room == "":
 			ctx.Write(Problem{Text: "join a room first"})
@@ -125,7 +125,7 @@ func (m *member) Receive(ctx *actor.Context) {
 		default:
 			ctx.Broadcast(roomGroup(m.room), &Said{Room: m.room, From: m.name, Text: msg.Text})
 		}
-	case *Who:
+	case Who:
 		if m.room == "" {
 			ctx.Write(Problem{Text: "join a room first"})
 		} else {

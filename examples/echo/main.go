@@ -68,9 +68,9 @@ document.getElementById("in").onkeydown = (e) => {
 func newCodec(proto string) (codec.Codec, error) {
 	switch proto {
 	case "tcp":
-		return codec.Raw(), nil
+		return codec.Bytes(codec.Raw()), nil
 	case "ws":
-		return websocket.New(nil, websocket.Options{
+		return websocket.NewRaw(websocket.Options{
 			Path:        "/echo",
 			Compression: true,
 			HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -192,7 +192,7 @@ type player struct {
 
 func (p *player) Receive(ctx *actor.Context) {
 	switch msg := ctx.Message().(type) {
-	case *Join:
+	case Join:
 		name := strings.TrimSpace(msg.Name)
 		if name == "" || len(name) > maxName {
 			ctx.Write(Problem{Text: fmt.Sprintf("a name of 1 to %d bytes, please", maxName)})
@@ -205,7 +205,7 @@ func (p *player) Receive(ctx *actor.Context) {
 		p.joined, p.name = true, name
 		ctx.Join(group)
 		ctx.Write(Welcome{ID: ctx.Self().String(), Size: size})
-	case *Input:
+	case Input:
 		switch {
 		case !p.joined:
 			ctx.Write(Problem{Text: "join first"})
