@@ -11,6 +11,7 @@ import (
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/cluster"
+	"github.com/shoalrt/shoal/cluster/natsserver"
 )
 
 // Messages of the register-rule test: Visit is registered as a value,
@@ -92,7 +93,7 @@ func TestRegisteredFormCrossesNodes(t *testing.T) {
 // the end of the test, node 2 first.
 func ruleNodes(t *testing.T, samples ...any) (sys1, sys2 *actor.System) {
 	t.Helper()
-	cfg := cluster.Config{Name: "rule", Listen: "127.0.0.1:0", Messages: samples, Heartbeat: 100 * time.Millisecond,
+	cfg := cluster.Config{Name: "rule", Server: &natsserver.Server{Listen: "127.0.0.1:0"}, Messages: samples, Heartbeat: 100 * time.Millisecond,
 		OnError: func(err error) { t.Log(err) }}
 	start := func(node int, cfg cluster.Config) (*actor.System, *cluster.Node) {
 		n, err := cluster.New(cfg)
@@ -110,7 +111,7 @@ func ruleNodes(t *testing.T, samples ...any) (sys1, sys2 *actor.System) {
 		return sys, n
 	}
 	sys1, n1 := start(1, cfg)
-	cfg.URL = n1.ClientURL()
+	cfg.Server, cfg.URL = nil, n1.ClientURL()
 	sys2, n2 := start(2, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
