@@ -5,8 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/shoalrt/shoal/actor"
 	"github.com/shoalrt/shoal/codec"
