@@ -30,6 +30,12 @@ var (
 	// shard's sends to that shard already wait for room (MaxRetry). The
 	// message was not delivered.
 	ErrInboxFull = errors.New("actor: inbox full")
+	// ErrNotSent is wrapped by the error of a send, request, answer,
+	// publication or broadcast that the cluster (the Remote) could not
+	// carry to another node; the error wraps the Remote's own reason too
+	// (package cluster: cluster.ErrNoNode for a node not known alive,
+	// cluster.ErrBacklog, cluster.ErrTooLarge, an encoding error...).
+	ErrNotSent = errors.New("actor: not sent to the other node")
 	// ErrNodeDown is wrapped by the Response.Err of a Request, and by the
 	// error of an Ask, that was waiting for an actor of another node when
 	// that node was reported down (see NodeDown): the answer cannot come.

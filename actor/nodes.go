@@ -22,7 +22,7 @@ type NodeUp struct {
 // cluster: it said goodbye, was presumed dead (it missed its heartbeats),
 // or was replaced by a new incarnation with its number (a NodeUp for the new
 // one follows). From the moment it is delivered, sends to the node's IDs
-// fail at once (package cluster: cluster.ErrNoNode) until a NodeUp for it;
+// fail at once (ErrNotSent, wrapping cluster.ErrNoNode) until a NodeUp for it;
 // what was on its way to the node when it died is lost with it.
 type NodeDown struct {
 	Node int

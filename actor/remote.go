@@ -3,6 +3,7 @@ package actor
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 )
 
@@ -119,15 +120,34 @@ func (s *System) remoteSend(e *Envelope) error {
 	if s.cfg.remote == nil {
 		return ErrRemoteNode
 	}
-	return s.cfg.remote.Send(e)
+	if err := s.cfg.remote.Send(e); err != nil {
+		return &notSent{node: e.Node, err: err}
+	}
+	return nil
 }
+
+// notSent is the error of an envelope the Remote could not carry:
+// ErrNotSent, wrapping the Remote's own error.
+type notSent struct {
+	node int // -1: every node with members of a group
+	err  error
+}
+
+func (e *notSent) Error() string {
+	if e.node < 0 {
+		return "actor: not sent to the other nodes: " + e.err.Error()
+	}
+	return "actor: not sent to node " + strconv.Itoa(e.node) + ": " + e.err.Error()
+}
+
+func (e *notSent) Unwrap() []error { return []error{ErrNotSent, e.err} }
 
 // remoteFan forwards a publication or broadcast to the other nodes, if any.
 func (s *System) remoteFan(kind EnvelopeKind, from ID, group string, msg any) error {
 	if s.cfg.remote == nil {
 		return nil
 	}
-	return s.cfg.remote.Send(&Envelope{Kind: kind, Node: -1, From: from, Group: group, Msg: msg})
+	return s.remoteSend(&Envelope{Kind: kind, Node: -1, From: from, Group: group, Msg: msg})
 }
 
 // remoteFan is System.remoteFan from an actor, through its shard's envelope.

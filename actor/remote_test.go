@@ -19,6 +19,7 @@ type fakeRemote struct {
 	stopped   bool
 	envelopes chan actor.Envelope
 	interest  chan string
+	sendErr   error // what Send returns, if set
 }
 
 func newFakeRemote() *fakeRemote {
@@ -40,6 +41,12 @@ func (f *fakeRemote) Stop(context.Context) error {
 }
 
 func (f *fakeRemote) Send(e *actor.Envelope) error {
+	f.mu.Lock()
+	err := f.sendErr
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	f.envelopes <- *e
 	return nil
 }
@@ -190,4 +197,42 @@ func TestRemoteThatCannotStartFailsStart(t *testing.T) {
 	err = sys.Start()
 	require.ErrorContains(t, err, "no cluster today")
 	require.ErrorIs(t, sys.Send(idOn(t, "0:0:1:1"), "x"), actor.ErrStopped)
+}
+
+// What the cluster cannot carry fails with ErrNotSent, wrapping the
+// cluster's own reason, from every kind of send and from both sides.
+func TestRemoteErrorsWrapErrNotSent(t *testing.T) {
+	f := newFakeRemote()
+	noNode := errors.New("cluster: no such node")
+	f.sendErr = noNode
+	sys := startBare(t, actor.Node(1), actor.Cluster(f))
+	far, err := actor.ParseID("5:0:1:1")
+	require.NoError(t, err)
+	check := func(err error) {
+		t.Helper()
+		require.ErrorIs(t, err, actor.ErrNotSent)
+		require.ErrorIs(t, err, noNode)
+	}
+	check(sys.Send(far, "x"))
+	_, err = sys.Ask(context.Background(), far, "x")
+	check(err)
+	check(sys.Publish("room", "x"))
+	check(sys.Broadcast("room", "x"))
+	require.Equal(t, "actor: not sent to node 5: cluster: no such node", sys.Send(far, "x").Error())
+
+	errs := make(chan error, 3)
+	_, err = sys.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if _, ok := ctx.Message().(actor.Started); ok {
+				errs <- ctx.Send(far, "x")
+				_, err := ctx.Request(far, "x", time.Second)
+				errs <- err
+				errs <- ctx.Publish("room", "x")
+			}
+		})
+	})
+	require.NoError(t, err)
+	for i := 0; i < 3; i++ {
+		check(recv(t, errs))
+	}
 }
