@@ -183,7 +183,7 @@ type DeadLetter struct {
 
 // System is a set of shards, their listeners and actors.
 type System struct {
-	g       *shard.Group
+	g       *shard.Set
 	cfg     config
 	workers *workers
 	asks    asks // Asks waiting for other nodes
@@ -316,7 +316,7 @@ func NewSystem(opts ...Option) (*System, error) {
 	s.cfg = cfg
 	s.dialCtx, s.dialCancel = context.WithCancel(context.Background())
 	s.workers = &workers{sys: s, jobs: make(chan job, cfg.queue), size: cfg.workers}
-	g, err := shard.NewGroup(cfg.Config)
+	g, err := shard.NewSet(cfg.Config)
 	if err != nil {
 		return nil, fmt.Errorf("actor: new system: %w", userErr(err))
 	}

@@ -10,11 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// acceptor is the goroutine that accepts on the group's listeners (unless
+// acceptor is the goroutine that accepts on the set's listeners (unless
 // each shard has its own ReusePort socket) and publishes each new socket into
 // the chosen shard's inbox, which wakes that shard only if it sleeps.
 type acceptor struct {
-	g      *Group
+	set    *Set
 	poller *reactor.Poller
 	waker  *reactor.Waker
 	events []reactor.Ready
@@ -31,7 +31,7 @@ type acceptor struct {
 	done chan struct{}
 }
 
-func newAcceptor(g *Group) (*acceptor, error) {
+func newAcceptor(set *Set) (*acceptor, error) {
 	p, err := reactor.NewPoller()
 	if err != nil {
 		return nil, err
@@ -47,11 +47,11 @@ func newAcceptor(g *Group) (*acceptor, error) {
 		return nil, err
 	}
 	return &acceptor{
-		g:      g,
+		set:    set,
 		poller: p,
 		waker:  w,
 		events: make([]reactor.Ready, 64),
-		bal:    balancer{policy: g.cfg.Balance, shards: g.shards},
+		bal:    balancer{policy: set.cfg.Balance, shards: set.shards},
 		done:   make(chan struct{}),
 	}, nil
 }
@@ -139,7 +139,7 @@ func (a *acceptor) timeout() int {
 func (a *acceptor) publish(l *Listener, fd int, sa unix.Sockaddr) {
 	s := a.bal.pick(sa)
 	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
-	if a.g.put(s, &e) != nil {
+	if a.set.put(s, &e) != nil {
 		reactor.Close(fd)
 		s.stats.refused.Add(1)
 	}

@@ -80,8 +80,8 @@ func (s *Shard) Broadcast(name string, msg any) error {
 }
 
 // Broadcast is Shard.Broadcast for goroutines that are not a shard's.
-func (g *Group) Broadcast(name string, msg any) error {
-	return g.fanOut(kindBroadcast, 0, name, msg)
+func (set *Set) Broadcast(name string, msg any) error {
+	return set.fanOut(kindBroadcast, 0, name, msg)
 }
 
 // broadcastLocal writes msg to every local member's connection.

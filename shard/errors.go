@@ -8,12 +8,12 @@ var (
 	// ErrClosed is returned when writing to a connection that is closing or closed.
 	ErrClosed = errors.New("shard: connection closed")
 	// ErrShutdown is the reason given to connections closed because their
-	// group is stopping.
+	// set is stopping.
 	ErrShutdown = errors.New("shard: shutting down")
-	// ErrStopped is returned by operations on a group that has stopped or
+	// ErrStopped is returned by operations on a set that has stopped or
 	// never started.
-	ErrStopped = errors.New("shard: group not running")
-	// ErrInboxFull is returned by Group.Send when the target shard's inbox
+	ErrStopped = errors.New("shard: set not running")
+	// ErrInboxFull is returned by Set.Send when the target shard's inbox
 	// stayed full while the sender waited.
 	ErrInboxFull = errors.New("shard: inbox full")
 	// ErrOverflow is returned by a shard-side send when the target shard's
@@ -46,9 +46,9 @@ var (
 	// ErrStreamOverPacket is returned by Listen for a datagram network with
 	// a codec.StreamCodec, whose protocol needs a byte stream.
 	ErrStreamOverPacket = errors.New("shard: a stream codec needs a stream socket, not datagrams")
-	// ErrStarted is returned by Start on a group started before.
+	// ErrStarted is returned by Start on a set started before.
 	ErrStarted = errors.New("shard: already started")
-	// ErrListenerClosed is returned by Listen on a stopped group.
+	// ErrListenerClosed is returned by Listen on a stopped set.
 	ErrListenerClosed = errors.New("shard: listener closed")
 )
 

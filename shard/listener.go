@@ -10,7 +10,7 @@ import (
 	"github.com/shoalrt/shoal/reactor"
 )
 
-// Listener is one listening address of a group: its sockets, its codec and the
+// Listener is one listening address of a set: its sockets, its codec and the
 // handler's value for it (the actor factory).
 type Listener struct {
 	// Tag is the handler's value for this listener. Set before Listen; read-only after.
@@ -29,7 +29,7 @@ type Listener struct {
 	tcp     bool              // set TCP_NODELAY on accepted sockets
 	packet  bool              // a UDP socket: each remote address is a connection
 	fds     []int             // one listening socket, or one per shard with ReusePort
-	index   int               // position in the group's listener list (poller token)
+	index   int               // position in the set's listener list (poller token)
 
 	refusedHook func(error) // called when the shard cannot adopt or open a dialled socket
 

@@ -9,7 +9,7 @@ package shard
 // bound it is dropped, counted as a dead letter, and Send returns ErrOverflow.
 // Shard goroutine only.
 func (s *Shard) Send(to, from uint64, msg any) error {
-	i, err := s.group.shardOf(to)
+	i, err := s.set.shardOf(to)
 	if err != nil {
 		return err
 	}
@@ -59,9 +59,9 @@ func (s *Shard) post(i int, e *envelope) error {
 // its bound (MaxRetry) even after publishing what the inbox takes.
 func (s *Shard) outboxSlot(i int) *envelope {
 	q := &s.outbox[i]
-	if q.Len() >= s.group.cfg.MaxRetry {
+	if q.Len() >= s.set.cfg.MaxRetry {
 		s.publishOutbox(i)
-		if q.Len() >= s.group.cfg.MaxRetry {
+		if q.Len() >= s.set.cfg.MaxRetry {
 			return nil
 		}
 	}
@@ -91,7 +91,7 @@ func (s *Shard) overflow(kind envKind, to, from uint64, msg any) error {
 // publishOutbox moves shard i's outbox into its inbox while there is room.
 func (s *Shard) publishOutbox(i int) {
 	q := &s.outbox[i]
-	t := s.group.shards[i].inbox
+	t := s.set.shards[i].inbox
 	for q.Len() > 0 {
 		n := t.TryPutQueue(q, outboxBatch)
 		if n == 0 {

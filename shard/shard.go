@@ -26,7 +26,7 @@ func connToken(c *Conn) uint64 { return uint64(c.slot)<<32 | uint64(c.gen) }
 // "shard goroutine only" must be called from the shard's Handler.
 type Shard struct {
 	// Cold: set up once.
-	group *Group
+	set   *Set
 	h     Handler
 	index int
 	node  int
@@ -74,8 +74,8 @@ type Shard struct {
 
 	// Shared with other goroutines.
 	waker  *safeWaker
-	stopAt atomic.Bool   // the group asked for a graceful stop
-	force  atomic.Bool   // the group's deadline passed: close everything now
+	stopAt atomic.Bool   // the set asked for a graceful stop
+	force  atomic.Bool   // the set's deadline passed: close everything now
 	conns  atomic.Int64  // open connections, read by the least-connections balancer
 	actors atomic.Int64  // spawned actors
 	done   chan struct{} // closed when the loop has exited and released its fds
@@ -110,20 +110,11 @@ func (w *safeWaker) close() {
 	w.mu.Unlock()
 }
 
-// Index returns the shard's position in its group.
+// Index returns the shard's position in its set.
 func (s *Shard) Index() int { return s.index }
-
-// Node returns the node number of the shard's group.
-func (s *Shard) Node() int { return s.node }
-
-// Group returns the shard's group.
-func (s *Shard) Group() *Group { return s.group }
 
 // Addr returns the address of c's current occupant.
 func (s *Shard) Addr(c *Conn) uint64 { return MakeAddr(s.node, s.index, int(c.slot), c.gen) }
-
-// Connections returns the number of open connections. Safe from any goroutine.
-func (s *Shard) Connections() int { return int(s.conns.Load()) }
 
 // CopyFrame returns v, or a copy of it if it is a []byte or codec.Text that
 // shares memory with the frame being delivered, which is valid only during
@@ -143,7 +134,7 @@ func (s *Shard) CopyFrame(v any) any {
 	return v
 }
 
-func newShard(g *Group, index int) (*Shard, error) {
+func newShard(set *Set, index int) (*Shard, error) {
 	p, err := reactor.NewPoller()
 	if err != nil {
 		return nil, err
@@ -159,14 +150,14 @@ func newShard(g *Group, index int) (*Shard, error) {
 		return nil, err
 	}
 	s := &Shard{
-		group:     g,
+		set:       set,
 		index:     index,
-		node:      g.cfg.Node,
+		node:      set.cfg.Node,
 		poller:    p,
 		events:    make([]reactor.Ready, 1024),
-		outbox:    make([]mailbox.Queue[envelope], g.cfg.Shards),
-		quickLen:  min(outboxBatch, g.cfg.MaxRetry) - 1,
-		readBuf:   make([]byte, g.cfg.ReadBufferSize),
+		outbox:    make([]mailbox.Queue[envelope], set.cfg.Shards),
+		quickLen:  min(outboxBatch, set.cfg.MaxRetry) - 1,
+		readBuf:   make([]byte, set.cfg.ReadBufferSize),
 		box:       newFrameBox([]byte(nil)),
 		textBox:   newFrameBox(codec.Text(nil)),
 		closing:   make(map[int32]error),
@@ -177,7 +168,7 @@ func newShard(g *Group, index int) (*Shard, error) {
 		waker:     &safeWaker{w: w},
 		done:      make(chan struct{}),
 	}
-	s.inbox, err = mailbox.NewInbox[envelope](g.cfg.InboxSize, s.waker)
+	s.inbox, err = mailbox.NewInbox[envelope](set.cfg.InboxSize, s.waker)
 	if err != nil {
 		w.Close()
 		p.Close()
@@ -189,7 +180,7 @@ func newShard(g *Group, index int) (*Shard, error) {
 }
 
 // run is the shard's loop: poll → I/O → inbox → local queue → retries → flush,
-// until a graceful stop has closed every connection or the group forces it.
+// until a graceful stop has closed every connection or the set forces it.
 func (s *Shard) run() {
 	defer exitLoop(enterLoop())
 	defer s.exit()

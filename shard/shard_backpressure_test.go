@@ -45,7 +45,7 @@ func TestBackpressurePolicies(t *testing.T) {
 				}
 				rec.add(event{kind: "writes-ok", msg: limit})
 			}
-			g := newFakeGroup(t, 1, rec, &hooks{
+			set := newFakeSet(t, 1, rec, &hooks{
 				receive: func(s *Shard, c *Conn, _ uint64, _ any) {
 					// Keep: just past the mark, so Pressure is queued and
 					// the connection stays open; the rest: until refused.
@@ -61,8 +61,8 @@ func TestBackpressurePolicies(t *testing.T) {
 					}
 				},
 			})
-			l := listen(t, g, "tcp", lines(), Limits{HighWater: highWater, Policy: tc.policy})
-			start(t, g)
+			l := listen(t, set, "tcp", lines(), Limits{HighWater: highWater, Policy: tc.policy})
+			start(t, set)
 			nc := dial(t, l)
 			if _, err := io.WriteString(nc, "flood\n"); err != nil {
 				t.Fatal(err)
@@ -107,7 +107,7 @@ func TestBackpressurePolicies(t *testing.T) {
 			if !errors.Is(closed[0].err, ErrSlowConsumer) {
 				t.Fatalf("Closed with %v, want ErrSlowConsumer", closed[0].err)
 			}
-			stop(t, g)
+			stop(t, set)
 			if n := len(rec.of("closed")); n != 1 {
 				t.Fatalf("Closed called %d times", n)
 			}
@@ -127,7 +127,7 @@ func TestBackpressureDropRecovers(t *testing.T) {
 	const highWater = 64 << 10
 	rec := newRecorder()
 	payload := []byte(strings.Repeat("d", 16<<10-1))
-	g := newFakeGroup(t, 1, rec, &hooks{
+	set := newFakeSet(t, 1, rec, &hooks{
 		receive: func(s *Shard, c *Conn, _ uint64, msg any) {
 			if string(msg.([]byte)) == "again" {
 				rec.add(event{kind: "again", err: s.WriteFrame(c, []byte("ok"))})
@@ -140,8 +140,8 @@ func TestBackpressureDropRecovers(t *testing.T) {
 			rec.add(event{kind: "written", msg: n})
 		},
 	})
-	l := listen(t, g, "tcp", lines(), Limits{HighWater: highWater, Policy: PolicyDrop})
-	start(t, g)
+	l := listen(t, set, "tcp", lines(), Limits{HighWater: highWater, Policy: PolicyDrop})
+	start(t, set)
 	nc := dial(t, l)
 	if _, err := io.WriteString(nc, "flood\n"); err != nil {
 		t.Fatal(err)
