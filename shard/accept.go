@@ -87,7 +87,7 @@ func acceptFrom(l *Listener, lfd int, adopt adoptFunc) (exhausted bool) {
 			l.refused.Add(1)
 			return false
 		}
-		_ = l.Limits.Socket.apply(fd, l.tcp) // best effort: the connection works without them
+		_ = l.limits.Socket.apply(fd, l.tcp) // best effort: the connection works without them
 		l.accepted.Add(1)
 		adopt(l, fd, sa)
 	}
@@ -112,7 +112,7 @@ func (s *Shard) listen(l *Listener, fd int) {
 	sl := &shardListener{lis: l, fd: fd}
 	if l.packet {
 		sl.peers = make(map[reactor.PeerKey]uint64)
-		s.watchIdle(l.Limits.IdleTimeout)
+		s.watchIdle(l.limits.IdleTimeout)
 	}
 	s.listeners = append(s.listeners, sl)
 	if err := s.poller.Add(sl.fd, listenToken|uint64(len(s.listeners)-1), reactor.Readable); err != nil {

@@ -33,11 +33,11 @@ func (s *Shard) writeSegments(c *Conn) (int, error) {
 // 32-byte chat lines: copying them is cheaper than one iovec each.
 const shareMin = 1024
 
-// WriteShared queues p, already framed for c's codec, to be written to c
+// writeShared queues p, already framed for c's codec, to be written to c
 // after what c has queued so far. From shareMin bytes up it is not copied:
 // many connections may share one p, which must never change afterwards. Datagram peers get p as
 // one datagram at once. Shard goroutine only.
-func (s *Shard) WriteShared(c *Conn, p []byte) error {
+func (s *Shard) writeShared(c *Conn, p []byte) error {
 	if c.state != stateOpen || c.fd < 0 {
 		return ErrClosed
 	}
@@ -52,7 +52,7 @@ func (s *Shard) WriteShared(c *Conn, p []byte) error {
 		s.hot.msgsOut++
 		return nil
 	}
-	if c.flags&flagPressure != 0 && c.lis.Limits.Policy == PolicyDrop {
+	if c.flags&flagPressure != 0 && c.lis.limits.Policy == PolicyDrop {
 		s.stats.dropped.Add(1)
 		return ErrBackpressure
 	}
@@ -64,7 +64,7 @@ func (s *Shard) WriteShared(c *Conn, p []byte) error {
 		out.segs = append(out.segs, segment{at: len(out.b), p: p})
 	}
 	s.hot.msgsOut++
-	if hw := c.lis.Limits.HighWater; hw > 0 && out.pending() > hw {
+	if hw := c.lis.limits.HighWater; hw > 0 && out.pending() > hw {
 		return s.overHighWater(c)
 	}
 	return nil
@@ -123,7 +123,7 @@ func (s *Shard) broadcastLocal(name string, msg any) {
 			}
 			enc[class] = b
 		}
-		s.WriteShared(c, enc[class])
+		s.writeShared(c, enc[class])
 	}
 }
 

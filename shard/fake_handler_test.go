@@ -234,7 +234,7 @@ func stop(t testing.TB, set *Set) {
 // Reads and writes on it fail after waitFor rather than hang.
 func dial(t testing.TB, l *Listener) net.Conn {
 	t.Helper()
-	c, err := net.Dial(l.Network(), l.Addr().String())
+	c, err := net.Dial(l.network, l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,15 +125,6 @@ func (s *Shard) dropMember(slot int32, name string) {
 	}
 }
 
-// Members returns the number of this shard's members of group name. Shard
-// goroutine only.
-func (s *Shard) Members(name string) int {
-	if m := s.groups[name]; m != nil {
-		return len(m.addrs)
-	}
-	return 0
-}
-
 // Publish delivers msg, from the actor at address from, to every member of
 // group name on every shard: one envelope per shard that has members, which
 // that shard hands to each of its members in turn. Like Send, it never waits

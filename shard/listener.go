@@ -13,13 +13,12 @@ import (
 // Listener is one listening address of a set: its sockets, its codec and the
 // handler's value for it (the actor factory).
 type Listener struct {
-	// Tag is the handler's value for this listener. Set before Listen; read-only after.
+	// Tag is the handler's value for this listener, as given to Listen or
+	// Adopt. Read-only.
 	Tag any
-	// Limits holds the listener's per-connection limits. Set before Listen;
-	// read-only after.
-	Limits Limits
 
-	network string            // tcp, tcp4, tcp6 or unix
+	limits  Limits            // per-connection limits, as given to Listen or Adopt; read-only
+	network string            // tcp, tcp4, tcp6, unix, udp, udp4 or udp6
 	addr    net.Addr          // the bound address (port resolved)
 	codec   codec.Codec       // framing and serialisation of every connection
 	raw     bool              // codec.IsRaw: frames are delivered unboxed
@@ -43,7 +42,7 @@ type Listener struct {
 
 // newListener returns a listener of network decoding with c.
 func newListener(network string, c codec.Codec, tag any, lim Limits) *Listener {
-	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: codec.IsRaw(c)}
+	l := &Listener{Tag: tag, limits: lim, network: network, codec: c, raw: codec.IsRaw(c)}
 	l.close.drained = make(chan struct{})
 	l.stream, _ = c.(codec.StreamCodec)
 	return l
@@ -109,12 +108,6 @@ func (l *Listener) OverLimit() uint64 { return l.overMax.Load() }
 
 // Addr returns the address the listener is bound to.
 func (l *Listener) Addr() net.Addr { return l.addr }
-
-// Network returns the listener's network: tcp, tcp4, tcp6, unix, udp, udp4 or udp6.
-func (l *Listener) Network() string { return l.network }
-
-// Codec returns the listener's codec.
-func (l *Listener) Codec() codec.Codec { return l.codec }
 
 // Accepted returns how many connections the listener has accepted. Safe from
 // any goroutine.

@@ -133,9 +133,6 @@ func (set *Set) release() {
 // Shards returns the set's shards.
 func (set *Set) Shards() []*Shard { return set.shards }
 
-// Node returns the set's node number.
-func (set *Set) Node() int { return set.cfg.Node }
-
 // Running reports whether the set has started and not begun to stop.
 func (set *Set) Running() bool { return setState(set.state.Load()) == stateRunning }
 
@@ -164,8 +161,8 @@ func (set *Set) Listen(network, address string, c codec.Codec, tag any, lim Limi
 		return nil, &OpError{Op: "listen " + network + "://" + address, Err: ErrStreamOverPacket}
 	}
 	l.tcp = network != "unix" && !l.packet
-	if l.packet && l.Limits.IdleTimeout <= 0 {
-		l.Limits.IdleTimeout = DefaultPacketIdle
+	if l.packet && l.limits.IdleTimeout <= 0 {
+		l.limits.IdleTimeout = defaultPacketIdle
 	}
 	count := 1
 	if set.cfg.ReusePort && network != "unix" {
@@ -191,7 +188,7 @@ func (set *Set) Listen(network, address string, c codec.Codec, tag any, lim Limi
 			l.addr = bound
 		}
 		if l.packet { // one socket serves every peer: its buffers are theirs
-			_ = l.Limits.Socket.apply(fd, false)
+			_ = l.limits.Socket.apply(fd, false)
 		}
 		l.fds = append(l.fds, fd)
 	}
@@ -229,9 +226,9 @@ func (set *Set) serve(l *Listener) error {
 	return err
 }
 
-// DefaultPacketIdle is how long a UDP peer may stay silent before its actor
+// defaultPacketIdle is how long a UDP peer may stay silent before its actor
 // is closed, when the listener sets no idle timeout.
-const DefaultPacketIdle = time.Minute
+const defaultPacketIdle = time.Minute
 
 // Start runs the shards and the acceptor. Safe from any goroutine; a second
 // call returns an error.
@@ -256,7 +253,7 @@ func (set *Set) Start() error {
 // peer that does not take its last bytes is reset after its listener's
 // close timeout. If ctx ends first, the remaining connections are reset at
 // once and Stop returns ctx's error as soon as the shards have exited, or
-// StopGrace later if a shard is still inside its handler (it exits when
+// stopGrace later if a shard is still inside its handler (it exits when
 // that call returns). Otherwise, when Stop returns, every goroutine and
 // descriptor of the set is gone. Safe from any goroutine but a shard's:
 // there it returns ErrOnShard at once, since it would wait for its own
@@ -296,12 +293,12 @@ func (set *Set) Stop(ctx context.Context) error {
 	return err
 }
 
-// StopGrace is how long Stop waits for the shards to exit once its context
+// stopGrace is how long Stop waits for the shards to exit once its context
 // ended and it told them to reset what is left.
-const StopGrace = time.Second
+const stopGrace = time.Second
 
 // waitShards waits for every shard to exit; once ctx ends it forces them,
-// and waits at most StopGrace more.
+// and waits at most stopGrace more.
 func (set *Set) waitShards(ctx context.Context) error {
 	var grace <-chan time.Time
 	var err error
@@ -317,7 +314,7 @@ func (set *Set) waitShards(ctx context.Context) error {
 				s.force.Store(true)
 				s.waker.Wake()
 			}
-			t := time.NewTimer(StopGrace)
+			t := time.NewTimer(stopGrace)
 			defer t.Stop()
 			grace = t.C
 		}

@@ -405,7 +405,7 @@ func (s *Shard) open(fd int, l *Listener) {
 		s.stats.refused.Add(1)
 		return
 	}
-	if d := l.Limits.IdleTimeout; d > 0 {
+	if d := l.limits.IdleTimeout; d > 0 {
 		s.watchIdle(d)
 		c.seen = s.clock
 	}
