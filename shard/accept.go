@@ -79,12 +79,12 @@ func acceptFrom(l *Listener, lfd int, adopt adoptFunc) (exhausted bool) {
 			continue
 		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE),
 			errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
-			l.refused.Add(1)
+			l.acceptErrors.Add(1)
 			return true
 		default:
 			// Unexpected (EBADF after a concurrent close, EINVAL...): stop this
 			// burst; a closed listener leaves the poller on its own.
-			l.refused.Add(1)
+			l.acceptErrors.Add(1)
 			return false
 		}
 		_ = l.limits.Socket.apply(fd, l.tcp) // best effort: the connection works without them

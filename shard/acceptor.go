@@ -135,13 +135,13 @@ func (a *acceptor) timeout() int {
 // waits for room if that shard is saturated, as any send from outside does
 // (Config.SendWait): accepting slows down rather than losing the
 // connection. A shard that stays full past that, or has exited, cannot
-// take it: the socket is closed and counted as refused.
+// take it: the socket is closed and counted as an open failure.
 func (a *acceptor) publish(l *Listener, fd int, sa unix.Sockaddr) {
 	s := a.bal.pick(sa)
 	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
 	if a.set.put(s, &e) != nil {
 		reactor.Close(fd)
-		s.stats.refused.Add(1)
+		s.stats.openFailures.Add(1)
 	}
 }
 

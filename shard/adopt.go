@@ -15,9 +15,9 @@ import (
 // is a client stream for target and Open waits for its handshake. The set
 // owns fd from then on, even on error. If the shard cannot take it (the set
 // is stopping, or the table is full), or it closes before its handshake is
-// done, refused is called with the reason, on that shard's goroutine. Safe
+// done, failed is called with the reason, on that shard's goroutine. Safe
 // from any goroutine but a shard's.
-func (set *Set) Adopt(fd int, network, target string, c codec.Codec, tag any, lim Limits, refused func(error)) error {
+func (set *Set) Adopt(fd int, network, target string, c codec.Codec, tag any, lim Limits, failed func(error)) error {
 	if c == nil {
 		reactor.Close(fd)
 		return fmt.Errorf("shard: adopt: nil codec")
@@ -36,7 +36,7 @@ func (set *Set) Adopt(fd int, network, target string, c codec.Codec, tag any, li
 	}
 	_ = lim.Socket.apply(fd, network != "unix") // best effort: the connection works without them
 	l := newListener(network, c, tag, lim)
-	l.tcp, l.client, l.target, l.refusedHook = network != "unix", true, target, refused
+	l.tcp, l.client, l.target, l.failedHook = network != "unix", true, target, failed
 	s := set.shards[int(spawnNext.Add(1))%len(set.shards)]
 	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
 	if err := set.put(s, &e); err != nil {

@@ -44,7 +44,7 @@ func (s *Shard) writeShared(c *Conn, p []byte) error {
 	if c.flags&flagPacket != 0 {
 		if err := reactor.SendTo(int(c.fd), p, s.peers[c.slot].sa); err != nil {
 			if err == unix.EAGAIN {
-				s.stats.dropped.Add(1)
+				s.stats.writesDropped.Add(1)
 				return ErrBackpressure
 			}
 			return err
@@ -52,8 +52,8 @@ func (s *Shard) writeShared(c *Conn, p []byte) error {
 		s.hot.msgsOut++
 		return nil
 	}
-	if c.flags&flagPressure != 0 && c.lis.limits.Policy == PolicyDrop {
-		s.stats.dropped.Add(1)
+	if c.flags&flagPressure != 0 && c.lis.limits.Policy == DropWrites {
+		s.stats.writesDropped.Add(1)
 		return ErrBackpressure
 	}
 	out := s.outbound(c)
@@ -102,7 +102,7 @@ func (s *Shard) broadcastLocal(name string, msg any) {
 			last, enc = c.lis.codec, [codec.MaxSharedClass + 1][]byte{}
 			p, err := s.payload(c.lis, msg)
 			if err != nil {
-				s.stats.dropped.Add(1)
+				s.stats.writesDropped.Add(1)
 				last = nil
 				continue
 			}
@@ -118,7 +118,7 @@ func (s *Shard) broadcastLocal(name string, msg any) {
 		if enc[class] == nil {
 			b, err := s.frameShared(c.lis, payload, msg, class)
 			if err != nil {
-				s.stats.dropped.Add(1)
+				s.stats.writesDropped.Add(1)
 				continue
 			}
 			enc[class] = b

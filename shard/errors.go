@@ -13,13 +13,13 @@ var (
 	// ErrStopped is returned by operations on a set that has stopped or
 	// never started.
 	ErrStopped = errors.New("shard: set not running")
-	// ErrInboxFull is returned by Set.Send when the target shard's inbox
-	// stayed full while the sender waited.
+	// ErrInboxFull is returned by a send that found the target shard's
+	// inbox full: from outside a shard (Set.Send, Publish, Spawn, Post,
+	// Adopt) once the inbox stayed full while the sender waited; from a
+	// shard goroutine (Shard.Send, Publish, Broadcast) once the sender's
+	// retry queue for that shard is at its bound too, and the message
+	// became a dead letter.
 	ErrInboxFull = errors.New("shard: inbox full")
-	// ErrOverflow is returned by a shard-side send when the target shard's
-	// inbox is full and the sender's retry queue for it is at its bound; the
-	// message became a dead letter.
-	ErrOverflow = errors.New("shard: send overflow, message dropped")
 	// ErrRemoteNode is returned for a send to an address on another node,
 	// which this package cannot route.
 	ErrRemoteNode = errors.New("shard: address on another node")
@@ -31,7 +31,7 @@ var (
 	// its listener's idle timeout.
 	ErrIdle = errors.New("shard: idle timeout")
 	// ErrSlowConsumer is the close reason of a connection whose outbound
-	// bytes passed its limit (PolicyDisconnect, or MaxBuffered).
+	// bytes passed its limit (Disconnect, or KeepWrites past MaxBuffered).
 	ErrSlowConsumer = errors.New("shard: slow consumer, outbound limit passed")
 	// ErrCloseTimeout is the close reason of a connection whose peer did
 	// not take its last bytes within the close timeout: the socket was
@@ -41,7 +41,8 @@ var (
 	// or an answer) when made from a shard's goroutine, where waiting would
 	// stall every connection of the shard, or never end.
 	ErrOnShard = errors.New("shard: blocking call from a shard goroutine")
-	// ErrBackpressure is returned by writes refused under PolicyDrop.
+	// ErrBackpressure is returned by writes dropped under DropWrites, and
+	// by datagrams dropped because the socket had no room.
 	ErrBackpressure = errors.New("shard: write dropped under backpressure")
 	// ErrStreamOverPacket is returned by Listen for a datagram network with
 	// a codec.StreamCodec, whose protocol needs a byte stream.

@@ -185,14 +185,18 @@ func (f *fakeHandler) Spawned(c *Conn, arg any) {
 // ends, if the test did not stop it.
 func newFakeSet(t testing.TB, n int, rec *recorder, h *hooks) *Set {
 	t.Helper()
+	return newFakeSetWith(t, Config{Shards: n, SendWait: time.Second}, rec, h)
+}
+
+// newFakeSetWith is newFakeSet with more of the configuration: cfg's
+// NewHandler is set to the fake handler's.
+func newFakeSetWith(t testing.TB, cfg Config, rec *recorder, h *hooks) *Set {
+	t.Helper()
 	if h == nil {
 		h = &hooks{}
 	}
-	set, err := NewSet(Config{
-		Shards:     n,
-		SendWait:   time.Second,
-		NewHandler: func(s *Shard) Handler { return &fakeHandler{s: s, rec: rec, h: h} },
-	})
+	cfg.NewHandler = func(s *Shard) Handler { return &fakeHandler{s: s, rec: rec, h: h} }
+	set, err := NewSet(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,13 +25,13 @@ func (l *Listener) reserve() bool {
 // refuse closes a socket the listener cannot take, writing its refusal
 // first if it has one (best effort: the socket is new, so its buffer has room).
 func refuse(fd int, l *Listener) {
-	l.overMax.Add(1) // before the peer can see the close: it may read the count then
+	l.refused.Add(1) // before the peer can see the close: it may read the count then
 	if len(l.limits.Refusal) > 0 {
 		reactor.Write(fd, l.limits.Refusal)
 	}
 	reactor.Close(fd)
-	if l.refusedHook != nil {
-		l.refusedHook(ErrStopped)
+	if l.failedHook != nil {
+		l.failedHook(ErrStopped)
 	}
 }
 
@@ -44,8 +44,8 @@ func refuse(fd int, l *Listener) {
 func (s *Shard) overHighWater(c *Conn) error {
 	lim := &c.lis.limits
 	buffered := c.Buffered()
-	over := lim.Policy == PolicyDisconnect
-	if lim.Policy == PolicyKeep {
+	over := lim.Policy == Disconnect
+	if lim.Policy == KeepWrites {
 		max := lim.MaxBuffered
 		if max <= 0 {
 			max = 4 * lim.HighWater

@@ -30,14 +30,14 @@ type Listener struct {
 	fds     []int             // one listening socket, or one per shard with ReusePort
 	index   int               // position in the set's listener list (poller token)
 
-	refusedHook func(error) // called when the shard cannot adopt or open a dialled socket
+	failedHook func(error) // called when the shard cannot adopt or open a dialled socket
 
 	close listenerClose // CloseListener's state
 
-	accepted atomic.Uint64 // connections accepted
-	refused  atomic.Uint64 // accept errors that made the listener back off
-	overMax  atomic.Uint64 // connections closed at once because MaxConns were open
-	open     atomic.Int64  // connections open now
+	accepted     atomic.Uint64 // connections accepted
+	acceptErrors atomic.Uint64 // accepts that failed (see AcceptErrors)
+	refused      atomic.Uint64 // connections closed at once because MaxConns were open
+	open         atomic.Int64  // connections open now
 }
 
 // newListener returns a listener of network decoding with c.
@@ -66,10 +66,10 @@ type Limits struct {
 	// Policy applies. Below half of it, the handler is told it drained.
 	HighWater int
 	// Policy is what happens past HighWater.
-	Policy PressurePolicy
+	Policy WritePolicy
 	// Socket tunes each connection's socket (for UDP: the listening socket).
 	Socket SocketOptions
-	// MaxBuffered is the hard cap of outbound bytes for PolicyKeep: past it
+	// MaxBuffered is the hard cap of outbound bytes for KeepWrites: past it
 	// the connection closes with ErrSlowConsumer. 0 means 4 × HighWater.
 	MaxBuffered int
 	// CloseTimeout bounds a graceful close: a peer that has not taken the
@@ -78,17 +78,18 @@ type Limits struct {
 	CloseTimeout time.Duration
 }
 
-// PressurePolicy is what a connection does past its high-water mark.
-type PressurePolicy uint8
+// WritePolicy is what a connection does with writes past its high-water
+// mark.
+type WritePolicy uint8
 
 const (
-	// PolicyKeep keeps every write and waits for the peer to drain, up to
+	// KeepWrites keeps every write and waits for the peer to drain, up to
 	// Limits.MaxBuffered.
-	PolicyKeep PressurePolicy = iota
-	// PolicyDrop refuses writes with ErrBackpressure while over the mark.
-	PolicyDrop
-	// PolicyDisconnect closes the connection with ErrSlowConsumer.
-	PolicyDisconnect
+	KeepWrites WritePolicy = iota
+	// DropWrites refuses writes with ErrBackpressure while over the mark.
+	DropWrites
+	// Disconnect closes the connection with ErrSlowConsumer.
+	Disconnect
 )
 
 // Pressure is delivered to a connection's occupant (Handler.Deliver, from 0)
@@ -102,9 +103,9 @@ type Pressure struct {
 // Open returns the number of connections open now. Safe from any goroutine.
 func (l *Listener) Open() int { return int(l.open.Load()) }
 
-// OverLimit returns how many connections were closed at once because
-// Limits.MaxConns were open. Safe from any goroutine.
-func (l *Listener) OverLimit() uint64 { return l.overMax.Load() }
+// Refused returns how many connections were refused: closed at once
+// because Limits.MaxConns were open. Safe from any goroutine.
+func (l *Listener) Refused() uint64 { return l.refused.Load() }
 
 // Addr returns the address the listener is bound to.
 func (l *Listener) Addr() net.Addr { return l.addr }
@@ -116,7 +117,7 @@ func (l *Listener) Accepted() uint64 { return l.accepted.Load() }
 // AcceptErrors returns how many times accepting failed for lack of resources
 // (EMFILE, ENFILE, ENOBUFS, ENOMEM) and the listener backed off. Safe from any
 // goroutine.
-func (l *Listener) AcceptErrors() uint64 { return l.refused.Load() }
+func (l *Listener) AcceptErrors() uint64 { return l.acceptErrors.Load() }
 
 // SocketOptions tune a connection's socket. The zero value is the default:
 // Nagle's algorithm off for TCP, the system's keep-alive and buffer sizes.

@@ -345,7 +345,7 @@ func (set *Set) Send(to, from uint64, msg any) error {
 // the inbox is full it spins briefly, then parks until s frees room, for at
 // most Config.SendWait; a shard goroutine never parks (it could be waiting
 // for itself, and it stalls its own connections): it fails after the spin.
-// A put that gives up is counted as dropped and returns ErrInboxFull.
+// A put that gives up is counted (Stats.InboxFull) and returns ErrInboxFull.
 func (set *Set) put(s *Shard, e *envelope) error {
 	if s.inbox.TryPut(e) { // fast path
 		return nil
@@ -354,14 +354,17 @@ func (set *Set) put(s *Shard, e *envelope) error {
 	if wait > 0 && OnShard() {
 		wait = 0
 	}
-	switch s.inbox.PutWait(e, wait) {
+	switch err := s.inbox.PutWait(e, wait); err {
 	case nil:
 		return nil
+	case mailbox.ErrInboxFull:
+		s.stats.inboxFull.Add(1)
+		return ErrInboxFull
 	case mailbox.ErrClosed:
 		return ErrStopped // the shard has exited: nothing will take it
+	default:
+		return err
 	}
-	s.stats.dropped.Add(1)
-	return ErrInboxFull
 }
 
 func (set *Set) target(to uint64) (*Shard, error) {

@@ -394,7 +394,7 @@ func (s *Shard) open(fd int, l *Listener) {
 	if c == nil {
 		l.release()
 		reactor.Close(fd)
-		s.stats.refused.Add(1)
+		s.stats.openFailures.Add(1)
 		return
 	}
 	c.fd, c.lis, c.state = int32(fd), l, stateOpen
@@ -402,7 +402,7 @@ func (s *Shard) open(fd int, l *Listener) {
 		l.release()
 		reactor.Close(fd)
 		s.table.release(c)
-		s.stats.refused.Add(1)
+		s.stats.openFailures.Add(1)
 		return
 	}
 	if d := l.limits.IdleTimeout; d > 0 {

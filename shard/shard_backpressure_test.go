@@ -21,15 +21,15 @@ func TestBackpressurePolicies(t *testing.T) {
 	)
 	for _, tc := range []struct {
 		name      string
-		policy    PressurePolicy
+		policy    WritePolicy
 		writeErr  error // the first error the Receive's writes meet
 		pressure  bool  // the occupant is told Pressure{High: true}
 		reset     bool  // the connection is reset with ErrSlowConsumer
 		moreWrite bool  // the occupant writes on when told of the pressure
 	}{
-		{name: "drop", policy: PolicyDrop, writeErr: ErrBackpressure, pressure: true},
-		{name: "disconnect", policy: PolicyDisconnect, writeErr: ErrSlowConsumer, reset: true},
-		{name: "keep", policy: PolicyKeep, pressure: true, reset: true, moreWrite: true},
+		{name: "drop", policy: DropWrites, writeErr: ErrBackpressure, pressure: true},
+		{name: "disconnect", policy: Disconnect, writeErr: ErrSlowConsumer, reset: true},
+		{name: "keep", policy: KeepWrites, pressure: true, reset: true, moreWrite: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := newRecorder()
@@ -112,7 +112,7 @@ func TestBackpressurePolicies(t *testing.T) {
 				t.Fatalf("Closed called %d times", n)
 			}
 			for _, e := range rec.of("deliver") {
-				if _, ok := e.msg.(Pressure); ok && tc.policy == PolicyDisconnect {
+				if _, ok := e.msg.(Pressure); ok && tc.policy == Disconnect {
 					t.Fatalf("Disconnect delivered %+v", e.msg)
 				}
 			}
@@ -120,7 +120,7 @@ func TestBackpressurePolicies(t *testing.T) {
 	}
 }
 
-// Under PolicyDrop the occupant is told when its peer has drained the
+// Under DropWrites the occupant is told when its peer has drained the
 // connection below half the mark (Pressure{High: false}), and writes are
 // taken again.
 func TestBackpressureDropRecovers(t *testing.T) {
@@ -140,13 +140,16 @@ func TestBackpressureDropRecovers(t *testing.T) {
 			rec.add(event{kind: "written", msg: n})
 		},
 	})
-	l := listen(t, set, "tcp", lines(), Limits{HighWater: highWater, Policy: PolicyDrop})
+	l := listen(t, set, "tcp", lines(), Limits{HighWater: highWater, Policy: DropWrites})
 	start(t, set)
 	nc := dial(t, l)
 	if _, err := io.WriteString(nc, "flood\n"); err != nil {
 		t.Fatal(err)
 	}
 	n := rec.waitCount(t, "written", 1)[0].msg.(int)
+	if st := set.Shards()[0].Stats(); st.WritesDropped != 1 || st.InboxFull != 0 {
+		t.Fatalf("after one dropped write: WritesDropped %d, InboxFull %d; want 1, 0", st.WritesDropped, st.InboxFull)
+	}
 	if _, err := io.ReadFull(nc, make([]byte, n*len(payload)+n)); err != nil {
 		t.Fatal(err)
 	}

@@ -186,11 +186,11 @@ func (s *Shard) endStream(c *Conn, reason error) (wasPending bool) {
 		return false
 	}
 	c.flags &^= flagPending
-	if c.lis.refusedHook != nil {
+	if c.lis.failedHook != nil {
 		if reason == nil {
 			reason = ErrHandshake
 		}
-		c.lis.refusedHook(reason)
+		c.lis.failedHook(reason)
 	}
 	return true
 }
