@@ -24,8 +24,9 @@ type acceptor struct {
 	pending []*Listener // added by Listen, picked up by the loop
 	removed []*Listener // closed by CloseListener, dropped by the loop
 
-	lis  []*Listener // owned by the loop; index = poller token
-	offs []backoff   // per listener
+	lis     []*Listener // owned by the loop; index = poller token
+	offs    []backoff   // per listener
+	pollLog logLimit    // records of poller errors
 
 	stop atomic.Bool
 	done chan struct{}
@@ -65,11 +66,13 @@ func (a *acceptor) add(l *Listener) {
 }
 
 func (a *acceptor) run() {
+	labelAcceptorLoop(nil)
 	defer a.exit()
 	for !a.stop.Load() {
 		a.adoptPending()
 		n, err := a.poller.Wait(a.events, a.timeout())
 		if err != nil {
+			a.set.logPollError(noShard, &a.pollLog, err)
 			continue
 		}
 		for i := 0; i < n; i++ {
@@ -81,11 +84,16 @@ func (a *acceptor) run() {
 			if l == nil {
 				continue // closed
 			}
-			if acceptFrom(l, l.fds[0], a.publish) {
-				a.offs[tok].fail(time.Now())
+			off := &a.offs[tok]
+			exhausted, err := acceptFrom(l, l.fds[0], a.publish)
+			if exhausted {
+				off.fail(time.Now())
 				a.poller.Remove(l.fds[0])
 			} else {
-				a.offs[tok].delay = 0
+				off.delay = 0
+			}
+			if err != nil {
+				a.set.logAcceptError(noShard, l, off, err)
 			}
 		}
 	}
@@ -99,7 +107,11 @@ func (a *acceptor) adoptPending() {
 	for _, l := range pending {
 		a.lis = append(a.lis, l)
 		a.offs = append(a.offs, backoff{})
-		a.poller.Add(l.fds[0], uint64(len(a.lis)-1), reactor.Readable)
+		if err := a.poller.Add(l.fds[0], uint64(len(a.lis)-1), reactor.Readable); err != nil {
+			a.set.logPollError(noShard, &a.pollLog, err)
+			continue
+		}
+		a.set.logListener(noShard, l, true)
 	}
 	for _, l := range removed {
 		for i, x := range a.lis {
@@ -107,8 +119,12 @@ func (a *acceptor) adoptPending() {
 				a.poller.Remove(l.fds[0])
 				reactor.Close(l.fds[0])
 				a.lis[i], a.offs[i] = nil, backoff{} // the others keep their tokens
+				a.set.logListener(noShard, l, false)
 			}
 		}
+	}
+	if len(pending) > 0 || len(removed) > 0 {
+		labelAcceptorLoop(a.lis)
 	}
 }
 
@@ -150,6 +166,7 @@ func (a *acceptor) exit() {
 	for _, l := range a.lis {
 		if l != nil {
 			reactor.Close(l.fds[0])
+			a.set.logListener(noShard, l, false)
 		}
 	}
 	a.waker.Close()

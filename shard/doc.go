@@ -21,4 +21,11 @@
 // stream asks for (replies, a goodbye before any close) without knowing the
 // protocol. It knows the shape of an actor address (node, shard, slot,
 // generation) but not what an actor is: that belongs to package actor.
+//
+// Every goroutine the set runs carries a pprof label, so a profile of a
+// running server tells them apart: a shard's loop "shoal.shard" (its
+// index), the acceptor "shoal.acceptor" (the addresses it accepts on,
+// comma-separated). Config.Logger gets the set's few structured records
+// (accept errors and back-offs, poller errors, listening sockets starting
+// and stopping), never one per message or connection.
 package shard

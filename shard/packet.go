@@ -27,6 +27,7 @@ func (s *Shard) readDatagrams(sl *shardListener) {
 		if err != nil {
 			if err != unix.EAGAIN && err != unix.EINTR {
 				s.stats.pollErrors.Add(1)
+				s.set.logPollError(s.index, &s.pollLog, err)
 			}
 			return
 		}

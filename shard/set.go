@@ -3,6 +3,7 @@ package shard
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -40,6 +41,13 @@ type Config struct {
 	SendWait time.Duration
 	// NewHandler returns the handler for shard s. Required.
 	NewHandler func(s *Shard) Handler
+	// Logger receives the set's structured records: accept errors and the
+	// back-offs after them (Warn, with the listener's address, the error
+	// and the back-off), poller errors (Error), and listening sockets
+	// starting and stopping (Debug). Records made on a shard carry its
+	// index as "shard"; repeating ones are limited to one a second. Nothing
+	// is logged per message or per connection. Nil discards them.
+	Logger *slog.Logger
 	// OnGroup, if set, is told when a pub/sub group gets its first member
 	// on any shard (on == true) and when it loses its last one. It is
 	// called on the shard goroutine whose Join or Leave caused it, in order
@@ -59,6 +67,7 @@ const (
 // Set is the shards that serve one node, with their listeners and acceptor.
 type Set struct {
 	cfg    Config
+	log    *slog.Logger // cfg.Logger, or discard
 	shards []*Shard
 	acc    *acceptor // nil with ReusePort until a unix listener needs it
 
@@ -93,7 +102,10 @@ func NewSet(cfg Config) (*Set, error) {
 	if cfg.ReadBufferSize == 0 {
 		cfg.ReadBufferSize = 64 << 10
 	}
-	set := &Set{cfg: cfg}
+	set := &Set{cfg: cfg, log: cfg.Logger}
+	if set.log == nil {
+		set.log = discard
+	}
 	set.index.hook = cfg.OnGroup
 	for i := 0; i < cfg.Shards; i++ {
 		s, err := newShard(set, i)

@@ -68,9 +68,10 @@ type Shard struct {
 	dgram     []byte                        // scratch for framing a datagram
 	iov       [][]byte                      // scratch: the parts of one writev
 	iovecs    [reactor.MaxIovecs]unix.Iovec // scratch for writev
-	listeners []*shardListener
-	stopping  bool // began the graceful stop
-	busy      bool // the last poll reported ready descriptors
+	listeners []*shardListener              // sockets this shard serves (ReusePort, UDP); nil once closed
+	pollLog   logLimit                      // records of poller errors
+	stopping  bool                          // began the graceful stop
+	busy      bool                          // the last poll reported ready descriptors
 
 	// Shared with other goroutines.
 	waker  *safeWaker
@@ -182,6 +183,7 @@ func newShard(set *Set, index int) (*Shard, error) {
 // run is the shard's loop: poll → I/O → inbox → local queue → retries → flush,
 // until a graceful stop has closed every connection or the set forces it.
 func (s *Shard) run() {
+	labelShardLoop(s.index)
 	defer exitLoop(enterLoop())
 	defer s.exit()
 	for {
@@ -193,6 +195,7 @@ func (s *Shard) run() {
 		}
 		if err != nil {
 			s.stats.pollErrors.Add(1)
+			s.set.logPollError(s.index, &s.pollLog, err)
 		}
 		for i := 0; i < n; i++ {
 			s.event(s.events[i])
@@ -439,12 +442,7 @@ func (s *Shard) discard(e *envelope) {
 // exit releases the shard's descriptors once the loop is done.
 func (s *Shard) exit() {
 	s.abortAll()
-	for _, l := range s.listeners {
-		if l != nil {
-			reactor.Close(l.fd)
-		}
-	}
-	s.listeners = nil
+	s.closeListeners()
 	s.waker.close()
 	s.poller.Close()
 	// Whatever arrived after the last drain has nobody left to take it:

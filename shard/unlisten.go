@@ -139,6 +139,7 @@ func (s *Shard) unlisten(l *Listener, sockets bool, reason error) {
 			s.poller.Remove(sl.fd)
 			reactor.Close(sl.fd)
 			s.listeners[i] = nil // the others keep their poller tokens
+			s.set.logListener(s.index, l, false)
 		}
 	}
 }
