@@ -10,6 +10,7 @@ package shard
 // occupant of the same slot until the slot has been reused 16,777,215 times
 // (slots are reused in FIFO order, so that takes as many reuses of every slot).
 const (
+	// GenBits is the width of an address's generation.
 	GenBits   = 24
 	slotBits  = 22
 	shardBits = 8

@@ -49,7 +49,16 @@ var (
 	ErrStreamOverPacket = errors.New("shard: a stream codec needs a stream socket, not datagrams")
 	// ErrStarted is returned by Start on a set started before.
 	ErrStarted = errors.New("shard: already started")
-	// ErrListenerClosed is returned by Listen on a stopped set.
+	// ErrHandshakeTimeout is the close reason of a connection whose
+	// protocol handshake (a WebSocket upgrade) did not finish within its
+	// codec's HandshakeTimeout.
+	ErrHandshakeTimeout = errors.New("shard: handshake timeout")
+	// ErrHandshake is the error a dialled stream connection reports when
+	// the peer closed it before its handshake finished, without saying why.
+	ErrHandshake = errors.New("shard: connection closed during the handshake")
+	// ErrListenerClosed is returned by Listen on a stopped set and by
+	// CloseListener on a listener closed before; it is the close reason
+	// of a UDP listener's peers when the listener closes without one.
 	ErrListenerClosed = errors.New("shard: listener closed")
 )
 
@@ -57,7 +66,9 @@ var (
 // take its last bytes within the close timeout: it matches ErrCloseTimeout
 // with errors.Is and unwraps to both it and Reason, the reason the close
 // began with (nil if none).
-type CloseTimeoutError struct{ Reason error }
+type CloseTimeoutError struct {
+	Reason error // why the close began; nil for a clean close
+}
 
 // Error implements error.
 func (e *CloseTimeoutError) Error() string {
@@ -87,7 +98,7 @@ func closeTimedOut(reason error) error {
 // adopting a socket), and why.
 type OpError struct {
 	Op  string // say, "listen tcp://127.0.0.1:80"
-	Err error
+	Err error  // why it failed
 }
 
 // Error implements error.

@@ -155,7 +155,7 @@ func (s *Shard) fan(kind envKind, from uint64, name string, msg any) error {
 }
 
 // Publish is Shard.Publish for goroutines that are not a shard's. While a
-// target inbox is full it waits as Group.Send does, then gives up on that
+// target inbox is full it waits as Set.Send does, then gives up on that
 // shard with ErrInboxFull.
 func (set *Set) Publish(from uint64, name string, msg any) error {
 	return set.fanOut(kindPublish, from, name, msg)

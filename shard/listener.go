@@ -96,8 +96,8 @@ const (
 // when its outbound bytes cross the high-water mark (High) and when they fall
 // back under half of it (!High).
 type Pressure struct {
-	High     bool
-	Buffered int
+	High     bool // over the mark (true) or back under half of it (false)
+	Buffered int  // outbound bytes not yet taken by the socket
 }
 
 // Open returns the number of connections open now. Safe from any goroutine.
