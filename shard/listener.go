@@ -114,9 +114,11 @@ func (l *Listener) Addr() net.Addr { return l.addr }
 // any goroutine.
 func (l *Listener) Accepted() uint64 { return l.accepted.Load() }
 
-// AcceptErrors returns how many times accepting failed for lack of resources
-// (EMFILE, ENFILE, ENOBUFS, ENOMEM) and the listener backed off. Safe from any
-// goroutine.
+// AcceptErrors returns how many times accepting failed: for lack of
+// descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), after which the
+// listener backs off, or for an unexpected error. Errors that concern only
+// the connection being accepted (ECONNABORTED, EPROTO) and EINTR are not
+// counted. Safe from any goroutine.
 func (l *Listener) AcceptErrors() uint64 { return l.acceptErrors.Load() }
 
 // SocketOptions tune a connection's socket. The zero value is the default:

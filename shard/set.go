@@ -24,13 +24,15 @@ type Config struct {
 	Node int
 	// Balance picks a shard for each accepted connection.
 	Balance Balance
-	// ReusePort gives every shard its own SO_REUSEPORT socket per TCP
-	// listener and lets the kernel balance; no acceptor goroutine runs.
+	// ReusePort gives every shard its own SO_REUSEPORT socket per TCP or
+	// UDP listener and lets the kernel balance; the acceptor goroutine then
+	// accepts only on Unix sockets (and on TCP ones of a single shard).
 	ReusePort bool
 	// InboxSize is each shard's inbox ring size (a power of two); 0 means 8192.
 	InboxSize int
 	// MaxRetry bounds the sends a shard keeps for retry per target shard when
-	// that shard's inbox is full; past it sends become dead letters. 0 means 65536.
+	// that shard's inbox is full; past it sends become dead letters and fail
+	// with ErrInboxFull. 0 means 65536.
 	MaxRetry int
 	// ReadBufferSize is each shard's read buffer; 0 means 64 KiB.
 	ReadBufferSize int
@@ -69,7 +71,7 @@ type Set struct {
 	cfg    Config
 	log    *slog.Logger // cfg.Logger, or discard
 	shards []*Shard
-	acc    *acceptor // nil with ReusePort until a unix listener needs it
+	acc    *acceptor // accepts on listeners of one socket (see serve)
 
 	index groupIndex // which shards have members of each group
 
