@@ -96,10 +96,10 @@ func (c *connConfig) limits() shard.Limits {
 }
 
 // writePolicies maps each WritePolicy to the event loop's.
-var writePolicies = [...]shard.PressurePolicy{
-	KeepWrites: shard.PolicyKeep,
-	DropWrites: shard.PolicyDrop,
-	Disconnect: shard.PolicyDisconnect,
+var writePolicies = [...]shard.WritePolicy{
+	KeepWrites: shard.KeepWrites,
+	DropWrites: shard.DropWrites,
+	Disconnect: shard.Disconnect,
 }
 
 // MaxConns limits how many of the listener's connections may be open at

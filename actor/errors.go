@@ -162,7 +162,6 @@ var fromShard = map[error]error{
 	shard.ErrStopped:          ErrStopped,
 	shard.ErrStarted:          ErrStarted,
 	shard.ErrInboxFull:        ErrInboxFull,
-	shard.ErrOverflow:         ErrInboxFull,
 	shard.ErrRemoteNode:       ErrRemoteNode,
 	shard.ErrBadAddress:       ErrInvalidID,
 	shard.ErrTooManySlots:     ErrNoSlot,

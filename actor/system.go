@@ -183,7 +183,7 @@ type DeadLetter struct {
 
 // System is a set of shards, their listeners and actors.
 type System struct {
-	g       *shard.Group
+	g       *shard.Set
 	cfg     config
 	workers *workers
 	asks    asks // Asks waiting for other nodes
@@ -217,7 +217,7 @@ func (l *Listener) Open() int { return l.l.Open() }
 
 // Refused returns how many connections were closed at once because MaxConns
 // were already open.
-func (l *Listener) Refused() uint64 { return l.l.OverLimit() }
+func (l *Listener) Refused() uint64 { return l.l.Refused() }
 
 // check refuses option values the system cannot use, each with an error
 // wrapping ErrBadOption: the one place a System's options are validated.
@@ -316,7 +316,7 @@ func NewSystem(opts ...Option) (*System, error) {
 	s.cfg = cfg
 	s.dialCtx, s.dialCancel = context.WithCancel(context.Background())
 	s.workers = &workers{sys: s, jobs: make(chan job, cfg.queue), size: cfg.workers}
-	g, err := shard.NewGroup(cfg.Config)
+	g, err := shard.NewSet(cfg.Config)
 	if err != nil {
 		return nil, fmt.Errorf("actor: new system: %w", userErr(err))
 	}
@@ -450,15 +450,15 @@ func (s *System) Stats() []ShardStats {
 			InboxDepth:    st.InboxDepth,
 			Opened:        st.Opened,
 			Closed:        st.Closed,
-			OpenFailures:  st.Refused,
+			OpenFailures:  st.OpenFailures,
 			MessagesIn:    st.MessagesIn,
 			MessagesOut:   st.MessagesOut,
 			BytesIn:       st.BytesIn,
 			BytesOut:      st.BytesOut,
 			Delivered:     st.Delivered,
 			DeadLetters:   st.DeadLetters,
-			InboxFull:     st.Dropped,
-			WritesDropped: 0,
+			InboxFull:     st.InboxFull,
+			WritesDropped: st.WritesDropped,
 			CloseTimeouts: st.CloseTimeouts,
 			PollErrors:    st.PollErrors,
 		})

@@ -1,5 +1,10 @@
 // Package mailbox holds the queues that carry messages to a shard's actors.
 //
+// Its one caller is package shard, the event loop, which keeps an Inbox
+// per shard and Queues for its local and retried sends. Users of Shoal
+// never need to import it: package actor is what they write against, and
+// nothing of mailbox appears in actor's API.
+//
 // An Inbox is the multi-producer, single-consumer door into one shard: other
 // shards, the acceptor and outside goroutines put envelopes into it; the
 // shard's loop drains it in order. It is a shared-writer disruptor ring plus the

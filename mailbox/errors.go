@@ -2,9 +2,9 @@ package mailbox
 
 import "errors"
 
-// ErrFull is returned when an inbox has no room for a message and the caller
-// asked not to wait.
-var ErrFull = errors.New("mailbox: inbox full")
+// ErrInboxFull is returned by PutWait when the inbox stayed full for as
+// long as the caller was willing to wait.
+var ErrInboxFull = errors.New("mailbox: inbox full")
 
 // ErrClosed is returned by puts into an inbox whose consumer closed it.
 var ErrClosed = errors.New("mailbox: inbox closed")

@@ -67,7 +67,7 @@ func (b *Inbox[T]) Size() int { return b.ring.Size() }
 
 // TryPut copies *v into the inbox and wakes the consumer if it sleeps. It
 // returns false, leaving the inbox unchanged, when the inbox is full or
-// closed (Closed tells which). Safe from any goroutine.
+// closed (PutWait tells which). Safe from any goroutine.
 func (b *Inbox[T]) TryPut(v *T) bool {
 	lo, _, ok := b.writer.TryReserve(1)
 	if !ok {
@@ -122,14 +122,11 @@ func (b *Inbox[T]) Close(fn func(*T)) {
 	}
 }
 
-// Closed reports whether Close was called. Safe from any goroutine.
-func (b *Inbox[T]) Closed() bool { return b.closed.Load() }
-
 // TryPutQueue moves values from the head of q into the inbox, up to max of
 // them, with one reservation and one commit (so one wake-up at most) for the
 // whole batch. It moves fewer when the inbox has less room, and returns how
-// many it moved: 0 also when the inbox is closed (Closed tells). Safe from
-// any goroutine that owns q.
+// many it moved: 0 also when the inbox is closed. Safe from any goroutine
+// that owns q.
 func (b *Inbox[T]) TryPutQueue(q *Queue[T], max int) int {
 	k := int64(min(q.Len(), max, b.ring.Size()))
 	for ; k > 0; k /= 2 {
@@ -147,16 +144,16 @@ func (b *Inbox[T]) TryPutQueue(q *Queue[T], max int) int {
 	return 0
 }
 
-// PutSpins is how many times PutWait yields the processor and tries again
+// putSpins is how many times PutWait yields the processor and tries again
 // while the inbox is full, before it parks: long enough for a busy consumer
 // on another core to free a batch, short enough not to burn a core.
-const PutSpins = 64
+const putSpins = 64
 
-// PutWait is TryPut that, while the inbox is full, yields and retries
-// PutSpins times and then parks (blocked, using no processor) until the
+// PutWait is TryPut that, while the inbox is full, yields and retries a few
+// dozen times and then parks (blocked, using no processor) until the
 // consumer frees slots, for at most wait. It never holds a claimed slot
-// while it waits. It returns ErrFull if wait passed (or was 0 after the
-// spins) with the inbox still full, and ErrClosed once the inbox is
+// while it waits. It returns ErrInboxFull if wait passed (or was 0 after
+// the spins) with the inbox still full, and ErrClosed once the inbox is
 // closed. Safe from any goroutine but the consumer's, which is the only
 // one that makes room.
 func (b *Inbox[T]) PutWait(v *T, wait time.Duration) error {
@@ -166,7 +163,7 @@ func (b *Inbox[T]) PutWait(v *T, wait time.Duration) error {
 	if b.closed.Load() {
 		return ErrClosed
 	}
-	for i := 0; i < PutSpins; i++ {
+	for i := 0; i < putSpins; i++ {
 		if b.closed.Load() {
 			return ErrClosed
 		}
@@ -176,7 +173,7 @@ func (b *Inbox[T]) PutWait(v *T, wait time.Duration) error {
 		}
 	}
 	if wait <= 0 {
-		return ErrFull
+		return ErrInboxFull
 	}
 	return b.park(v, wait)
 }
@@ -210,7 +207,7 @@ func (b *Inbox[T]) park(v *T, wait time.Duration) error {
 			if b.TryPut(v) {
 				return nil
 			}
-			return ErrFull
+			return ErrInboxFull
 		}
 	}
 }
@@ -302,16 +299,6 @@ func (b *Inbox[T]) consume(first, second []T, lo int64, last *int64) {
 func (b *Inbox[T]) Empty() bool {
 	_, _, ok := b.reader.TryRead()
 	return !ok
-}
-
-// Len reports how many values are waiting to be drained. Consumer goroutine
-// only.
-func (b *Inbox[T]) Len() int {
-	lo, hi, ok := b.reader.TryRead()
-	if !ok {
-		return 0
-	}
-	return int(hi - lo + 1)
 }
 
 // Depth reports roughly how many values wait in the inbox: claimed slots not

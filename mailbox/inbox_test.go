@@ -76,7 +76,7 @@ func TestInboxDeliversEveryMessageOnceInProducerOrder(t *testing.T) {
 		in.Awake()
 	}
 	wg.Wait()
-	if !in.Empty() || in.Len() != 0 {
+	if !in.Empty() || in.Depth() != 0 {
 		t.Fatal("inbox not empty after every message was drained")
 	}
 }
@@ -95,11 +95,11 @@ func TestInboxTryPutFailsOnlyWhenFullAndDropsReferences(t *testing.T) {
 	if in.TryPut(&msg{seq: 4}) {
 		t.Fatal("put into a full inbox succeeded")
 	}
-	if err := in.PutWait(&msg{seq: 4}, 0); err != ErrFull {
-		t.Fatalf("PutWait on a full inbox: %v, want ErrFull", err)
+	if err := in.PutWait(&msg{seq: 4}, 0); err != ErrInboxFull {
+		t.Fatalf("PutWait on a full inbox: %v, want ErrInboxFull", err)
 	}
-	if in.Len() != 4 {
-		t.Fatalf("Len = %d, want 4", in.Len())
+	if in.Depth() != 4 {
+		t.Fatalf("Depth = %d, want 4", in.Depth())
 	}
 	if n := in.Drain(2, func(*msg) {}); n != 2 {
 		t.Fatalf("drained %d, want 2", n)
@@ -181,8 +181,8 @@ func TestInboxDrainConsumesUpToAPanicAndGoesOn(t *testing.T) {
 	if _, p := drain(7); p != "boom" {
 		t.Fatalf("panic = %v, want boom", p)
 	}
-	if in.Len() != 4 {
-		t.Fatalf("after a panic at seq 7, Len = %d, want 4 (8..11)", in.Len())
+	if in.Depth() != 4 {
+		t.Fatalf("after a panic at seq 7, Depth = %d, want 4 (8..11)", in.Depth())
 	}
 	for s := int64(4); s < 8; s++ { // seq 4..7: handed over, so cleared
 		if in.ring.Slot(s).payload != nil {

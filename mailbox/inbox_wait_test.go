@@ -61,7 +61,7 @@ func TestInboxPutWaitParksUntilTheConsumerFreesRoom(t *testing.T) {
 }
 
 // A full inbox whose consumer never drains makes PutWait give up with
-// ErrFull once its wait is over, without taking a slot.
+// ErrInboxFull once its wait is over, without taking a slot.
 func TestInboxPutWaitGivesUpAfterItsWait(t *testing.T) {
 	in, err := NewInbox[msg](2, chanWaker{c: make(chan struct{}, 1)})
 	if err != nil {
@@ -72,11 +72,11 @@ func TestInboxPutWaitGivesUpAfterItsWait(t *testing.T) {
 			t.Fatal("put into an empty inbox failed")
 		}
 	}
-	if err := in.PutWait(&msg{seq: 2}, 20*time.Millisecond); err != ErrFull {
-		t.Fatalf("PutWait on a stuck inbox: %v, want ErrFull", err)
+	if err := in.PutWait(&msg{seq: 2}, 20*time.Millisecond); err != ErrInboxFull {
+		t.Fatalf("PutWait on a stuck inbox: %v, want ErrInboxFull", err)
 	}
-	if in.Len() != 2 {
-		t.Fatalf("Len = %d, want 2", in.Len())
+	if in.Depth() != 2 {
+		t.Fatalf("Depth = %d, want 2", in.Depth())
 	}
 	// Room freed while a producer is parked wakes it at once.
 	done := make(chan error, 1)

@@ -36,15 +36,6 @@ func (q *Queue[T]) Add() *T {
 	return p
 }
 
-// Peek returns a pointer to the oldest value, or nil when the queue is empty.
-// The pointer is valid until the next Push or Pop.
-func (q *Queue[T]) Peek() *T {
-	if q.n == 0 {
-		return nil
-	}
-	return &q.buf[q.head]
-}
-
 // Pop removes and returns the oldest value. ok is false when the queue is empty.
 func (q *Queue[T]) Pop() (v T, ok bool) {
 	if q.n == 0 {

@@ -24,6 +24,7 @@ const (
 type backoff struct {
 	until time.Time     // when the listener goes back into the poller; zero if active
 	delay time.Duration // last delay
+	log   logLimit      // records of this socket's accept errors
 }
 
 func (b *backoff) fail(now time.Time) {
@@ -67,31 +68,32 @@ type adoptFunc func(l *Listener, fd int, sa unix.Sockaddr)
 
 // acceptFrom accepts up to acceptBurst sockets from lfd. It reports whether
 // the process ran out of descriptors or memory, in which case the caller must
-// stop polling the listener for a while.
-func acceptFrom(l *Listener, lfd int, adopt adoptFunc) (exhausted bool) {
+// stop polling the listener for a while, and the error that ended the burst
+// (counted in Listener.AcceptErrors), if one did.
+func acceptFrom(l *Listener, lfd int, adopt adoptFunc) (exhausted bool, err error) {
 	for i := 0; i < acceptBurst; i++ {
 		fd, sa, err := reactor.Accept(lfd)
 		switch {
 		case err == nil:
 		case errors.Is(err, unix.EAGAIN):
-			return false
+			return false, nil
 		case errors.Is(err, unix.EINTR), errors.Is(err, unix.ECONNABORTED), errors.Is(err, unix.EPROTO):
 			continue
 		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE),
 			errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
-			l.refused.Add(1)
-			return true
+			l.acceptErrors.Add(1)
+			return true, err
 		default:
 			// Unexpected (EBADF after a concurrent close, EINVAL...): stop this
 			// burst; a closed listener leaves the poller on its own.
-			l.refused.Add(1)
-			return false
+			l.acceptErrors.Add(1)
+			return false, err
 		}
-		_ = l.Limits.Socket.apply(fd, l.tcp) // best effort: the connection works without them
+		_ = l.limits.Socket.apply(fd, l.tcp) // best effort: the connection works without them
 		l.accepted.Add(1)
 		adopt(l, fd, sa)
 	}
-	return false
+	return false, nil
 }
 
 // shardListener is a socket served by one shard: a ReusePort listener, or a
@@ -112,12 +114,15 @@ func (s *Shard) listen(l *Listener, fd int) {
 	sl := &shardListener{lis: l, fd: fd}
 	if l.packet {
 		sl.peers = make(map[reactor.PeerKey]uint64)
-		s.watchIdle(l.Limits.IdleTimeout)
+		s.watchIdle(l.limits.IdleTimeout)
 	}
 	s.listeners = append(s.listeners, sl)
 	if err := s.poller.Add(sl.fd, listenToken|uint64(len(s.listeners)-1), reactor.Readable); err != nil {
 		s.stats.pollErrors.Add(1)
+		s.set.logPollError(s.index, &s.pollLog, err)
+		return
 	}
+	s.set.logListener(s.index, l, true)
 }
 
 func (s *Shard) acceptReady(i int) {
@@ -132,11 +137,15 @@ func (s *Shard) acceptReady(i int) {
 		s.readDatagrams(sl)
 		return
 	}
-	if acceptFrom(sl.lis, sl.fd, s.adoptLocal) {
+	exhausted, err := acceptFrom(sl.lis, sl.fd, s.adoptLocal)
+	if exhausted {
 		sl.off.fail(time.Now())
 		s.poller.Remove(sl.fd)
 	} else {
 		sl.off.delay = 0
+	}
+	if err != nil {
+		s.set.logAcceptError(s.index, sl.lis, &sl.off, err)
 	}
 }
 

@@ -10,11 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// acceptor is the goroutine that accepts on the group's listeners (unless
+// acceptor is the goroutine that accepts on the set's listeners (unless
 // each shard has its own ReusePort socket) and publishes each new socket into
 // the chosen shard's inbox, which wakes that shard only if it sleeps.
 type acceptor struct {
-	g      *Group
+	set    *Set
 	poller *reactor.Poller
 	waker  *reactor.Waker
 	events []reactor.Ready
@@ -24,14 +24,15 @@ type acceptor struct {
 	pending []*Listener // added by Listen, picked up by the loop
 	removed []*Listener // closed by CloseListener, dropped by the loop
 
-	lis  []*Listener // owned by the loop; index = poller token
-	offs []backoff   // per listener
+	lis     []*Listener // owned by the loop; index = poller token
+	offs    []backoff   // per listener
+	pollLog logLimit    // records of poller errors
 
 	stop atomic.Bool
 	done chan struct{}
 }
 
-func newAcceptor(g *Group) (*acceptor, error) {
+func newAcceptor(set *Set) (*acceptor, error) {
 	p, err := reactor.NewPoller()
 	if err != nil {
 		return nil, err
@@ -47,11 +48,11 @@ func newAcceptor(g *Group) (*acceptor, error) {
 		return nil, err
 	}
 	return &acceptor{
-		g:      g,
+		set:    set,
 		poller: p,
 		waker:  w,
 		events: make([]reactor.Ready, 64),
-		bal:    balancer{policy: g.cfg.Balance, shards: g.shards},
+		bal:    balancer{policy: set.cfg.Balance, shards: set.shards},
 		done:   make(chan struct{}),
 	}, nil
 }
@@ -65,11 +66,13 @@ func (a *acceptor) add(l *Listener) {
 }
 
 func (a *acceptor) run() {
+	labelAcceptorLoop(nil)
 	defer a.exit()
 	for !a.stop.Load() {
 		a.adoptPending()
 		n, err := a.poller.Wait(a.events, a.timeout())
 		if err != nil {
+			a.set.logPollError(noShard, &a.pollLog, err)
 			continue
 		}
 		for i := 0; i < n; i++ {
@@ -81,11 +84,16 @@ func (a *acceptor) run() {
 			if l == nil {
 				continue // closed
 			}
-			if acceptFrom(l, l.fds[0], a.publish) {
-				a.offs[tok].fail(time.Now())
+			off := &a.offs[tok]
+			exhausted, err := acceptFrom(l, l.fds[0], a.publish)
+			if exhausted {
+				off.fail(time.Now())
 				a.poller.Remove(l.fds[0])
 			} else {
-				a.offs[tok].delay = 0
+				off.delay = 0
+			}
+			if err != nil {
+				a.set.logAcceptError(noShard, l, off, err)
 			}
 		}
 	}
@@ -99,7 +107,11 @@ func (a *acceptor) adoptPending() {
 	for _, l := range pending {
 		a.lis = append(a.lis, l)
 		a.offs = append(a.offs, backoff{})
-		a.poller.Add(l.fds[0], uint64(len(a.lis)-1), reactor.Readable)
+		if err := a.poller.Add(l.fds[0], uint64(len(a.lis)-1), reactor.Readable); err != nil {
+			a.set.logPollError(noShard, &a.pollLog, err)
+			continue
+		}
+		a.set.logListener(noShard, l, true)
 	}
 	for _, l := range removed {
 		for i, x := range a.lis {
@@ -107,8 +119,12 @@ func (a *acceptor) adoptPending() {
 				a.poller.Remove(l.fds[0])
 				reactor.Close(l.fds[0])
 				a.lis[i], a.offs[i] = nil, backoff{} // the others keep their tokens
+				a.set.logListener(noShard, l, false)
 			}
 		}
+	}
+	if len(pending) > 0 || len(removed) > 0 {
+		labelAcceptorLoop(a.lis)
 	}
 }
 
@@ -135,13 +151,13 @@ func (a *acceptor) timeout() int {
 // waits for room if that shard is saturated, as any send from outside does
 // (Config.SendWait): accepting slows down rather than losing the
 // connection. A shard that stays full past that, or has exited, cannot
-// take it: the socket is closed and counted as refused.
+// take it: the socket is closed and counted as an open failure.
 func (a *acceptor) publish(l *Listener, fd int, sa unix.Sockaddr) {
 	s := a.bal.pick(sa)
 	e := envelope{kind: kindOpen, to: uint64(fd), msg: l}
-	if a.g.put(s, &e) != nil {
+	if a.set.put(s, &e) != nil {
 		reactor.Close(fd)
-		s.stats.refused.Add(1)
+		s.stats.openFailures.Add(1)
 	}
 }
 
@@ -150,6 +166,7 @@ func (a *acceptor) exit() {
 	for _, l := range a.lis {
 		if l != nil {
 			reactor.Close(l.fds[0])
+			a.set.logListener(noShard, l, false)
 		}
 	}
 	a.waker.Close()

@@ -10,22 +10,23 @@ package shard
 // occupant of the same slot until the slot has been reused 16,777,215 times
 // (slots are reused in FIFO order, so that takes as many reuses of every slot).
 const (
+	// GenBits is the width of an address's generation.
 	GenBits   = 24
-	SlotBits  = 22
-	ShardBits = 8
-	NodeBits  = 10
+	slotBits  = 22
+	shardBits = 8
+	nodeBits  = 10
 
 	// MaxShards is the number of shards an address can name.
-	MaxShards = 1 << ShardBits
+	MaxShards = 1 << shardBits
 	// MaxSlots is the number of slots one shard can hold.
-	MaxSlots = 1 << SlotBits
+	MaxSlots = 1 << slotBits
 	// MaxNode is the largest node number.
-	MaxNode = 1<<NodeBits - 1
+	MaxNode = 1<<nodeBits - 1
 
 	genMask   = 1<<GenBits - 1
 	slotShift = GenBits
-	shardShft = GenBits + SlotBits
-	nodeShift = GenBits + SlotBits + ShardBits
+	shardShft = GenBits + slotBits
+	nodeShift = GenBits + slotBits + shardBits
 )
 
 // MakeAddr packs an address. Out-of-range parts are truncated to their field.

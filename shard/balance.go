@@ -1,10 +1,6 @@
 package shard
 
-import (
-	"fmt"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // Balance is the policy that picks a shard for each accepted connection.
 type Balance uint8
@@ -18,33 +14,6 @@ const (
 	// client host always lands on the same shard.
 	SourceHash
 )
-
-// String returns the policy's flag name.
-func (b Balance) String() string {
-	switch b {
-	case RoundRobin:
-		return "round-robin"
-	case LeastConnections:
-		return "least-conn"
-	case SourceHash:
-		return "source-hash"
-	}
-	return fmt.Sprintf("Balance(%d)", uint8(b))
-}
-
-// ParseBalance parses a policy's flag name: round-robin, least-conn or
-// source-hash.
-func ParseBalance(s string) (Balance, error) {
-	switch s {
-	case "round-robin", "rr", "":
-		return RoundRobin, nil
-	case "least-conn", "least-connections":
-		return LeastConnections, nil
-	case "source-hash", "source-addr-hash":
-		return SourceHash, nil
-	}
-	return 0, fmt.Errorf("shard: unknown load-balancing policy %q (want round-robin, least-conn or source-hash)", s)
-}
 
 // balancer picks shards; used only by the acceptor goroutine.
 type balancer struct {

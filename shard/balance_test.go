@@ -6,18 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestParseBalance(t *testing.T) {
-	for _, b := range []Balance{RoundRobin, LeastConnections, SourceHash} {
-		got, err := ParseBalance(b.String())
-		if err != nil || got != b {
-			t.Fatalf("ParseBalance(%q) = %v, %v", b.String(), got, err)
-		}
-	}
-	if _, err := ParseBalance("random"); err == nil {
-		t.Fatal("unknown policy accepted")
-	}
-}
-
 func TestBalancerPolicies(t *testing.T) {
 	shards := []*Shard{{index: 0}, {index: 1}, {index: 2}}
 	rr := balancer{policy: RoundRobin, shards: shards}

@@ -13,15 +13,15 @@ import (
 //
 //	Echo        one op = one line written by the client, echoed by the
 //	            handler with WriteFrame and read back (a full round trip)
-//	Publish/Mn  one op = one Group.Publish from outside the group to a
+//	Publish/Mn  one op = one Set.Publish from outside the set to a
 //	            group of n socketless members on one shard; deliveries/op
 //	            is n, ns/delivery the cost of each
 func BenchmarkEcho(b *testing.B) {
-	g := newFakeGroup(b, 1, nil, &hooks{
+	set := newFakeSet(b, 1, nil, &hooks{
 		receive: func(s *Shard, c *Conn, _ uint64, msg any) { _ = s.WriteFrame(c, msg.([]byte)) },
 	})
-	l := listen(b, g, "tcp", lines(), Limits{})
-	start(b, g)
+	l := listen(b, set, "tcp", lines(), Limits{})
+	start(b, set)
 	nc := dial(b, l)
 	if err := nc.SetDeadline(time.Time{}); err != nil {
 		b.Fatal(err)
@@ -45,17 +45,17 @@ func BenchmarkPublish(b *testing.B) {
 		b.Run(fmt.Sprintf("M%d", members), func(b *testing.B) {
 			var delivered, want atomic.Int64
 			done := make(chan struct{}, 1)
-			g := newFakeGroup(b, 1, nil, &hooks{
+			set := newFakeSet(b, 1, nil, &hooks{
 				deliver: func(*Shard, *Conn, uint64, any) {
 					if delivered.Add(1) == want.Load() {
 						done <- struct{}{}
 					}
 				},
 			})
-			start(b, g)
+			start(b, set)
 			joined := make(chan error, 1)
-			err := g.Post(0, func() {
-				s := g.Shards()[0]
+			err := set.Post(0, func() {
+				s := set.Shards()[0]
 				for i := 0; i < members; i++ {
 					c, err := s.Spawn()
 					if err != nil {
@@ -77,7 +77,7 @@ func BenchmarkPublish(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := g.Publish(0, "room", msg); err != nil {
+				if err := set.Publish(0, "room", msg); err != nil {
 					b.Fatal(err)
 				}
 			}

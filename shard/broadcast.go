@@ -33,18 +33,18 @@ func (s *Shard) writeSegments(c *Conn) (int, error) {
 // 32-byte chat lines: copying them is cheaper than one iovec each.
 const shareMin = 1024
 
-// WriteShared queues p, already framed for c's codec, to be written to c
+// writeShared queues p, already framed for c's codec, to be written to c
 // after what c has queued so far. From shareMin bytes up it is not copied:
 // many connections may share one p, which must never change afterwards. Datagram peers get p as
 // one datagram at once. Shard goroutine only.
-func (s *Shard) WriteShared(c *Conn, p []byte) error {
+func (s *Shard) writeShared(c *Conn, p []byte) error {
 	if c.state != stateOpen || c.fd < 0 {
 		return ErrClosed
 	}
 	if c.flags&flagPacket != 0 {
 		if err := reactor.SendTo(int(c.fd), p, s.peers[c.slot].sa); err != nil {
 			if err == unix.EAGAIN {
-				s.stats.dropped.Add(1)
+				s.stats.writesDropped.Add(1)
 				return ErrBackpressure
 			}
 			return err
@@ -52,8 +52,8 @@ func (s *Shard) WriteShared(c *Conn, p []byte) error {
 		s.hot.msgsOut++
 		return nil
 	}
-	if c.flags&flagPressure != 0 && c.lis.Limits.Policy == PolicyDrop {
-		s.stats.dropped.Add(1)
+	if c.flags&flagPressure != 0 && c.lis.limits.Policy == DropWrites {
+		s.stats.writesDropped.Add(1)
 		return ErrBackpressure
 	}
 	out := s.outbound(c)
@@ -64,7 +64,7 @@ func (s *Shard) WriteShared(c *Conn, p []byte) error {
 		out.segs = append(out.segs, segment{at: len(out.b), p: p})
 	}
 	s.hot.msgsOut++
-	if hw := c.lis.Limits.HighWater; hw > 0 && out.pending() > hw {
+	if hw := c.lis.limits.HighWater; hw > 0 && out.pending() > hw {
 		return s.overHighWater(c)
 	}
 	return nil
@@ -80,8 +80,8 @@ func (s *Shard) Broadcast(name string, msg any) error {
 }
 
 // Broadcast is Shard.Broadcast for goroutines that are not a shard's.
-func (g *Group) Broadcast(name string, msg any) error {
-	return g.fanOut(kindBroadcast, 0, name, msg)
+func (set *Set) Broadcast(name string, msg any) error {
+	return set.fanOut(kindBroadcast, 0, name, msg)
 }
 
 // broadcastLocal writes msg to every local member's connection.
@@ -102,7 +102,7 @@ func (s *Shard) broadcastLocal(name string, msg any) {
 			last, enc = c.lis.codec, [codec.MaxSharedClass + 1][]byte{}
 			p, err := s.payload(c.lis, msg)
 			if err != nil {
-				s.stats.dropped.Add(1)
+				s.stats.writesDropped.Add(1)
 				last = nil
 				continue
 			}
@@ -118,12 +118,12 @@ func (s *Shard) broadcastLocal(name string, msg any) {
 		if enc[class] == nil {
 			b, err := s.frameShared(c.lis, payload, msg, class)
 			if err != nil {
-				s.stats.dropped.Add(1)
+				s.stats.writesDropped.Add(1)
 				continue
 			}
 			enc[class] = b
 		}
-		s.WriteShared(c, enc[class])
+		s.writeShared(c, enc[class])
 	}
 }
 

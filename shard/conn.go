@@ -52,12 +52,6 @@ func (c *Conn) Fd() int { return int(c.fd) }
 // Listener returns the listener that accepted the connection, or nil.
 func (c *Conn) Listener() *Listener { return c.lis }
 
-// Slot returns the connection's slot index in its shard.
-func (c *Conn) Slot() int { return int(c.slot) }
-
-// Gen returns the generation of the slot's current occupant.
-func (c *Conn) Gen() uint32 { return c.gen }
-
 // Buffered returns the number of written bytes not yet accepted by the socket.
 func (c *Conn) Buffered() int {
 	if c.out == nil {

@@ -1,7 +1,7 @@
 package shard
 
 // envelope is one slot of a shard's inbox ring (and of its queues): a
-// message for an actor, or a command from the acceptor or the group. Kept to
+// message for an actor, or a command from the acceptor or the set. Kept to
 // 40 bytes, since every cross-shard message is copied twice (outbox, ring).
 //
 //	kind         msg                  to                 from
@@ -10,7 +10,7 @@ package shard
 //	kindBroadcast *publication        -                  -
 //	kindOpen     *Listener            the socket         -
 //	kindListen   *Listener            the socket         -
-//	kindSpawn    Group.Spawn's arg    -                  -
+//	kindSpawn    Set.Spawn's arg      -                  -
 //	kindCall     func()               -                  -
 type envelope struct {
 	msg  any     // 16B
@@ -34,5 +34,5 @@ const (
 	kindSpawn                    // make a socketless slot and pass msg to Handler.Spawned
 	kindPublish                  // deliver msg to every local member of group
 	kindBroadcast                // write msg to every local member's connection
-	kindCall                     // run msg, a func(), on the shard goroutine (Group.Post)
+	kindCall                     // run msg, a func(), on the shard goroutine (Set.Post)
 )

@@ -8,18 +8,18 @@ var (
 	// ErrClosed is returned when writing to a connection that is closing or closed.
 	ErrClosed = errors.New("shard: connection closed")
 	// ErrShutdown is the reason given to connections closed because their
-	// group is stopping.
+	// set is stopping.
 	ErrShutdown = errors.New("shard: shutting down")
-	// ErrStopped is returned by operations on a group that has stopped or
+	// ErrStopped is returned by operations on a set that has stopped or
 	// never started.
-	ErrStopped = errors.New("shard: group not running")
-	// ErrInboxFull is returned by Group.Send when the target shard's inbox
-	// stayed full while the sender waited.
+	ErrStopped = errors.New("shard: set not running")
+	// ErrInboxFull is returned by a send that found the target shard's
+	// inbox full: from outside a shard (Set.Send, Publish, Spawn, Post,
+	// Adopt) once the inbox stayed full while the sender waited; from a
+	// shard goroutine (Shard.Send, Publish, Broadcast) once the sender's
+	// retry queue for that shard is at its bound too, and the message
+	// became a dead letter.
 	ErrInboxFull = errors.New("shard: inbox full")
-	// ErrOverflow is returned by a shard-side send when the target shard's
-	// inbox is full and the sender's retry queue for it is at its bound; the
-	// message became a dead letter.
-	ErrOverflow = errors.New("shard: send overflow, message dropped")
 	// ErrRemoteNode is returned for a send to an address on another node,
 	// which this package cannot route.
 	ErrRemoteNode = errors.New("shard: address on another node")
@@ -31,7 +31,7 @@ var (
 	// its listener's idle timeout.
 	ErrIdle = errors.New("shard: idle timeout")
 	// ErrSlowConsumer is the close reason of a connection whose outbound
-	// bytes passed its limit (PolicyDisconnect, or MaxBuffered).
+	// bytes passed its limit (Disconnect, or KeepWrites past MaxBuffered).
 	ErrSlowConsumer = errors.New("shard: slow consumer, outbound limit passed")
 	// ErrCloseTimeout is the close reason of a connection whose peer did
 	// not take its last bytes within the close timeout: the socket was
@@ -41,14 +41,24 @@ var (
 	// or an answer) when made from a shard's goroutine, where waiting would
 	// stall every connection of the shard, or never end.
 	ErrOnShard = errors.New("shard: blocking call from a shard goroutine")
-	// ErrBackpressure is returned by writes refused under PolicyDrop.
+	// ErrBackpressure is returned by writes dropped under DropWrites, and
+	// by datagrams dropped because the socket had no room.
 	ErrBackpressure = errors.New("shard: write dropped under backpressure")
 	// ErrStreamOverPacket is returned by Listen for a datagram network with
 	// a codec.StreamCodec, whose protocol needs a byte stream.
 	ErrStreamOverPacket = errors.New("shard: a stream codec needs a stream socket, not datagrams")
-	// ErrStarted is returned by Start on a group started before.
+	// ErrStarted is returned by Start on a set started before.
 	ErrStarted = errors.New("shard: already started")
-	// ErrListenerClosed is returned by Listen on a stopped group.
+	// ErrHandshakeTimeout is the close reason of a connection whose
+	// protocol handshake (a WebSocket upgrade) did not finish within its
+	// codec's HandshakeTimeout.
+	ErrHandshakeTimeout = errors.New("shard: handshake timeout")
+	// ErrHandshake is the error a dialled stream connection reports when
+	// the peer closed it before its handshake finished, without saying why.
+	ErrHandshake = errors.New("shard: connection closed during the handshake")
+	// ErrListenerClosed is returned by Listen on a stopped set and by
+	// CloseListener on a listener closed before; it is the close reason
+	// of a UDP listener's peers when the listener closes without one.
 	ErrListenerClosed = errors.New("shard: listener closed")
 )
 
@@ -56,7 +66,9 @@ var (
 // take its last bytes within the close timeout: it matches ErrCloseTimeout
 // with errors.Is and unwraps to both it and Reason, the reason the close
 // began with (nil if none).
-type CloseTimeoutError struct{ Reason error }
+type CloseTimeoutError struct {
+	Reason error // why the close began; nil for a clean close
+}
 
 // Error implements error.
 func (e *CloseTimeoutError) Error() string {
@@ -86,7 +98,7 @@ func closeTimedOut(reason error) error {
 // adopting a socket), and why.
 type OpError struct {
 	Op  string // say, "listen tcp://127.0.0.1:80"
-	Err error
+	Err error  // why it failed
 }
 
 // Error implements error.

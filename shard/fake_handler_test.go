@@ -98,7 +98,7 @@ func (r *recorder) waitCount(t testing.TB, kind string, n int) []event {
 }
 
 // hooks are what a test's handler does besides recording. Set before the
-// group starts, read-only after; they run on shard goroutines, so they
+// set starts, read-only after; they run on shard goroutines, so they
 // must not fail the test: they record what they find instead.
 type hooks struct {
 	open    func(s *Shard, c *Conn, info any)
@@ -180,52 +180,56 @@ func (f *fakeHandler) Spawned(c *Conn, arg any) {
 	f.record(e)
 }
 
-// newFakeGroup makes a group of n shards served by fake handlers recording
-// into rec (nil for none) and running h. The group is stopped when the test
+// newFakeSet makes a set of n shards served by fake handlers recording
+// into rec (nil for none) and running h. The set is stopped when the test
 // ends, if the test did not stop it.
-func newFakeGroup(t testing.TB, n int, rec *recorder, h *hooks) *Group {
+func newFakeSet(t testing.TB, n int, rec *recorder, h *hooks) *Set {
+	t.Helper()
+	return newFakeSetWith(t, Config{Shards: n, SendWait: time.Second}, rec, h)
+}
+
+// newFakeSetWith is newFakeSet with more of the configuration: cfg's
+// NewHandler is set to the fake handler's.
+func newFakeSetWith(t testing.TB, cfg Config, rec *recorder, h *hooks) *Set {
 	t.Helper()
 	if h == nil {
 		h = &hooks{}
 	}
-	g, err := NewGroup(Config{
-		Shards:     n,
-		SendWait:   time.Second,
-		NewHandler: func(s *Shard) Handler { return &fakeHandler{s: s, rec: rec, h: h} },
-	})
+	cfg.NewHandler = func(s *Shard) Handler { return &fakeHandler{s: s, rec: rec, h: h} }
+	set, err := NewSet(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 		defer cancel()
-		_ = g.Stop(ctx) // ErrStopped if the test stopped it
+		_ = set.Stop(ctx) // ErrStopped if the test stopped it
 	})
-	return g
+	return set
 }
 
 // listen binds a listener on loopback port 0.
-func listen(t testing.TB, g *Group, network string, c codec.Codec, lim Limits) *Listener {
+func listen(t testing.TB, set *Set, network string, c codec.Codec, lim Limits) *Listener {
 	t.Helper()
-	l, err := g.Listen(network, "127.0.0.1:0", c, nil, lim)
+	l, err := set.Listen(network, "127.0.0.1:0", c, nil, lim)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l
 }
 
-func start(t testing.TB, g *Group) {
+func start(t testing.TB, set *Set) {
 	t.Helper()
-	if err := g.Start(); err != nil {
+	if err := set.Start(); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func stop(t testing.TB, g *Group) {
+func stop(t testing.TB, set *Set) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	if err := g.Stop(ctx); err != nil {
+	if err := set.Stop(ctx); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
 }
@@ -234,7 +238,7 @@ func stop(t testing.TB, g *Group) {
 // Reads and writes on it fail after waitFor rather than hang.
 func dial(t testing.TB, l *Listener) net.Conn {
 	t.Helper()
-	c, err := net.Dial(l.Network(), l.Addr().String())
+	c, err := net.Dial(l.network, l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,36 +14,36 @@ type members struct {
 // shard's first member joins or its last one leaves.
 type groupIndex struct {
 	mu     sync.RWMutex
-	shards map[string]*shardSet
+	shards map[string]*shardMask
 	hook   func(name string, on bool) // Config.OnGroup
 }
 
-// shardSet is a bitset of shard indexes.
-type shardSet [MaxShards / 64]uint64
+// shardMask is a bitset of shard indexes.
+type shardMask [MaxShards / 64]uint64
 
-func (g *groupIndex) set(name string, shard int, on bool) {
+func (g *groupIndex) update(name string, shard int, on bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.shards == nil {
-		g.shards = make(map[string]*shardSet)
+		g.shards = make(map[string]*shardMask)
 	}
-	set := g.shards[name]
-	if set == nil {
+	mask := g.shards[name]
+	if mask == nil {
 		if !on {
 			return
 		}
-		set = new(shardSet)
-		g.shards[name] = set
+		mask = new(shardMask)
+		g.shards[name] = mask
 		if g.hook != nil {
 			g.hook(name, true)
 		}
 	}
 	if on {
-		set[shard/64] |= 1 << (shard % 64)
+		mask[shard/64] |= 1 << (shard % 64)
 		return
 	}
-	set[shard/64] &^= 1 << (shard % 64)
-	if *set == (shardSet{}) {
+	mask[shard/64] &^= 1 << (shard % 64)
+	if *mask == (shardMask{}) {
 		delete(g.shards, name)
 		if g.hook != nil {
 			g.hook(name, false)
@@ -51,14 +51,14 @@ func (g *groupIndex) set(name string, shard int, on bool) {
 	}
 }
 
-// lookup copies the set of shards with members of name.
-func (g *groupIndex) lookup(name string) (set shardSet, ok bool) {
+// lookup copies the mask of shards with members of name.
+func (g *groupIndex) lookup(name string) (mask shardMask, ok bool) {
 	g.mu.RLock()
 	if p := g.shards[name]; p != nil {
-		set, ok = *p, true
+		mask, ok = *p, true
 	}
 	g.mu.RUnlock()
-	return set, ok
+	return mask, ok
 }
 
 // Join makes c a member of group name; joining twice is a no-op. Members
@@ -73,7 +73,7 @@ func (s *Shard) Join(c *Conn, name string) {
 	if m == nil {
 		m = &members{pos: make(map[int32]int)}
 		s.groups[name] = m
-		s.group.index.set(name, s.index, true)
+		s.set.index.update(name, s.index, true)
 	}
 	m.pos[c.slot] = len(m.addrs)
 	m.addrs = append(m.addrs, s.Addr(c))
@@ -121,17 +121,8 @@ func (s *Shard) dropMember(slot int32, name string) {
 	delete(m.pos, slot)
 	if last == 0 {
 		delete(s.groups, name)
-		s.group.index.set(name, s.index, false)
+		s.set.index.update(name, s.index, false)
 	}
-}
-
-// Members returns the number of this shard's members of group name. Shard
-// goroutine only.
-func (s *Shard) Members(name string) int {
-	if m := s.groups[name]; m != nil {
-		return len(m.addrs)
-	}
-	return 0
 }
 
 // Publish delivers msg, from the actor at address from, to every member of
@@ -145,14 +136,14 @@ func (s *Shard) Publish(from uint64, name string, msg any) error {
 // fan sends one envelope of kind (publish or broadcast) to every shard with
 // members of group name.
 func (s *Shard) fan(kind envKind, from uint64, name string, msg any) error {
-	set, ok := s.group.index.lookup(name)
+	mask, ok := s.set.index.lookup(name)
 	if !ok {
 		return nil
 	}
 	pub := &publication{group: name, msg: msg} // one per call, shared by every shard
 	var err error
-	for i := range s.group.shards {
-		if set[i/64]&(1<<(i%64)) == 0 {
+	for i := range s.set.shards {
+		if mask[i/64]&(1<<(i%64)) == 0 {
 			continue
 		}
 		e := envelope{kind: kind, from: from, msg: pub}
@@ -164,28 +155,28 @@ func (s *Shard) fan(kind envKind, from uint64, name string, msg any) error {
 }
 
 // Publish is Shard.Publish for goroutines that are not a shard's. While a
-// target inbox is full it waits as Group.Send does, then gives up on that
+// target inbox is full it waits as Set.Send does, then gives up on that
 // shard with ErrInboxFull.
-func (g *Group) Publish(from uint64, name string, msg any) error {
-	return g.fanOut(kindPublish, from, name, msg)
+func (set *Set) Publish(from uint64, name string, msg any) error {
+	return set.fanOut(kindPublish, from, name, msg)
 }
 
-func (g *Group) fanOut(kind envKind, from uint64, name string, msg any) error {
-	if !g.Running() {
+func (set *Set) fanOut(kind envKind, from uint64, name string, msg any) error {
+	if !set.Running() {
 		return ErrStopped
 	}
-	set, ok := g.index.lookup(name)
+	mask, ok := set.index.lookup(name)
 	if !ok {
 		return nil
 	}
 	pub := &publication{group: name, msg: msg}
 	var err error
-	for i, s := range g.shards {
-		if set[i/64]&(1<<(i%64)) == 0 {
+	for i, s := range set.shards {
+		if mask[i/64]&(1<<(i%64)) == 0 {
 			continue
 		}
 		e := envelope{kind: kind, from: from, msg: pub}
-		if e2 := g.put(s, &e); e2 != nil {
+		if e2 := set.put(s, &e); e2 != nil {
 			err = e2
 		}
 	}

@@ -34,8 +34,8 @@ type Handler interface {
 	Closed(c *Conn, err error)
 	// DeadLetter is called for a message whose target no longer exists.
 	DeadLetter(to, from uint64, msg any)
-	// Spawned is called for a Group.Spawn request: c is a new slot without
+	// Spawned is called for a Set.Spawn request: c is a new slot without
 	// a socket (nil if the shard had no free slot) and arg is what was
-	// passed to Group.Spawn. Closed ends such a slot like a connection.
+	// passed to Set.Spawn. Closed ends such a slot like a connection.
 	Spawned(c *Conn, arg any)
 }

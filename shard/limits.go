@@ -10,7 +10,7 @@ import (
 // Shards adopt connections concurrently, so the count is claimed with a CAS
 // and the limit is never passed.
 func (l *Listener) reserve() bool {
-	max := int64(l.Limits.MaxConns)
+	max := int64(l.limits.MaxConns)
 	for {
 		n := l.open.Load()
 		if max > 0 && n >= max {
@@ -25,13 +25,13 @@ func (l *Listener) reserve() bool {
 // refuse closes a socket the listener cannot take, writing its refusal
 // first if it has one (best effort: the socket is new, so its buffer has room).
 func refuse(fd int, l *Listener) {
-	l.overMax.Add(1) // before the peer can see the close: it may read the count then
-	if len(l.Limits.Refusal) > 0 {
-		reactor.Write(fd, l.Limits.Refusal)
+	l.refused.Add(1) // before the peer can see the close: it may read the count then
+	if len(l.limits.Refusal) > 0 {
+		reactor.Write(fd, l.limits.Refusal)
 	}
 	reactor.Close(fd)
-	if l.refusedHook != nil {
-		l.refusedHook(ErrStopped)
+	if l.failedHook != nil {
+		l.failedHook(ErrStopped)
 	}
 }
 
@@ -42,10 +42,10 @@ func refuse(fd int, l *Listener) {
 // handler hears of it after the current delivery: Pressure through the
 // local queue, the reset's Closed from the flush.
 func (s *Shard) overHighWater(c *Conn) error {
-	lim := &c.lis.Limits
+	lim := &c.lis.limits
 	buffered := c.Buffered()
-	over := lim.Policy == PolicyDisconnect
-	if lim.Policy == PolicyKeep {
+	over := lim.Policy == Disconnect
+	if lim.Policy == KeepWrites {
 		max := lim.MaxBuffered
 		if max <= 0 {
 			max = 4 * lim.HighWater
@@ -66,7 +66,7 @@ func (s *Shard) overHighWater(c *Conn) error {
 // underHighWater tells the handler once c has drained below half its mark.
 func (s *Shard) underHighWater(c *Conn) {
 	buffered := c.Buffered()
-	if buffered >= c.lis.Limits.HighWater/2 {
+	if buffered >= c.lis.limits.HighWater/2 {
 		return
 	}
 	c.flags &^= flagPressure
@@ -96,7 +96,7 @@ func (s *Shard) sweepIdle() {
 		if c.fd < 0 || c.state != stateOpen || c.lis == nil {
 			return
 		}
-		if d := c.lis.Limits.IdleTimeout; d > 0 && time.Duration(s.clock-c.seen)*time.Millisecond > d {
+		if d := c.lis.limits.IdleTimeout; d > 0 && time.Duration(s.clock-c.seen)*time.Millisecond > d {
 			s.Close(c, ErrIdle)
 		}
 	})
@@ -112,7 +112,7 @@ func (s *Shard) lingerAtMost(c *Conn) {
 	if _, ok := s.lingering[c.slot]; ok || c.lis == nil {
 		return
 	}
-	d := c.lis.Limits.CloseTimeout
+	d := c.lis.limits.CloseTimeout
 	if d <= 0 {
 		d = DefaultCloseTimeout
 	}

@@ -10,16 +10,15 @@ import (
 	"github.com/shoalrt/shoal/reactor"
 )
 
-// Listener is one listening address of a group: its sockets, its codec and the
+// Listener is one listening address of a set: its sockets, its codec and the
 // handler's value for it (the actor factory).
 type Listener struct {
-	// Tag is the handler's value for this listener. Set before Listen; read-only after.
+	// Tag is the handler's value for this listener, as given to Listen or
+	// Adopt. Read-only.
 	Tag any
-	// Limits holds the listener's per-connection limits. Set before Listen;
-	// read-only after.
-	Limits Limits
 
-	network string            // tcp, tcp4, tcp6 or unix
+	limits  Limits            // per-connection limits, as given to Listen or Adopt; read-only
+	network string            // tcp, tcp4, tcp6, unix, udp, udp4 or udp6
 	addr    net.Addr          // the bound address (port resolved)
 	codec   codec.Codec       // framing and serialisation of every connection
 	raw     bool              // codec.IsRaw: frames are delivered unboxed
@@ -29,21 +28,21 @@ type Listener struct {
 	tcp     bool              // set TCP_NODELAY on accepted sockets
 	packet  bool              // a UDP socket: each remote address is a connection
 	fds     []int             // one listening socket, or one per shard with ReusePort
-	index   int               // position in the group's listener list (poller token)
+	index   int               // position in the set's listener list (poller token)
 
-	refusedHook func(error) // called when the shard cannot adopt or open a dialled socket
+	failedHook func(error) // called when the shard cannot adopt or open a dialled socket
 
 	close listenerClose // CloseListener's state
 
-	accepted atomic.Uint64 // connections accepted
-	refused  atomic.Uint64 // accept errors that made the listener back off
-	overMax  atomic.Uint64 // connections closed at once because MaxConns were open
-	open     atomic.Int64  // connections open now
+	accepted     atomic.Uint64 // connections accepted
+	acceptErrors atomic.Uint64 // accepts that failed (see AcceptErrors)
+	refused      atomic.Uint64 // connections closed at once because MaxConns were open
+	open         atomic.Int64  // connections open now
 }
 
 // newListener returns a listener of network decoding with c.
 func newListener(network string, c codec.Codec, tag any, lim Limits) *Listener {
-	l := &Listener{Tag: tag, Limits: lim, network: network, codec: c, raw: codec.IsRaw(c)}
+	l := &Listener{Tag: tag, limits: lim, network: network, codec: c, raw: codec.IsRaw(c)}
 	l.close.drained = make(chan struct{})
 	l.stream, _ = c.(codec.StreamCodec)
 	return l
@@ -67,10 +66,10 @@ type Limits struct {
 	// Policy applies. Below half of it, the handler is told it drained.
 	HighWater int
 	// Policy is what happens past HighWater.
-	Policy PressurePolicy
+	Policy WritePolicy
 	// Socket tunes each connection's socket (for UDP: the listening socket).
 	Socket SocketOptions
-	// MaxBuffered is the hard cap of outbound bytes for PolicyKeep: past it
+	// MaxBuffered is the hard cap of outbound bytes for KeepWrites: past it
 	// the connection closes with ErrSlowConsumer. 0 means 4 × HighWater.
 	MaxBuffered int
 	// CloseTimeout bounds a graceful close: a peer that has not taken the
@@ -79,51 +78,48 @@ type Limits struct {
 	CloseTimeout time.Duration
 }
 
-// PressurePolicy is what a connection does past its high-water mark.
-type PressurePolicy uint8
+// WritePolicy is what a connection does with writes past its high-water
+// mark.
+type WritePolicy uint8
 
 const (
-	// PolicyKeep keeps every write and waits for the peer to drain, up to
+	// KeepWrites keeps every write and waits for the peer to drain, up to
 	// Limits.MaxBuffered.
-	PolicyKeep PressurePolicy = iota
-	// PolicyDrop refuses writes with ErrBackpressure while over the mark.
-	PolicyDrop
-	// PolicyDisconnect closes the connection with ErrSlowConsumer.
-	PolicyDisconnect
+	KeepWrites WritePolicy = iota
+	// DropWrites refuses writes with ErrBackpressure while over the mark.
+	DropWrites
+	// Disconnect closes the connection with ErrSlowConsumer.
+	Disconnect
 )
 
 // Pressure is delivered to a connection's occupant (Handler.Deliver, from 0)
 // when its outbound bytes cross the high-water mark (High) and when they fall
 // back under half of it (!High).
 type Pressure struct {
-	High     bool
-	Buffered int
+	High     bool // over the mark (true) or back under half of it (false)
+	Buffered int  // outbound bytes not yet taken by the socket
 }
 
 // Open returns the number of connections open now. Safe from any goroutine.
 func (l *Listener) Open() int { return int(l.open.Load()) }
 
-// OverLimit returns how many connections were closed at once because
-// Limits.MaxConns were open. Safe from any goroutine.
-func (l *Listener) OverLimit() uint64 { return l.overMax.Load() }
+// Refused returns how many connections were refused: closed at once
+// because Limits.MaxConns were open. Safe from any goroutine.
+func (l *Listener) Refused() uint64 { return l.refused.Load() }
 
 // Addr returns the address the listener is bound to.
 func (l *Listener) Addr() net.Addr { return l.addr }
-
-// Network returns the listener's network: tcp, tcp4, tcp6, unix, udp, udp4 or udp6.
-func (l *Listener) Network() string { return l.network }
-
-// Codec returns the listener's codec.
-func (l *Listener) Codec() codec.Codec { return l.codec }
 
 // Accepted returns how many connections the listener has accepted. Safe from
 // any goroutine.
 func (l *Listener) Accepted() uint64 { return l.accepted.Load() }
 
-// AcceptErrors returns how many times accepting failed for lack of resources
-// (EMFILE, ENFILE, ENOBUFS, ENOMEM) and the listener backed off. Safe from any
-// goroutine.
-func (l *Listener) AcceptErrors() uint64 { return l.refused.Load() }
+// AcceptErrors returns how many times accepting failed: for lack of
+// descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), after which the
+// listener backs off, or for an unexpected error. Errors that concern only
+// the connection being accepted (ECONNABORTED, EPROTO) and EINTR are not
+// counted. Safe from any goroutine.
+func (l *Listener) AcceptErrors() uint64 { return l.acceptErrors.Load() }
 
 // SocketOptions tune a connection's socket. The zero value is the default:
 // Nagle's algorithm off for TCP, the system's keep-alive and buffer sizes.

@@ -9,7 +9,7 @@ import (
 )
 
 // loops records the goroutine of every running shard loop in this process,
-// of every group, so a blocking call can tell it would block an event loop
+// of every set, so a blocking call can tell it would block an event loop
 // (or wait for its own shard, and never return) and refuse at once. The set
 // is copied on write (loops start and stop rarely), so readers take no
 // lock and share no cache line they write.
@@ -54,7 +54,7 @@ func exitLoop(id uint64) {
 }
 
 // OnShard reports whether the calling goroutine is a shard's event loop (of
-// any group of this process): an actor's Receive, or a hook the shard runs.
+// any set of this process): an actor's Receive, or a hook the shard runs.
 // Blocking calls use it to fail with ErrOnShard instead of blocking a loop.
 // It costs an atomic load and a map lookup (about 10 ns), with no lock.
 // Safe from any goroutine.

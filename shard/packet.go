@@ -27,6 +27,7 @@ func (s *Shard) readDatagrams(sl *shardListener) {
 		if err != nil {
 			if err != unix.EAGAIN && err != unix.EINTR {
 				s.stats.pollErrors.Add(1)
+				s.set.logPollError(s.index, &s.pollLog, err)
 			}
 			return
 		}
@@ -52,13 +53,13 @@ func (s *Shard) readDatagrams(sl *shardListener) {
 func (s *Shard) openPeer(sl *shardListener, key reactor.PeerKey) *Conn {
 	l := sl.lis
 	if s.stopping || !l.reserve() {
-		l.overMax.Add(1)
+		l.refused.Add(1)
 		return nil
 	}
 	c := s.table.alloc()
 	if c == nil {
 		l.release()
-		s.stats.refused.Add(1)
+		s.stats.openFailures.Add(1)
 		return nil
 	}
 	c.fd, c.lis, c.state, c.flags = int32(sl.fd), l, stateOpen, flagPacket
@@ -83,7 +84,7 @@ func (s *Shard) sendDatagram(c *Conn, payload []byte) error {
 	p := s.peers[c.slot]
 	if err := reactor.SendTo(int(c.fd), b, p.sa); err != nil {
 		if err == unix.EAGAIN {
-			s.stats.dropped.Add(1)
+			s.stats.writesDropped.Add(1)
 			return ErrBackpressure
 		}
 		return err

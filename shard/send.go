@@ -6,10 +6,11 @@ package shard
 // shard's inbox ring. Send never waits for another shard: when the target's
 // inbox is full the envelope is kept in a bounded per-target retry queue and
 // retried next turn (keeping the order of sends to that shard); past the
-// bound it is dropped, counted as a dead letter, and Send returns ErrOverflow.
+// bound it is dropped, counted as a dead letter, and Send returns
+// ErrInboxFull.
 // Shard goroutine only.
 func (s *Shard) Send(to, from uint64, msg any) error {
-	i, err := s.group.shardOf(to)
+	i, err := s.set.shardOf(to)
 	if err != nil {
 		return err
 	}
@@ -24,7 +25,7 @@ func (s *Shard) Send(to, from uint64, msg any) error {
 	}
 	p := s.outboxSlot(i)
 	if p == nil {
-		return s.overflow(kindMessage, to, from, msg)
+		return s.dropInboxFull(kindMessage, to, from, msg)
 	}
 	p.kind, p.to, p.from, p.msg = kindMessage, to, from, msg // in place: no envelope copied
 	s.outboxed(i)
@@ -47,7 +48,7 @@ func (s *Shard) post(i int, e *envelope) error {
 	}
 	p := s.outboxSlot(i)
 	if p == nil {
-		return s.overflow(e.kind, e.to, e.from, e.msg)
+		return s.dropInboxFull(e.kind, e.to, e.from, e.msg)
 	}
 	*p = *e
 	s.outboxed(i)
@@ -59,9 +60,9 @@ func (s *Shard) post(i int, e *envelope) error {
 // its bound (MaxRetry) even after publishing what the inbox takes.
 func (s *Shard) outboxSlot(i int) *envelope {
 	q := &s.outbox[i]
-	if q.Len() >= s.group.cfg.MaxRetry {
+	if q.Len() >= s.set.cfg.MaxRetry {
 		s.publishOutbox(i)
-		if q.Len() >= s.group.cfg.MaxRetry {
+		if q.Len() >= s.set.cfg.MaxRetry {
 			return nil
 		}
 	}
@@ -77,21 +78,22 @@ func (s *Shard) outboxed(i int) {
 	}
 }
 
-// overflow drops a send the outbox could not keep: counted, handed to the
-// handler as a dead letter if it is a message, and reported as ErrOverflow.
-func (s *Shard) overflow(kind envKind, to, from uint64, msg any) error {
-	s.stats.dropped.Add(1)
+// dropInboxFull drops a send the outbox could not keep, its target's inbox
+// being full: counted, handed to the handler as a dead letter if it is a
+// message, and reported as ErrInboxFull.
+func (s *Shard) dropInboxFull(kind envKind, to, from uint64, msg any) error {
+	s.stats.inboxFull.Add(1)
 	s.stats.deadLetters.Add(1)
 	if kind == kindMessage {
 		s.h.DeadLetter(to, from, msg)
 	}
-	return ErrOverflow
+	return ErrInboxFull
 }
 
 // publishOutbox moves shard i's outbox into its inbox while there is room.
 func (s *Shard) publishOutbox(i int) {
 	q := &s.outbox[i]
-	t := s.group.shards[i].inbox
+	t := s.set.shards[i].inbox
 	for q.Len() > 0 {
 		n := t.TryPutQueue(q, outboxBatch)
 		if n == 0 {

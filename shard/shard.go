@@ -26,7 +26,7 @@ func connToken(c *Conn) uint64 { return uint64(c.slot)<<32 | uint64(c.gen) }
 // "shard goroutine only" must be called from the shard's Handler.
 type Shard struct {
 	// Cold: set up once.
-	group *Group
+	set   *Set
 	h     Handler
 	index int
 	node  int
@@ -68,14 +68,15 @@ type Shard struct {
 	dgram     []byte                        // scratch for framing a datagram
 	iov       [][]byte                      // scratch: the parts of one writev
 	iovecs    [reactor.MaxIovecs]unix.Iovec // scratch for writev
-	listeners []*shardListener
-	stopping  bool // began the graceful stop
-	busy      bool // the last poll reported ready descriptors
+	listeners []*shardListener              // sockets this shard serves (ReusePort, UDP); nil once closed
+	pollLog   logLimit                      // records of poller errors
+	stopping  bool                          // began the graceful stop
+	busy      bool                          // the last poll reported ready descriptors
 
 	// Shared with other goroutines.
 	waker  *safeWaker
-	stopAt atomic.Bool   // the group asked for a graceful stop
-	force  atomic.Bool   // the group's deadline passed: close everything now
+	stopAt atomic.Bool   // the set asked for a graceful stop
+	force  atomic.Bool   // the set's deadline passed: close everything now
 	conns  atomic.Int64  // open connections, read by the least-connections balancer
 	actors atomic.Int64  // spawned actors
 	done   chan struct{} // closed when the loop has exited and released its fds
@@ -110,20 +111,11 @@ func (w *safeWaker) close() {
 	w.mu.Unlock()
 }
 
-// Index returns the shard's position in its group.
+// Index returns the shard's position in its set.
 func (s *Shard) Index() int { return s.index }
-
-// Node returns the node number of the shard's group.
-func (s *Shard) Node() int { return s.node }
-
-// Group returns the shard's group.
-func (s *Shard) Group() *Group { return s.group }
 
 // Addr returns the address of c's current occupant.
 func (s *Shard) Addr(c *Conn) uint64 { return MakeAddr(s.node, s.index, int(c.slot), c.gen) }
-
-// Connections returns the number of open connections. Safe from any goroutine.
-func (s *Shard) Connections() int { return int(s.conns.Load()) }
 
 // CopyFrame returns v, or a copy of it if it is a []byte or codec.Text that
 // shares memory with the frame being delivered, which is valid only during
@@ -143,7 +135,7 @@ func (s *Shard) CopyFrame(v any) any {
 	return v
 }
 
-func newShard(g *Group, index int) (*Shard, error) {
+func newShard(set *Set, index int) (*Shard, error) {
 	p, err := reactor.NewPoller()
 	if err != nil {
 		return nil, err
@@ -159,14 +151,14 @@ func newShard(g *Group, index int) (*Shard, error) {
 		return nil, err
 	}
 	s := &Shard{
-		group:     g,
+		set:       set,
 		index:     index,
-		node:      g.cfg.Node,
+		node:      set.cfg.Node,
 		poller:    p,
 		events:    make([]reactor.Ready, 1024),
-		outbox:    make([]mailbox.Queue[envelope], g.cfg.Shards),
-		quickLen:  min(outboxBatch, g.cfg.MaxRetry) - 1,
-		readBuf:   make([]byte, g.cfg.ReadBufferSize),
+		outbox:    make([]mailbox.Queue[envelope], set.cfg.Shards),
+		quickLen:  min(outboxBatch, set.cfg.MaxRetry) - 1,
+		readBuf:   make([]byte, set.cfg.ReadBufferSize),
 		box:       newFrameBox([]byte(nil)),
 		textBox:   newFrameBox(codec.Text(nil)),
 		closing:   make(map[int32]error),
@@ -177,7 +169,7 @@ func newShard(g *Group, index int) (*Shard, error) {
 		waker:     &safeWaker{w: w},
 		done:      make(chan struct{}),
 	}
-	s.inbox, err = mailbox.NewInbox[envelope](g.cfg.InboxSize, s.waker)
+	s.inbox, err = mailbox.NewInbox[envelope](set.cfg.InboxSize, s.waker)
 	if err != nil {
 		w.Close()
 		p.Close()
@@ -189,8 +181,9 @@ func newShard(g *Group, index int) (*Shard, error) {
 }
 
 // run is the shard's loop: poll → I/O → inbox → local queue → retries → flush,
-// until a graceful stop has closed every connection or the group forces it.
+// until a graceful stop has closed every connection or the set forces it.
 func (s *Shard) run() {
+	labelShardLoop(s.index)
 	defer exitLoop(enterLoop())
 	defer s.exit()
 	for {
@@ -202,6 +195,7 @@ func (s *Shard) run() {
 		}
 		if err != nil {
 			s.stats.pollErrors.Add(1)
+			s.set.logPollError(s.index, &s.pollLog, err)
 		}
 		for i := 0; i < n; i++ {
 			s.event(s.events[i])
@@ -403,7 +397,7 @@ func (s *Shard) open(fd int, l *Listener) {
 	if c == nil {
 		l.release()
 		reactor.Close(fd)
-		s.stats.refused.Add(1)
+		s.stats.openFailures.Add(1)
 		return
 	}
 	c.fd, c.lis, c.state = int32(fd), l, stateOpen
@@ -411,10 +405,10 @@ func (s *Shard) open(fd int, l *Listener) {
 		l.release()
 		reactor.Close(fd)
 		s.table.release(c)
-		s.stats.refused.Add(1)
+		s.stats.openFailures.Add(1)
 		return
 	}
-	if d := l.Limits.IdleTimeout; d > 0 {
+	if d := l.limits.IdleTimeout; d > 0 {
 		s.watchIdle(d)
 		c.seen = s.clock
 	}
@@ -448,12 +442,7 @@ func (s *Shard) discard(e *envelope) {
 // exit releases the shard's descriptors once the loop is done.
 func (s *Shard) exit() {
 	s.abortAll()
-	for _, l := range s.listeners {
-		if l != nil {
-			reactor.Close(l.fd)
-		}
-	}
-	s.listeners = nil
+	s.closeListeners()
 	s.waker.close()
 	s.poller.Close()
 	// Whatever arrived after the last drain has nobody left to take it:

@@ -21,15 +21,15 @@ func TestBackpressurePolicies(t *testing.T) {
 	)
 	for _, tc := range []struct {
 		name      string
-		policy    PressurePolicy
+		policy    WritePolicy
 		writeErr  error // the first error the Receive's writes meet
 		pressure  bool  // the occupant is told Pressure{High: true}
 		reset     bool  // the connection is reset with ErrSlowConsumer
 		moreWrite bool  // the occupant writes on when told of the pressure
 	}{
-		{name: "drop", policy: PolicyDrop, writeErr: ErrBackpressure, pressure: true},
-		{name: "disconnect", policy: PolicyDisconnect, writeErr: ErrSlowConsumer, reset: true},
-		{name: "keep", policy: PolicyKeep, pressure: true, reset: true, moreWrite: true},
+		{name: "drop", policy: DropWrites, writeErr: ErrBackpressure, pressure: true},
+		{name: "disconnect", policy: Disconnect, writeErr: ErrSlowConsumer, reset: true},
+		{name: "keep", policy: KeepWrites, pressure: true, reset: true, moreWrite: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := newRecorder()
@@ -45,7 +45,7 @@ func TestBackpressurePolicies(t *testing.T) {
 				}
 				rec.add(event{kind: "writes-ok", msg: limit})
 			}
-			g := newFakeGroup(t, 1, rec, &hooks{
+			set := newFakeSet(t, 1, rec, &hooks{
 				receive: func(s *Shard, c *Conn, _ uint64, _ any) {
 					// Keep: just past the mark, so Pressure is queued and
 					// the connection stays open; the rest: until refused.
@@ -61,8 +61,8 @@ func TestBackpressurePolicies(t *testing.T) {
 					}
 				},
 			})
-			l := listen(t, g, "tcp", lines(), Limits{HighWater: highWater, Policy: tc.policy})
-			start(t, g)
+			l := listen(t, set, "tcp", lines(), Limits{HighWater: highWater, Policy: tc.policy})
+			start(t, set)
 			nc := dial(t, l)
 			if _, err := io.WriteString(nc, "flood\n"); err != nil {
 				t.Fatal(err)
@@ -107,12 +107,12 @@ func TestBackpressurePolicies(t *testing.T) {
 			if !errors.Is(closed[0].err, ErrSlowConsumer) {
 				t.Fatalf("Closed with %v, want ErrSlowConsumer", closed[0].err)
 			}
-			stop(t, g)
+			stop(t, set)
 			if n := len(rec.of("closed")); n != 1 {
 				t.Fatalf("Closed called %d times", n)
 			}
 			for _, e := range rec.of("deliver") {
-				if _, ok := e.msg.(Pressure); ok && tc.policy == PolicyDisconnect {
+				if _, ok := e.msg.(Pressure); ok && tc.policy == Disconnect {
 					t.Fatalf("Disconnect delivered %+v", e.msg)
 				}
 			}
@@ -120,14 +120,14 @@ func TestBackpressurePolicies(t *testing.T) {
 	}
 }
 
-// Under PolicyDrop the occupant is told when its peer has drained the
+// Under DropWrites the occupant is told when its peer has drained the
 // connection below half the mark (Pressure{High: false}), and writes are
 // taken again.
 func TestBackpressureDropRecovers(t *testing.T) {
 	const highWater = 64 << 10
 	rec := newRecorder()
 	payload := []byte(strings.Repeat("d", 16<<10-1))
-	g := newFakeGroup(t, 1, rec, &hooks{
+	set := newFakeSet(t, 1, rec, &hooks{
 		receive: func(s *Shard, c *Conn, _ uint64, msg any) {
 			if string(msg.([]byte)) == "again" {
 				rec.add(event{kind: "again", err: s.WriteFrame(c, []byte("ok"))})
@@ -140,13 +140,16 @@ func TestBackpressureDropRecovers(t *testing.T) {
 			rec.add(event{kind: "written", msg: n})
 		},
 	})
-	l := listen(t, g, "tcp", lines(), Limits{HighWater: highWater, Policy: PolicyDrop})
-	start(t, g)
+	l := listen(t, set, "tcp", lines(), Limits{HighWater: highWater, Policy: DropWrites})
+	start(t, set)
 	nc := dial(t, l)
 	if _, err := io.WriteString(nc, "flood\n"); err != nil {
 		t.Fatal(err)
 	}
 	n := rec.waitCount(t, "written", 1)[0].msg.(int)
+	if st := set.Shards()[0].Stats(); st.WritesDropped != 1 || st.InboxFull != 0 {
+		t.Fatalf("after one dropped write: WritesDropped %d, InboxFull %d; want 1, 0", st.WritesDropped, st.InboxFull)
+	}
 	if _, err := io.ReadFull(nc, make([]byte, n*len(payload)+n)); err != nil {
 		t.Fatal(err)
 	}

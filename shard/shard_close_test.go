@@ -17,7 +17,7 @@ var errBye = errors.New("test: bye")
 // and Handler.Closed gets the reason, once.
 func TestCloseFlushesFirst(t *testing.T) {
 	rec := newRecorder()
-	g := newFakeGroup(t, 1, rec, &hooks{
+	set := newFakeSet(t, 1, rec, &hooks{
 		receive: func(s *Shard, c *Conn, _ uint64, _ any) {
 			for _, p := range []string{"a", "b", "c"} {
 				if err := s.WriteFrame(c, []byte(p)); err != nil {
@@ -31,8 +31,8 @@ func TestCloseFlushesFirst(t *testing.T) {
 			}
 		},
 	})
-	l := listen(t, g, "tcp", lines(), Limits{})
-	start(t, g)
+	l := listen(t, set, "tcp", lines(), Limits{})
+	start(t, set)
 	nc := dial(t, l)
 	if _, err := io.WriteString(nc, "close\n"); err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestCloseFlushesFirst(t *testing.T) {
 	if !errors.Is(closed[0].err, errBye) {
 		t.Fatalf("Closed with %v, want %v", closed[0].err, errBye)
 	}
-	stop(t, g)
+	stop(t, set)
 	if n := len(rec.of("closed")); n != 1 {
 		t.Fatalf("Closed called %d times", n)
 	}
@@ -60,9 +60,9 @@ func TestCloseFlushesFirst(t *testing.T) {
 // A peer that closes its side is closed with a nil reason, once.
 func TestClosePeerEOF(t *testing.T) {
 	rec := newRecorder()
-	g := newFakeGroup(t, 1, rec, nil)
-	l := listen(t, g, "tcp", lines(), Limits{})
-	start(t, g)
+	set := newFakeSet(t, 1, rec, nil)
+	l := listen(t, set, "tcp", lines(), Limits{})
+	start(t, set)
 	nc := dial(t, l)
 	rec.waitCount(t, "open", 1)
 	nc.Close()
@@ -70,26 +70,26 @@ func TestClosePeerEOF(t *testing.T) {
 	if closed[0].err != nil {
 		t.Fatalf("Closed with %v, want nil", closed[0].err)
 	}
-	stop(t, g)
+	stop(t, set)
 	if n := len(rec.of("closed")); n != 1 {
 		t.Fatalf("Closed called %d times", n)
 	}
 }
 
-// Group.Stop closes every connection on every shard with ErrShutdown, once
+// Set.Stop closes every connection on every shard with ErrShutdown, once
 // each, after flushing what they were written; peers read EOF.
 func TestStopClosesEveryConnection(t *testing.T) {
 	const conns = 8
 	rec := newRecorder()
-	g := newFakeGroup(t, 2, rec, &hooks{
+	set := newFakeSet(t, 2, rec, &hooks{
 		open: func(s *Shard, c *Conn, _ any) {
 			if err := s.WriteFrame(c, []byte("hello")); err != nil {
 				rec.add(event{kind: "error", err: err})
 			}
 		},
 	})
-	l := listen(t, g, "tcp", lines(), Limits{})
-	start(t, g)
+	l := listen(t, set, "tcp", lines(), Limits{})
+	start(t, set)
 	var peers []*bufio.Reader
 	for i := 0; i < conns; i++ {
 		peers = append(peers, bufio.NewReader(dial(t, l)))
@@ -99,7 +99,7 @@ func TestStopClosesEveryConnection(t *testing.T) {
 	for _, e := range opens {
 		shards[e.shard] = true
 	}
-	stop(t, g)
+	stop(t, set)
 	for i, r := range peers {
 		got, err := io.ReadAll(r)
 		if err != nil || string(got) != "hello\n" {
@@ -124,12 +124,12 @@ func TestStopClosesEveryConnection(t *testing.T) {
 		t.Fatal(errs[0].err)
 	}
 	t.Logf("connections on shards %v", shards)
-	if err := g.Stop(t.Context()); !errors.Is(err, ErrStopped) {
+	if err := set.Stop(t.Context()); !errors.Is(err, ErrStopped) {
 		t.Fatalf("second Stop: %v, want ErrStopped", err)
 	}
 }
 
-// After Stop the group leaves no goroutine and no descriptor behind: not
+// After Stop the set leaves no goroutine and no descriptor behind: not
 // its shards', acceptor's, listeners' or connections'.
 func TestStopLeaksNothing(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
@@ -138,12 +138,12 @@ func TestStopLeaksNothing(t *testing.T) {
 		t.Skipf("cannot count descriptors: %v", err)
 	}
 	rec := newRecorder()
-	g := newFakeGroup(t, 2, rec, &hooks{
+	set := newFakeSet(t, 2, rec, &hooks{
 		receive: func(s *Shard, c *Conn, _ uint64, msg any) { _ = s.WriteFrame(c, msg.([]byte)) },
 	})
-	l := listen(t, g, "tcp", lines(), Limits{})
-	u := listen(t, g, "udp", lines(), Limits{})
-	start(t, g)
+	l := listen(t, set, "tcp", lines(), Limits{})
+	u := listen(t, set, "udp", lines(), Limits{})
+	start(t, set)
 	for i := 0; i < 4; i++ {
 		nc := dial(t, l)
 		if _, err := io.WriteString(nc, "ping\n"); err != nil {
@@ -162,7 +162,7 @@ func TestStopLeaksNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	uc.Close()
-	stop(t, g)
+	stop(t, set)
 	goleak.VerifyNone(t, ignore)
 	require.Eventually(t, func() bool { n, _ := openFDs(); return n == fds }, waitFor, waitFor/200,
 		"descriptors open before: %d", fds)

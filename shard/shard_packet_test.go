@@ -13,15 +13,15 @@ import (
 // as datagrams. Stop closes each with ErrShutdown.
 func TestPacketPeersAreConnections(t *testing.T) {
 	rec := newRecorder()
-	g := newFakeGroup(t, 1, rec, &hooks{
+	set := newFakeSet(t, 1, rec, &hooks{
 		receive: func(s *Shard, c *Conn, _ uint64, msg any) {
 			if err := s.WriteFrame(c, append([]byte("echo "), msg.([]byte)...)); err != nil {
 				rec.add(event{kind: "error", err: err})
 			}
 		},
 	})
-	l := listen(t, g, "udp", lines(), Limits{})
-	start(t, g)
+	l := listen(t, set, "udp", lines(), Limits{})
+	start(t, set)
 	a, b := dial(t, l), dial(t, l)
 	buf := make([]byte, 256)
 	roundTrip := func(nc net.Conn, send, want string) {
@@ -56,10 +56,10 @@ func TestPacketPeersAreConnections(t *testing.T) {
 	if got := byPeer[opens[1].addr]; len(got) != 2 || got[0] != "b1" || got[1] != "b2" {
 		t.Fatalf("second peer's messages %q, want [b1 b2]", got)
 	}
-	if n := g.Shards()[0].Connections(); n != 2 {
+	if n := set.Shards()[0].conns.Load(); n != 2 {
 		t.Fatalf("%d connections, want 2", n)
 	}
-	stop(t, g)
+	stop(t, set)
 	closed := rec.of("closed")
 	if len(closed) != 2 {
 		t.Fatalf("Closed %d times, want 2", len(closed))
@@ -78,11 +78,11 @@ func TestPacketPeersAreConnections(t *testing.T) {
 // ErrIdle; its next datagram makes a new connection.
 func TestPacketPeerIdles(t *testing.T) {
 	rec := newRecorder()
-	g := newFakeGroup(t, 1, rec, &hooks{
+	set := newFakeSet(t, 1, rec, &hooks{
 		receive: func(s *Shard, c *Conn, _ uint64, msg any) { _ = s.WriteFrame(c, msg.([]byte)) },
 	})
-	l := listen(t, g, "udp", lines(), Limits{IdleTimeout: 50 * time.Millisecond})
-	start(t, g)
+	l := listen(t, set, "udp", lines(), Limits{IdleTimeout: 50 * time.Millisecond})
+	start(t, set)
 	nc := dial(t, l)
 	buf := make([]byte, 64)
 	for i := 0; i < 2; i++ {

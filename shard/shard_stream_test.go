@@ -18,15 +18,15 @@ import (
 // arrive and writes go out framed by the stream.
 func TestStreamOpensAfterHandshake(t *testing.T) {
 	rec := newRecorder()
-	g := newFakeGroup(t, 1, rec, &hooks{
+	set := newFakeSet(t, 1, rec, &hooks{
 		receive: func(s *Shard, c *Conn, _ uint64, msg any) {
 			if err := s.WriteMessage(c, msg); err != nil {
 				rec.add(event{kind: "error", err: err})
 			}
 		},
 	})
-	l := listen(t, g, "tcp", websocket.Raw(websocket.Options{}), Limits{})
-	start(t, g)
+	l := listen(t, set, "tcp", websocket.Raw(websocket.Options{}), Limits{})
+	start(t, set)
 	nc := dial(t, l)
 	const (
 		head = "GET /chat?room=1 HTTP/1.1\r\nHost: shoal.test\r\n"
@@ -36,8 +36,8 @@ func TestStreamOpensAfterHandshake(t *testing.T) {
 	if _, err := io.WriteString(nc, head); err != nil {
 		t.Fatal(err)
 	}
-	s := g.Shards()[0]
-	require.Eventually(t, func() bool { return s.Connections() == 1 }, waitFor, time.Millisecond, "the socket adopted")
+	s := set.Shards()[0]
+	require.Eventually(t, func() bool { return s.conns.Load() == 1 }, waitFor, time.Millisecond, "the socket adopted")
 	if opens := rec.of("open"); len(opens) != 0 {
 		t.Fatalf("Open before the handshake: %+v", opens)
 	}
@@ -93,18 +93,18 @@ func TestStreamOpensAfterHandshake(t *testing.T) {
 // so its end is not the handler's either: no Closed.
 func TestStreamPendingNeverOpened(t *testing.T) {
 	rec := newRecorder()
-	g := newFakeGroup(t, 1, rec, nil)
-	l := listen(t, g, "tcp", websocket.Raw(websocket.Options{}), Limits{})
-	start(t, g)
+	set := newFakeSet(t, 1, rec, nil)
+	l := listen(t, set, "tcp", websocket.Raw(websocket.Options{}), Limits{})
+	start(t, set)
 	nc := dial(t, l)
 	if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\n"); err != nil {
 		t.Fatal(err)
 	}
-	s := g.Shards()[0]
-	require.Eventually(t, func() bool { return s.Connections() == 1 }, waitFor, time.Millisecond, "the socket adopted")
+	s := set.Shards()[0]
+	require.Eventually(t, func() bool { return s.conns.Load() == 1 }, waitFor, time.Millisecond, "the socket adopted")
 	nc.Close()
-	require.Eventually(t, func() bool { return s.Connections() == 0 }, waitFor, time.Millisecond, "the socket closed")
-	stop(t, g)
+	require.Eventually(t, func() bool { return s.conns.Load() == 0 }, waitFor, time.Millisecond, "the socket closed")
+	stop(t, set)
 	if evs := rec.snapshot(); len(evs) != 0 {
 		t.Fatalf("handler called for a connection never opened: %+v", evs)
 	}

@@ -24,7 +24,7 @@ func TestWriteFrameInOrder(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := newRecorder()
-			g := newFakeGroup(t, 1, rec, &hooks{
+			set := newFakeSet(t, 1, rec, &hooks{
 				receive: func(s *Shard, c *Conn, _ uint64, msg any) {
 					pad := strings.Repeat("x", tc.size)
 					for i := 0; i < tc.frames; i++ {
@@ -35,8 +35,8 @@ func TestWriteFrameInOrder(t *testing.T) {
 					}
 				},
 			})
-			l := listen(t, g, "tcp", lines(), Limits{})
-			start(t, g)
+			l := listen(t, set, "tcp", lines(), Limits{})
+			start(t, set)
 			nc := dial(t, l)
 			if _, err := io.WriteString(nc, "go\n"); err != nil {
 				t.Fatal(err)
@@ -64,7 +64,7 @@ func TestWriteFrameInOrder(t *testing.T) {
 func TestWriteFrameToOtherConnection(t *testing.T) {
 	rec := newRecorder()
 	var first *Conn // shard goroutine only
-	g := newFakeGroup(t, 1, rec, &hooks{
+	set := newFakeSet(t, 1, rec, &hooks{
 		open: func(s *Shard, c *Conn, _ any) {
 			if first == nil {
 				first = c
@@ -78,8 +78,8 @@ func TestWriteFrameToOtherConnection(t *testing.T) {
 			}
 		},
 	})
-	l := listen(t, g, "tcp", lines(), Limits{})
-	start(t, g)
+	l := listen(t, set, "tcp", lines(), Limits{})
+	start(t, set)
 	a := dial(t, l)
 	rec.waitCount(t, "open", 1)
 	b := dial(t, l)

@@ -18,19 +18,19 @@ func (s *Shard) Spawn() (*Conn, error) {
 	return c, nil
 }
 
-// spawnNext spreads Group.Spawn calls over shards round-robin.
+// spawnNext spreads Set.Spawn calls over shards round-robin.
 var spawnNext atomic.Uint32
 
 // Spawn asks a shard (round-robin) to make a socketless slot and call
 // Handler.Spawned with it and arg, on that shard's goroutine. Safe from any
 // goroutine except a shard's own (it may wait for room in the inbox).
-func (g *Group) Spawn(arg any) error {
-	if !g.Running() {
+func (set *Set) Spawn(arg any) error {
+	if !set.Running() {
 		return ErrStopped
 	}
-	s := g.shards[int(spawnNext.Add(1))%len(g.shards)]
+	s := set.shards[int(spawnNext.Add(1))%len(set.shards)]
 	e := envelope{kind: kindSpawn, msg: arg}
-	if g.put(s, &e) != nil {
+	if set.put(s, &e) != nil {
 		return ErrInboxFull
 	}
 	return nil
@@ -39,19 +39,19 @@ func (g *Group) Spawn(arg any) error {
 // Post runs fn on shard i's goroutine, after what its inbox already holds:
 // for rare work of the layer above that every shard must do on its own
 // goroutine (an event all of them act on). It waits for room as Send does,
-// and fails with ErrInboxFull after that, ErrStopped if the group is not
+// and fails with ErrInboxFull after that, ErrStopped if the set is not
 // running, and ErrBadAddress for a shard that does not exist. fn must not
 // block. If the shard stops before fn's turn, fn does not run. Safe from
 // any goroutine.
-func (g *Group) Post(i int, fn func()) error {
-	if i < 0 || i >= len(g.shards) {
+func (set *Set) Post(i int, fn func()) error {
+	if i < 0 || i >= len(set.shards) {
 		return ErrBadAddress
 	}
-	if !g.Running() {
+	if !set.Running() {
 		return ErrStopped
 	}
 	e := envelope{kind: kindCall, msg: fn}
-	return g.put(g.shards[i], &e)
+	return set.put(set.shards[i], &e)
 }
 
 // Reset forgets everything the runtime holds for c's occupant besides its

@@ -5,12 +5,13 @@ import "sync/atomic"
 // counters are a shard's running totals, written by the shard goroutine and
 // read by anyone.
 type counters struct {
-	opened, closed, refused    atomic.Uint64
-	msgsIn, msgsOut, delivered atomic.Uint64
-	bytesIn, bytesOut          atomic.Uint64
-	deadLetters, dropped       atomic.Uint64
-	pollErrors                 atomic.Uint64
-	closeTimeouts              atomic.Uint64
+	opened, closed, openFailures atomic.Uint64
+	msgsIn, msgsOut, delivered   atomic.Uint64
+	bytesIn, bytesOut            atomic.Uint64
+	deadLetters, inboxFull       atomic.Uint64
+	writesDropped                atomic.Uint64
+	pollErrors                   atomic.Uint64
+	closeTimeouts                atomic.Uint64
 }
 
 // hotCounters are the per-message counters, kept in plain fields by the
@@ -43,24 +44,41 @@ func (s *Shard) publishStats() {
 
 // Stats is a snapshot of one shard's counters.
 type Stats struct {
-	Shard       int    // the shard's index
-	Connections int    // open connections now
-	Actors      int    // spawned actors (without a connection) now
-	InboxDepth  int    // messages waiting in the shard's inbox now (approximate)
-	Opened      uint64 // connections adopted
-	Closed      uint64 // connections closed
-	Refused     uint64 // accepted sockets closed at once (no slot, poller error)
+	Shard       int // the shard's index
+	Connections int // open connections now
+	Actors      int // spawned actors (without a connection) now
+	InboxDepth  int // messages waiting in the shard's inbox now (approximate)
+
+	Opened uint64 // connections opened (accepted or adopted)
+	Closed uint64 // connections closed
+	// OpenFailures counts accepted sockets that were closed at once because
+	// the shard could not open them: no free slot, a poller error, or an
+	// inbox that stayed full on the socket's way to the shard. (Sockets
+	// refused for MaxConns are counted by Listener.Refused.)
+	OpenFailures uint64
+
 	MessagesIn  uint64 // messages decoded from the wire
 	MessagesOut uint64 // messages written to connections
-	Delivered   uint64 // actor-to-actor messages delivered
 	BytesIn     uint64 // bytes read
 	BytesOut    uint64 // bytes written
-	DeadLetters uint64 // messages whose target was gone, or dropped on overflow
-	Dropped     uint64 // sends refused because an inbox stayed full
-	PollErrors  uint64 // poller failures (should stay 0)
+	Delivered   uint64 // actor-to-actor messages delivered
+
+	// DeadLetters counts messages that reached no actor: their target was
+	// gone, or a send from this shard was dropped for a full inbox.
+	DeadLetters uint64
+	// InboxFull counts sends that failed with ErrInboxFull: sends into this
+	// shard's inbox through the Set (Send, Publish, Spawn, Post, Adopt, the
+	// acceptor), and sends from this shard whose retry queue for their
+	// target was at its bound.
+	InboxFull uint64
+	// WritesDropped counts writes to connections that were not sent:
+	// dropped under DropWrites (ErrBackpressure), a datagram the socket had
+	// no room for, or a Broadcast the connection's codec could not encode.
+	WritesDropped uint64
 	// CloseTimeouts counts connections reset because their peer did not
 	// take their last bytes within the close timeout.
 	CloseTimeouts uint64
+	PollErrors    uint64 // poller failures (should stay 0)
 }
 
 // Stats returns a snapshot of the shard's counters. Safe from any goroutine;
@@ -75,14 +93,15 @@ func (s *Shard) Stats() Stats {
 		InboxDepth:    s.inbox.Depth(),
 		Opened:        c.opened.Load(),
 		Closed:        c.closed.Load(),
-		Refused:       c.refused.Load(),
+		OpenFailures:  c.openFailures.Load(),
 		MessagesIn:    c.msgsIn.Load(),
 		MessagesOut:   c.msgsOut.Load(),
 		Delivered:     c.delivered.Load(),
 		BytesIn:       c.bytesIn.Load(),
 		BytesOut:      c.bytesOut.Load(),
 		DeadLetters:   c.deadLetters.Load(),
-		Dropped:       c.dropped.Load(),
+		InboxFull:     c.inboxFull.Load(),
+		WritesDropped: c.writesDropped.Load(),
 		PollErrors:    c.pollErrors.Load(),
 		CloseTimeouts: c.closeTimeouts.Load(),
 	}

@@ -7,12 +7,7 @@ import "github.com/shoalrt/shoal/reactor"
 // flushed. The loop exits when the table is empty.
 func (s *Shard) beginStop() {
 	s.stopping = true
-	for _, l := range s.listeners {
-		if l != nil {
-			reactor.Close(l.fd)
-		}
-	}
-	s.listeners = nil
+	s.closeListeners()
 	for i := 0; i < 16 && (!s.inbox.Empty() || s.local.Len() > 0); i++ {
 		s.drain()
 	}
@@ -23,4 +18,15 @@ func (s *Shard) beginStop() {
 // stop whose deadline passed does not wait for any peer).
 func (s *Shard) abortAll() {
 	s.table.each(func(c *Conn) { s.reset(c, ErrShutdown) })
+}
+
+// closeListeners closes every socket this shard serves, for a stop.
+func (s *Shard) closeListeners() {
+	for _, sl := range s.listeners {
+		if sl != nil {
+			reactor.Close(sl.fd)
+			s.set.logListener(s.index, sl.lis, false)
+		}
+	}
+	s.listeners = nil
 }

@@ -1,10 +1,6 @@
 package shard
 
-import (
-	"errors"
-
-	"github.com/shoalrt/shoal/codec"
-)
+import "github.com/shoalrt/shoal/codec"
 
 // Stream connections: a listener whose codec is a codec.StreamCodec
 // (WebSocket) gives each connection its own codec.Stream, kept here by slot.
@@ -20,11 +16,6 @@ type streamSlot struct {
 
 // handshakeDeadline is the message of a pending connection's handshake timer.
 type handshakeDeadline struct{}
-
-// ErrHandshakeTimeout is the close reason of a connection whose protocol
-// handshake (a WebSocket upgrade) did not finish within its codec's
-// HandshakeTimeout.
-var ErrHandshakeTimeout = errors.New("shard: handshake timeout")
 
 // stream returns c's stream, or nil if c is not a stream connection.
 func (s *Shard) stream(c *Conn) codec.Stream {
@@ -186,18 +177,14 @@ func (s *Shard) endStream(c *Conn, reason error) (wasPending bool) {
 		return false
 	}
 	c.flags &^= flagPending
-	if c.lis.refusedHook != nil {
+	if c.lis.failedHook != nil {
 		if reason == nil {
 			reason = ErrHandshake
 		}
-		c.lis.refusedHook(reason)
+		c.lis.failedHook(reason)
 	}
 	return true
 }
-
-// ErrHandshake is the error a dialled stream connection reports when the
-// peer closed it before its handshake finished, without saying why.
-var ErrHandshake = errors.New("shard: connection closed during the handshake")
 
 // goingAway marks a close reason that means this end is going away (the
 // server stops, or the connection idled out): a WebSocket says 1001.

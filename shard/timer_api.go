@@ -18,9 +18,6 @@ func (s *Shard) After(d, period time.Duration, to uint64, msg any) TimerID {
 // still scheduled. Shard goroutine only.
 func (s *Shard) CancelTimer(t TimerID) bool { return s.timers.cancel(t) }
 
-// Timers returns the number of scheduled timers. Shard goroutine only.
-func (s *Shard) Timers() int { return s.timers.Len() }
-
 // fireTimer delivers a due timer's message; false if its target is gone or
 // closing.
 // Address 0 marks the shard's own timers, whose message is a func().

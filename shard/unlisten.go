@@ -64,7 +64,7 @@ func (l *Listener) Drained() <-chan struct{} { return l.close.drained }
 // ErrListenerClosed. Safe from any goroutine; it does not wait (see
 // Drained). From a shard's goroutine a shard whose inbox is full may miss
 // the request (its error is returned).
-func (g *Group) CloseListener(l *Listener, reason error) error {
+func (set *Set) CloseListener(l *Listener, reason error) error {
 	lc := &l.close
 	lc.mu.Lock()
 	again := lc.closed
@@ -81,12 +81,12 @@ func (g *Group) CloseListener(l *Listener, reason error) error {
 		l.checkDrained() // none may be open
 	}
 
-	g.mu.Lock()
-	state := groupState(g.state.Load())
+	set.mu.Lock()
+	state := setState(set.state.Load())
 	if !again {
-		for i, x := range g.listeners {
+		for i, x := range set.listeners {
 			if x == l {
-				g.listeners = append(g.listeners[:i:i], g.listeners[i+1:]...)
+				set.listeners = append(set.listeners[:i:i], set.listeners[i+1:]...)
 				break
 			}
 		}
@@ -94,7 +94,7 @@ func (g *Group) CloseListener(l *Listener, reason error) error {
 			os.Remove(l.addr.String())
 		}
 	}
-	g.mu.Unlock()
+	set.mu.Unlock()
 	switch {
 	case state == stateNew:
 		// Never served: its sockets are only ours, and nothing is open.
@@ -108,12 +108,12 @@ func (g *Group) CloseListener(l *Listener, reason error) error {
 		return nil // stopping: Stop closes everything
 	}
 	if !again && len(l.fds) == 1 && !l.packet {
-		g.acc.remove(l)
+		set.acc.remove(l)
 	}
 	var first error
-	for i := range g.shards {
-		s := g.shards[i]
-		err := g.Post(i, func() { s.unlisten(l, !again, reason) })
+	for i := range set.shards {
+		s := set.shards[i]
+		err := set.Post(i, func() { s.unlisten(l, !again, reason) })
 		if err != nil && first == nil {
 			first = err
 		}
@@ -139,6 +139,7 @@ func (s *Shard) unlisten(l *Listener, sockets bool, reason error) {
 			s.poller.Remove(sl.fd)
 			reactor.Close(sl.fd)
 			s.listeners[i] = nil // the others keep their poller tokens
+			s.set.logListener(s.index, l, false)
 		}
 	}
 }

@@ -28,8 +28,8 @@ func (s *Shard) writeFramed(c *Conn, payload []byte, msg any) error {
 	if c.flags&flagPacket != 0 {
 		return s.sendDatagram(c, payload)
 	}
-	if c.flags&flagPressure != 0 && c.lis.Limits.Policy == PolicyDrop {
-		s.stats.dropped.Add(1)
+	if c.flags&flagPressure != 0 && c.lis.limits.Policy == DropWrites {
+		s.stats.writesDropped.Add(1)
 		return ErrBackpressure
 	}
 	out := s.outbound(c)
@@ -41,7 +41,7 @@ func (s *Shard) writeFramed(c *Conn, payload []byte, msg any) error {
 	}
 	out.b = b
 	s.hot.msgsOut++
-	if hw := c.lis.Limits.HighWater; hw > 0 && out.pending() > hw {
+	if hw := c.lis.limits.HighWater; hw > 0 && out.pending() > hw {
 		return s.overHighWater(c)
 	}
 	return nil

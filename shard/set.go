@@ -3,6 +3,7 @@ package shard
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -15,7 +16,7 @@ import (
 	"github.com/shoalrt/shoal/reactor"
 )
 
-// Config describes a group of shards.
+// Config describes a set of shards.
 type Config struct {
 	// Shards is the number of event loops; 0 means 1.
 	Shards int
@@ -23,44 +24,54 @@ type Config struct {
 	Node int
 	// Balance picks a shard for each accepted connection.
 	Balance Balance
-	// ReusePort gives every shard its own SO_REUSEPORT socket per TCP
-	// listener and lets the kernel balance; no acceptor goroutine runs.
+	// ReusePort gives every shard its own SO_REUSEPORT socket per TCP or
+	// UDP listener and lets the kernel balance; the acceptor goroutine then
+	// accepts only on Unix sockets (and on TCP ones of a single shard).
 	ReusePort bool
 	// InboxSize is each shard's inbox ring size (a power of two); 0 means 8192.
 	InboxSize int
 	// MaxRetry bounds the sends a shard keeps for retry per target shard when
-	// that shard's inbox is full; past it sends become dead letters. 0 means 65536.
+	// that shard's inbox is full; past it sends become dead letters and fail
+	// with ErrInboxFull. 0 means 65536.
 	MaxRetry int
 	// ReadBufferSize is each shard's read buffer; 0 means 64 KiB.
 	ReadBufferSize int
 	// SendWait is how long a send from a goroutine that is not a shard's
-	// (Group.Send, Publish, Spawn, Adopt) waits, parked, for room in a full
+	// (Set.Send, Publish, Spawn, Adopt) waits, parked, for room in a full
 	// inbox before it fails with ErrInboxFull; 0 means it fails after a
-	// short spin (mailbox.PutSpins yields). Shard goroutines never wait.
+	// short spin (a few dozen yields). Shard goroutines never wait.
 	SendWait time.Duration
 	// NewHandler returns the handler for shard s. Required.
 	NewHandler func(s *Shard) Handler
-	// OnGroup, if set, is told when the group gets its first member of a
-	// group on any shard (on == true) and when it loses its last one. It is
+	// Logger receives the set's structured records: accept errors and the
+	// back-offs after them (Warn, with the listener's address, the error
+	// and the back-off), poller errors (Error), and listening sockets
+	// starting and stopping (Debug). Records made on a shard carry its
+	// index as "shard"; repeating ones are limited to one a second. Nothing
+	// is logged per message or per connection. Nil discards them.
+	Logger *slog.Logger
+	// OnGroup, if set, is told when a pub/sub group gets its first member
+	// on any shard (on == true) and when it loses its last one. It is
 	// called on the shard goroutine whose Join or Leave caused it, in order
 	// (under a lock Publish takes for reading), and must not block.
 	OnGroup func(name string, on bool)
 }
 
-type groupState int32
+type setState int32
 
 const (
-	stateNew groupState = iota
+	stateNew setState = iota
 	stateRunning
 	stateStopping
 	stateStopped
 )
 
-// Group is a set of shards with their listeners and acceptor.
-type Group struct {
+// Set is the shards that serve one node, with their listeners and acceptor.
+type Set struct {
 	cfg    Config
+	log    *slog.Logger // cfg.Logger, or discard
 	shards []*Shard
-	acc    *acceptor // nil with ReusePort until a unix listener needs it
+	acc    *acceptor // accepts on listeners of one socket (see serve)
 
 	index groupIndex // which shards have members of each group
 
@@ -69,9 +80,9 @@ type Group struct {
 	state     atomic.Int32
 }
 
-// NewGroup creates the shards' pollers, wakers and inboxes. Nothing runs until
+// NewSet creates the shards' pollers, wakers and inboxes. Nothing runs until
 // Start.
-func NewGroup(cfg Config) (*Group, error) {
+func NewSet(cfg Config) (*Set, error) {
 	if cfg.NewHandler == nil {
 		return nil, fmt.Errorf("shard: Config.NewHandler is required")
 	}
@@ -93,51 +104,51 @@ func NewGroup(cfg Config) (*Group, error) {
 	if cfg.ReadBufferSize == 0 {
 		cfg.ReadBufferSize = 64 << 10
 	}
-	g := &Group{cfg: cfg}
-	g.index.hook = cfg.OnGroup
+	set := &Set{cfg: cfg, log: cfg.Logger}
+	if set.log == nil {
+		set.log = discard
+	}
+	set.index.hook = cfg.OnGroup
 	for i := 0; i < cfg.Shards; i++ {
-		s, err := newShard(g, i)
+		s, err := newShard(set, i)
 		if err != nil {
-			g.release()
+			set.release()
 			return nil, err
 		}
 		s.h = cfg.NewHandler(s)
-		g.shards = append(g.shards, s)
+		set.shards = append(set.shards, s)
 	}
-	acc, err := newAcceptor(g)
+	acc, err := newAcceptor(set)
 	if err != nil {
-		g.release()
+		set.release()
 		return nil, err
 	}
-	g.acc = acc
-	return g, nil
+	set.acc = acc
+	return set, nil
 }
 
-// release frees the descriptors of a group that never ran.
-func (g *Group) release() {
-	for _, s := range g.shards {
+// release frees the descriptors of a set that never ran.
+func (set *Set) release() {
+	for _, s := range set.shards {
 		s.waker.close()
 		s.poller.Close()
 	}
-	if g.acc != nil {
-		g.acc.waker.Close()
-		g.acc.poller.Close()
+	if set.acc != nil {
+		set.acc.waker.Close()
+		set.acc.poller.Close()
 	}
-	for _, l := range g.listeners {
+	for _, l := range set.listeners {
 		for _, fd := range l.fds {
 			reactor.Close(fd)
 		}
 	}
 }
 
-// Shards returns the group's shards.
-func (g *Group) Shards() []*Shard { return g.shards }
+// Shards returns the set's shards.
+func (set *Set) Shards() []*Shard { return set.shards }
 
-// Node returns the group's node number.
-func (g *Group) Node() int { return g.cfg.Node }
-
-// Running reports whether the group has started and not begun to stop.
-func (g *Group) Running() bool { return groupState(g.state.Load()) == stateRunning }
+// Running reports whether the set has started and not begun to stop.
+func (set *Set) Running() bool { return setState(set.state.Load()) == stateRunning }
 
 // Listen binds a listener. network is tcp, tcp4, tcp6, unix, udp, udp4 or
 // udp6; for UDP every remote address becomes a connection whose messages are
@@ -145,31 +156,31 @@ func (g *Group) Running() bool { return groupState(g.state.Load()) == stateRunni
 // it accepts are decoded with c, kept within lim, and tag is handed to the
 // handler through Conn.Listener().Tag. Listeners may be added before or after Start. Safe
 // from any goroutine.
-func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limits) (*Listener, error) {
+func (set *Set) Listen(network, address string, c codec.Codec, tag any, lim Limits) (*Listener, error) {
 	if c == nil {
 		return nil, fmt.Errorf("shard: listen %s://%s: nil codec", network, address)
 	}
 	if err := lim.Socket.validate(); err != nil {
 		return nil, err
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if st := groupState(g.state.Load()); st == stateStopping || st == stateStopped {
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if st := setState(set.state.Load()); st == stateStopping || st == stateStopped {
 		return nil, ErrListenerClosed
 	}
 	l := newListener(network, c, tag, lim)
-	l.index = len(g.listeners)
+	l.index = len(set.listeners)
 	l.packet = strings.HasPrefix(network, "udp")
 	if l.packet && l.stream != nil {
 		return nil, &OpError{Op: "listen " + network + "://" + address, Err: ErrStreamOverPacket}
 	}
 	l.tcp = network != "unix" && !l.packet
-	if l.packet && l.Limits.IdleTimeout <= 0 {
-		l.Limits.IdleTimeout = DefaultPacketIdle
+	if l.packet && l.limits.IdleTimeout <= 0 {
+		l.limits.IdleTimeout = defaultPacketIdle
 	}
 	count := 1
-	if g.cfg.ReusePort && network != "unix" {
-		count = len(g.shards)
+	if set.cfg.ReusePort && network != "unix" {
+		count = len(set.shards)
 	}
 	for i := 0; i < count; i++ {
 		addr := address
@@ -180,7 +191,7 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 		if l.packet {
 			open = reactor.ListenPacket
 		}
-		fd, bound, err := open(network, addr, reactor.ListenOptions{ReusePort: g.cfg.ReusePort && network != "unix"})
+		fd, bound, err := open(network, addr, reactor.ListenOptions{ReusePort: set.cfg.ReusePort && network != "unix"})
 		if err != nil {
 			for _, fd := range l.fds {
 				reactor.Close(fd)
@@ -191,13 +202,13 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 			l.addr = bound
 		}
 		if l.packet { // one socket serves every peer: its buffers are theirs
-			_ = l.Limits.Socket.apply(fd, false)
+			_ = l.limits.Socket.apply(fd, false)
 		}
 		l.fds = append(l.fds, fd)
 	}
-	g.listeners = append(g.listeners, l)
-	if groupState(g.state.Load()) == stateRunning {
-		if err := g.serve(l); err != nil {
+	set.listeners = append(set.listeners, l)
+	if setState(set.state.Load()) == stateRunning {
+		if err := set.serve(l); err != nil {
 			return l, err
 		}
 	}
@@ -210,16 +221,16 @@ func (g *Group) Listen(network, address string, c codec.Codec, tag any, lim Limi
 // full, or serve runs on a shard goroutine whose wait would never end) is
 // closed, and the first such error returned: the listener then serves on
 // the other shards' sockets, if any.
-func (g *Group) serve(l *Listener) error {
+func (set *Set) serve(l *Listener) error {
 	if len(l.fds) == 1 && !l.packet {
-		g.acc.add(l)
+		set.acc.add(l)
 		return nil
 	}
 	var err error
 	for i, fd := range l.fds {
-		s := g.shards[(l.index+i)%len(g.shards)]
+		s := set.shards[(l.index+i)%len(set.shards)]
 		e := envelope{kind: kindListen, to: uint64(fd), msg: l}
-		if e2 := g.put(s, &e); e2 != nil {
+		if e2 := set.put(s, &e); e2 != nil {
 			reactor.Close(fd)
 			if err == nil {
 				err = &OpError{Op: fmt.Sprintf("listen %s: shard %d taking its socket", l.addr, s.index), Err: e2}
@@ -229,24 +240,24 @@ func (g *Group) serve(l *Listener) error {
 	return err
 }
 
-// DefaultPacketIdle is how long a UDP peer may stay silent before its actor
+// defaultPacketIdle is how long a UDP peer may stay silent before its actor
 // is closed, when the listener sets no idle timeout.
-const DefaultPacketIdle = time.Minute
+const defaultPacketIdle = time.Minute
 
 // Start runs the shards and the acceptor. Safe from any goroutine; a second
 // call returns an error.
-func (g *Group) Start() error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !g.state.CompareAndSwap(int32(stateNew), int32(stateRunning)) {
+func (set *Set) Start() error {
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if !set.state.CompareAndSwap(int32(stateNew), int32(stateRunning)) {
 		return ErrStarted
 	}
-	for _, s := range g.shards {
+	for _, s := range set.shards {
 		go s.run()
 	}
-	go g.acc.run()
-	for _, l := range g.listeners {
-		_ = g.serve(l) // fresh inboxes: a put cannot fail
+	go set.acc.run()
+	for _, l := range set.listeners {
+		_ = set.serve(l) // fresh inboxes: a put cannot fail
 	}
 	return nil
 }
@@ -256,56 +267,56 @@ func (g *Group) Start() error {
 // peer that does not take its last bytes is reset after its listener's
 // close timeout. If ctx ends first, the remaining connections are reset at
 // once and Stop returns ctx's error as soon as the shards have exited, or
-// StopGrace later if a shard is still inside its handler (it exits when
+// stopGrace later if a shard is still inside its handler (it exits when
 // that call returns). Otherwise, when Stop returns, every goroutine and
-// descriptor of the group is gone. Safe from any goroutine but a shard's:
+// descriptor of the set is gone. Safe from any goroutine but a shard's:
 // there it returns ErrOnShard at once, since it would wait for its own
 // shard.
-func (g *Group) Stop(ctx context.Context) error {
+func (set *Set) Stop(ctx context.Context) error {
 	if OnShard() {
 		return ErrOnShard
 	}
-	g.mu.Lock()
-	switch groupState(g.state.Load()) {
+	set.mu.Lock()
+	switch setState(set.state.Load()) {
 	case stateNew:
-		g.state.Store(int32(stateStopped))
-		g.mu.Unlock()
-		g.release()
+		set.state.Store(int32(stateStopped))
+		set.mu.Unlock()
+		set.release()
 		return nil
 	case stateStopping, stateStopped:
-		g.mu.Unlock()
+		set.mu.Unlock()
 		return ErrStopped
 	}
-	g.state.Store(int32(stateStopping))
-	g.mu.Unlock()
+	set.state.Store(int32(stateStopping))
+	set.mu.Unlock()
 
-	g.acc.shutdown(ctx)
-	for _, s := range g.shards {
+	set.acc.shutdown(ctx)
+	for _, s := range set.shards {
 		s.stopAt.Store(true)
 		s.waker.Wake()
 	}
-	err := g.waitShards(ctx)
-	g.mu.Lock()
-	g.state.Store(int32(stateStopped))
-	for _, l := range g.listeners {
+	err := set.waitShards(ctx)
+	set.mu.Lock()
+	set.state.Store(int32(stateStopped))
+	for _, l := range set.listeners {
 		if l.network == "unix" {
 			os.Remove(l.addr.String())
 		}
 	}
-	g.mu.Unlock()
+	set.mu.Unlock()
 	return err
 }
 
-// StopGrace is how long Stop waits for the shards to exit once its context
+// stopGrace is how long Stop waits for the shards to exit once its context
 // ended and it told them to reset what is left.
-const StopGrace = time.Second
+const stopGrace = time.Second
 
 // waitShards waits for every shard to exit; once ctx ends it forces them,
-// and waits at most StopGrace more.
-func (g *Group) waitShards(ctx context.Context) error {
+// and waits at most stopGrace more.
+func (set *Set) waitShards(ctx context.Context) error {
 	var grace <-chan time.Time
 	var err error
-	for _, s := range g.shards {
+	for _, s := range set.shards {
 		select {
 		case <-s.done:
 			continue
@@ -313,11 +324,11 @@ func (g *Group) waitShards(ctx context.Context) error {
 		}
 		if err == nil {
 			err = ctx.Err()
-			for _, s := range g.shards {
+			for _, s := range set.shards {
 				s.force.Store(true)
 				s.waker.Wake()
 			}
-			t := time.NewTimer(StopGrace)
+			t := time.NewTimer(stopGrace)
 			defer t.Stop()
 			grace = t.C
 		}
@@ -335,59 +346,62 @@ func (g *Group) waitShards(ctx context.Context) error {
 // into the target shard's inbox. While that inbox is full it waits as put
 // says, then gives up with ErrInboxFull. An address whose slot is gone is
 // counted as a dead letter by its shard.
-func (g *Group) Send(to, from uint64, msg any) error {
-	s, err := g.target(to)
+func (set *Set) Send(to, from uint64, msg any) error {
+	s, err := set.target(to)
 	if err != nil {
 		return err
 	}
 	e := envelope{kind: kindMessage, to: to, from: from, msg: msg}
-	return g.put(s, &e)
+	return set.put(s, &e)
 }
 
 // put copies e into s's inbox for a goroutine that is not s's loop. While
 // the inbox is full it spins briefly, then parks until s frees room, for at
 // most Config.SendWait; a shard goroutine never parks (it could be waiting
 // for itself, and it stalls its own connections): it fails after the spin.
-// A put that gives up is counted as dropped and returns ErrInboxFull.
-func (g *Group) put(s *Shard, e *envelope) error {
+// A put that gives up is counted (Stats.InboxFull) and returns ErrInboxFull.
+func (set *Set) put(s *Shard, e *envelope) error {
 	if s.inbox.TryPut(e) { // fast path
 		return nil
 	}
-	wait := g.cfg.SendWait
+	wait := set.cfg.SendWait
 	if wait > 0 && OnShard() {
 		wait = 0
 	}
-	switch s.inbox.PutWait(e, wait) {
+	switch err := s.inbox.PutWait(e, wait); err {
 	case nil:
 		return nil
+	case mailbox.ErrInboxFull:
+		s.stats.inboxFull.Add(1)
+		return ErrInboxFull
 	case mailbox.ErrClosed:
 		return ErrStopped // the shard has exited: nothing will take it
+	default:
+		return err
 	}
-	s.stats.dropped.Add(1)
-	return ErrInboxFull
 }
 
-func (g *Group) target(to uint64) (*Shard, error) {
-	i, err := g.shardOf(to)
+func (set *Set) target(to uint64) (*Shard, error) {
+	i, err := set.shardOf(to)
 	if err != nil {
 		return nil, err
 	}
-	if groupState(g.state.Load()) != stateRunning {
+	if setState(set.state.Load()) != stateRunning {
 		return nil, ErrStopped
 	}
-	return g.shards[i], nil
+	return set.shards[i], nil
 }
 
 // shardOf returns the index of the shard an address of this node names.
-func (g *Group) shardOf(to uint64) (int, error) {
+func (set *Set) shardOf(to uint64) (int, error) {
 	if AddrGen(to) == 0 {
 		return 0, ErrBadAddress
 	}
-	if AddrNode(to) != g.cfg.Node {
+	if AddrNode(to) != set.cfg.Node {
 		return 0, ErrRemoteNode
 	}
 	i := AddrShard(to)
-	if i >= len(g.shards) {
+	if i >= len(set.shards) {
 		return 0, ErrBadAddress
 	}
 	return i, nil
