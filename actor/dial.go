@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -66,8 +67,11 @@ func (c *Context) Dial(addr string, cd codec.Codec, f Factory, opts ...ConnOptio
 	self := c.self
 	go func() {
 		defer s.dials.Done()
+		// Not the shard's work: drop the shoal.shard label inherited from
+		// the shard's goroutine, so profiles do not count it there.
+		pprof.SetGoroutineLabels(context.Background())
 		id, err := s.dial(s.dialCtx, d)
-		_ = s.g.Send(uint64(self), 0, Dialed{Addr: addr, ID: id, Err: err})
+		_ = s.set.Send(uint64(self), 0, Dialed{Addr: addr, ID: id, Err: err})
 	}()
 	return nil
 }
@@ -92,7 +96,7 @@ func (s *System) newDial(addr string, c codec.Codec, f Factory, opts []ConnOptio
 	if err != nil {
 		return nil, err
 	}
-	if !s.g.Running() {
+	if !s.set.Running() {
 		return nil, ErrStopped
 	}
 	cc, err := newConnConfig(opts, false)
@@ -116,7 +120,7 @@ func (s *System) dial(ctx context.Context, d *dialing) (ID, error) {
 	}
 	req := &dialRequest{f: d.f, reply: make(chan spawnReply, 1)}
 	failed := func(err error) { req.reply <- spawnReply{err: fmt.Errorf("actor: dial %s: %w", d.addr, userErr(err))} }
-	if err := s.g.Adopt(fd, d.network, d.target, d.codec, req, d.conn.limits(), failed); err != nil {
+	if err := s.set.Adopt(fd, d.network, d.target, d.codec, req, d.conn.limits(), failed); err != nil {
 		return 0, fmt.Errorf("actor: dial %s: %w", d.addr, userErr(err))
 	}
 	select {

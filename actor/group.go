@@ -40,7 +40,7 @@ func first(a, b error) error {
 // SendWait) and then gives up on that shard with ErrInboxFull; on a
 // shard's goroutine it never waits (use Context.Publish there).
 func (s *System) Publish(group string, msg any) error {
-	return first(userErr(s.g.Publish(0, group, msg)), s.remoteFan(KindPublish, 0, group, msg))
+	return first(userErr(s.set.Publish(0, group, msg)), s.remoteFan(KindPublish, 0, group, msg))
 }
 
 // Broadcast writes msg to the connection of every member of the named group
@@ -60,5 +60,5 @@ func (c *Context) Broadcast(group string, msg any) error {
 // Broadcast is Context.Broadcast from outside any actor. Safe from any
 // goroutine; it waits for a full inbox as Publish does.
 func (s *System) Broadcast(group string, msg any) error {
-	return first(userErr(s.g.Broadcast(group, msg)), s.remoteFan(KindBroadcast, 0, group, msg))
+	return first(userErr(s.set.Broadcast(group, msg)), s.remoteFan(KindBroadcast, 0, group, msg))
 }

@@ -23,6 +23,7 @@ type handler struct {
 	carry     carried                      // the message waiting while start runs Started before it
 	deadLog   limited                      // rate of dead-letter records (log.go)
 	fullLog   limited                      // rate of inbox-full records
+	failLog   limited                      // rate of actor-failure records
 }
 
 // remote hands e to the cluster through the handler's own Envelope, so a

@@ -10,9 +10,9 @@ import (
 // Logger sets where the system writes its structured logs (default
 // slog.Default()): listeners starting and stopping, accept errors and the
 // back-off after them, failures of actors (with the actor's ID, the panic
-// and the stack), dead letters and sends dropped for a full inbox (at most
-// one record per shard and second for each, with the count of those left
-// out), results of Context.Go that could not be delivered, and the
+// and the stack), dead letters and sends dropped for a full inbox (these
+// three at most one record per shard and second each, with the count of
+// those left out; OnFailure and OnDeadLetter see every one), results of Context.Go that could not be delivered, and the
 // cluster's own events if the cluster logs through the same logger. Every
 // record made on a shard carries its index ("shard") and, where there is
 // one, the actor's ID ("actor"). Nothing is logged per message on a
@@ -72,11 +72,16 @@ func (h *handler) logInboxFull(from, to ID) {
 	}
 }
 
-// logFailure writes the record of an actor's panic.
+// logFailure writes the record of an actor's panic, at most one per shard
+// and second (an actor that panics on every message must not flood the
+// log; OnFailure sees every one).
 func (h *handler) logFailure(f Failure) {
-	h.sys.log().LogAttrs(context.Background(), slog.LevelError, "actor failed",
-		slog.Int("shard", h.sh.Index()), slog.String("actor", f.ID.String()),
-		slog.Any("panic", f.Panic), slog.String("action", f.Action.String()), slog.String("stack", string(f.Stack)))
+	if ok, missed := h.failLog.allow(time.Now()); ok {
+		h.sys.log().LogAttrs(context.Background(), slog.LevelError, "actor failed",
+			slog.Int("shard", h.sh.Index()), slog.String("actor", f.ID.String()),
+			slog.Any("panic", f.Panic), slog.String("action", f.Action.String()), slog.String("stack", string(f.Stack)),
+			slog.Int("missed", missed))
+	}
 }
 
 // typeName names msg's dynamic type for a log record.

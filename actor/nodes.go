@@ -77,7 +77,7 @@ func (c *Context) UnwatchNodes() {
 // what WatchNodes returns, without watching. Nil for a system without a
 // cluster or one that is not running. Safe from any goroutine.
 func (s *System) Nodes() []int {
-	if !s.g.Running() || s.cfg.remote == nil {
+	if !s.set.Running() || s.cfg.remote == nil {
 		return nil
 	}
 	w := &s.nodes
@@ -122,7 +122,7 @@ func (s *System) failWaitingFor(node int, reason error) {
 	err := fmt.Errorf("%w: node %d: %w", ErrNodeDown, node, reason)
 	s.asks.failNode(node, err)
 	for i, h := range s.handlers {
-		_ = s.g.Post(i, func() { h.failRequestsTo(node, err) }) // a stopping system answers nothing more
+		_ = s.set.Post(i, func() { h.failRequestsTo(node, err) }) // a stopping system answers nothing more
 	}
 }
 
@@ -183,7 +183,7 @@ func (w *nodeWatch) report(s *System, node int, up bool, msg any) error {
 	for _, id := range w.scratch {
 		// A watcher that closed since it was copied makes a dead letter,
 		// like any message to an actor that is gone.
-		if err := s.g.Send(uint64(id), 0, msg); err != nil && !errors.Is(err, ErrStopped) && first == nil {
+		if err := s.set.Send(uint64(id), 0, msg); err != nil && !errors.Is(err, ErrStopped) && first == nil {
 			first = err
 		}
 	}

@@ -93,21 +93,21 @@ func (l *Local) deliver(e *Envelope) error {
 	s := l.sys
 	switch e.Kind {
 	case KindMessage:
-		return s.g.Send(uint64(e.To), uint64(e.From), e.Msg)
+		return s.set.Send(uint64(e.To), uint64(e.From), e.Msg)
 	case KindRequest:
 		r := &request{msg: e.Msg, id: e.Request, from: e.From, askNode: e.AskNode, remote: true}
-		return s.g.Send(uint64(e.To), uint64(e.From), r)
+		return s.set.Send(uint64(e.To), uint64(e.From), r)
 	case KindResponse:
 		resp := Response{ID: e.Request, Msg: e.Msg, Err: e.Err}
 		if e.To == 0 {
 			s.asks.answer(resp)
 			return nil
 		}
-		return s.g.Send(uint64(e.To), uint64(e.From), &response{resp})
+		return s.set.Send(uint64(e.To), uint64(e.From), &response{resp})
 	case KindPublish:
-		return s.g.Publish(uint64(e.From), e.Group, e.Msg)
+		return s.set.Publish(uint64(e.From), e.Group, e.Msg)
 	case KindBroadcast:
-		return s.g.Broadcast(e.Group, e.Msg)
+		return s.set.Broadcast(e.Group, e.Msg)
 	}
 	return errBadEnvelope
 }

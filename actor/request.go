@@ -124,7 +124,7 @@ func (s *System) Ask(ctx context.Context, to ID, msg any) (any, error) {
 		if err := s.remoteSend(&Envelope{Kind: KindRequest, Node: to.Node(), To: to, Request: id, AskNode: s.cfg.Node, Msg: msg}); err != nil {
 			return nil, err
 		}
-	} else if err := s.g.Send(uint64(to), 0, &request{msg: msg, ch: ch}); err != nil {
+	} else if err := s.set.Send(uint64(to), 0, &request{msg: msg, ch: ch}); err != nil {
 		return nil, userErr(err)
 	}
 	select {

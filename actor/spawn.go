@@ -79,7 +79,7 @@ func (s *System) Spawn(f Factory, opts ...SpawnOption) (ID, error) {
 		return 0, err
 	}
 	req.reply = make(chan spawnReply, 1)
-	if err := s.g.Spawn(req); err != nil {
+	if err := s.set.Spawn(req); err != nil {
 		return 0, userErr(err)
 	}
 	r := <-req.reply

@@ -183,7 +183,7 @@ type DeadLetter struct {
 
 // System is a set of shards, their listeners and actors.
 type System struct {
-	g       *shard.Set
+	set     *shard.Set
 	cfg     config
 	workers *workers
 	asks    asks // Asks waiting for other nodes
@@ -255,7 +255,7 @@ func (c *config) check() error {
 // ErrListenerClosed. Safe from any goroutine, Receive included; it does not
 // wait.
 func (l *Listener) Close() error {
-	err := userErr(l.sys.g.CloseListener(l.l, nil))
+	err := userErr(l.sys.set.CloseListener(l.l, nil))
 	if err == nil {
 		l.sys.log().Info("listener closed", "addr", l.l.Addr().String())
 	}
@@ -274,7 +274,7 @@ func (l *Listener) Shutdown(ctx context.Context) error {
 	if shard.OnShard() {
 		return ErrOnShard
 	}
-	err := l.sys.g.CloseListener(l.l, shard.ErrListenerClosed)
+	err := l.sys.set.CloseListener(l.l, shard.ErrListenerClosed)
 	if err != nil && err != shard.ErrListenerClosed {
 		return userErr(err)
 	}
@@ -304,6 +304,7 @@ func NewSystem(opts ...Option) (*System, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
+	cfg.Logger = cfg.logger // the event loop's accept errors, back-offs and poller errors
 	cfg.NewHandler = func(sh *shard.Shard) shard.Handler {
 		h := &handler{sys: s, sh: sh, pending: make(map[RequestID]pendingRequest), pendingBy: make(map[ID]int)}
 		s.handlers = append(s.handlers, h) // shards are made in order: index sh.Index()
@@ -320,7 +321,7 @@ func NewSystem(opts ...Option) (*System, error) {
 	if err != nil {
 		return nil, fmt.Errorf("actor: new system: %w", userErr(err))
 	}
-	s.g = g
+	s.set = g
 	return s, nil
 }
 
@@ -346,7 +347,7 @@ func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ConnOptio
 	if err != nil {
 		return nil, fmt.Errorf("actor: listen %s: %w", addr, err)
 	}
-	l, err := s.g.Listen(network, address, c, f, cc.limits())
+	l, err := s.set.Listen(network, address, c, f, cc.limits())
 	if err != nil {
 		return nil, userErr(err)
 	}
@@ -357,12 +358,12 @@ func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ConnOptio
 // Start runs the shards, the worker pool, and starts accepting on every
 // listener.
 func (s *System) Start() error {
-	if err := s.g.Start(); err != nil {
+	if err := s.set.Start(); err != nil {
 		return userErr(err)
 	}
 	if r := s.cfg.remote; r != nil {
 		if err := r.Start(&Local{sys: s}); err != nil {
-			s.g.Stop(context.Background())
+			s.set.Stop(context.Background())
 			return fmt.Errorf("actor: joining the cluster: %w", err)
 		}
 	}
@@ -389,7 +390,7 @@ func (s *System) Stop(ctx context.Context) error {
 	if shard.OnShard() {
 		return ErrOnShard
 	}
-	running := s.g.Running()
+	running := s.set.Running()
 	if s.cfg.onStopping != nil && running {
 		s.cfg.onStopping(s)
 	}
@@ -398,7 +399,7 @@ func (s *System) Stop(ctx context.Context) error {
 		rerr = r.Stop(ctx) // nothing more comes in from other nodes
 	}
 	s.dialCancel() // dials in flight end; their Dialed become dead letters
-	err := userErr(s.g.Stop(ctx))
+	err := userErr(s.set.Stop(ctx))
 	if errors.Is(err, ErrStopped) {
 		return err
 	}
@@ -431,7 +432,7 @@ func (s *System) Send(to ID, msg any) error {
 	if to == 0 {
 		return ErrZeroID
 	}
-	err := s.g.Send(uint64(to), 0, msg)
+	err := s.set.Send(uint64(to), 0, msg)
 	if err == shard.ErrRemoteNode {
 		return s.remoteSend(&Envelope{Kind: KindMessage, Node: to.Node(), To: to, Msg: msg})
 	}
@@ -440,8 +441,8 @@ func (s *System) Send(to ID, msg any) error {
 
 // Stats returns a snapshot of every shard's counters.
 func (s *System) Stats() []ShardStats {
-	out := make([]ShardStats, 0, len(s.g.Shards()))
-	for _, sh := range s.g.Shards() {
+	out := make([]ShardStats, 0, len(s.set.Shards()))
+	for _, sh := range s.set.Shards() {
 		st := sh.Stats()
 		out = append(out, ShardStats{
 			Shard:         st.Shard,

@@ -49,7 +49,7 @@ func (w *workers) run() {
 	for j := range w.jobs {
 		v, err := call(j.f)
 		// The actor may have stopped meanwhile: then this is a dead letter.
-		if serr := w.sys.g.Send(uint64(j.to), 0, Result{ID: j.id, Value: v, Err: err}); serr != nil {
+		if serr := w.sys.set.Send(uint64(j.to), 0, Result{ID: j.id, Value: v, Err: err}); serr != nil {
 			w.sys.log().Warn("result of Context.Go lost", "actor", j.to, "job", uint64(j.id), "err", userErr(serr))
 		}
 	}
