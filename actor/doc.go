@@ -25,7 +25,29 @@
 // so an actor needs no locks for its own state. It must not block: the shard
 // serves thousands of other actors.
 //
+// A typed codec delivers what was registered: with
+// codec.Msgpack(codec.LengthField(4), Join{}) a frame arrives as a Join
+// value (case Join:), with &Join{} as a *Join.
+//
+// System and Context offer the same operations under the same names and
+// errors (Send, Publish, Broadcast, Spawn). Where an actor cannot wait,
+// the Context form answers with a message instead of a return value:
+// System.Ask and Context.Request (a Response), System.Dial and
+// Context.Dial (a Dialed), and Context.Go runs blocking work (a Result).
+//
+// Errors. Everything the package returns or delivers is, or wraps, one of
+// its sentinels (errors.go: ErrClosed, ErrInboxFull, ErrShutdown, ...), a
+// *PanicError, or an error of what the user gave it (a codec's, a
+// cluster's, the operating system's), and prints "actor: ..." when it is
+// the package's own. Options are checked when they are used (NewSystem,
+// Listen, Dial, Spawn), with errors wrapping ErrBadOption.
+//
+// Logs go to the Logger option (log/slog, default slog.Default()); each
+// shard goroutine carries the pprof label shoal.shard.
+//
 // Package actor owns the user-facing model (Actor, Context, ID, System,
-// system messages). It leaves the event loop to package shard, the OS to
-// package reactor and the wire format to package codec.
+// system messages, options, errors, statistics). It leaves the event loop
+// to package shard and the queues to package mailbox — neither appears in
+// its API — the OS to package reactor and the wire format to package
+// codec; it knows a cluster only through the Remote interface.
 package actor
