@@ -3,6 +3,7 @@ package actor
 import (
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/shoalrt/shoal/shard"
 )
@@ -191,8 +192,13 @@ func userErr(err error) error {
 
 // translate is userErr for a non-nil error.
 func translate(err error) error {
-	if e, ok := fromShard[err]; ok {
-		return e
+	// The sentinels are pointers; an error of another kind (a user's close
+	// reason or codec error may be a slice, or a struct holding one) is
+	// never one of them, and hashing it for the lookup would panic.
+	if reflect.TypeOf(err).Kind() == reflect.Pointer {
+		if e, ok := fromShard[err]; ok {
+			return e
+		}
 	}
 	var ct *shard.CloseTimeoutError
 	if errors.As(err, &ct) {

@@ -86,3 +86,20 @@ func TestConstantsAgreeWithShard(t *testing.T) {
 	require.Equal(t, shard.MaxShards, MaxShards)
 	require.Equal(t, shard.DefaultCloseTimeout, DefaultCloseTimeout)
 }
+
+// sliceErr is an error whose dynamic type is not comparable.
+type sliceErr []string
+
+func (e sliceErr) Error() string { return strings.Join(e, ", ") }
+
+// boxErr is comparable by type but holds a value that is not.
+type boxErr struct{ inner error }
+
+func (e boxErr) Error() string { return e.inner.Error() }
+
+// Errors whose values cannot be hashed pass through unchanged instead of
+// panicking in the sentinel lookup.
+func TestUncomparableErrorsPass(t *testing.T) {
+	require.Equal(t, sliceErr{"a"}, userErr(sliceErr{"a"}))
+	require.Equal(t, boxErr{sliceErr{"b"}}, userErr(boxErr{sliceErr{"b"}}))
+}
