@@ -102,8 +102,9 @@ var (
 	// before the protocol's handshake (a WebSocket upgrade) finished,
 	// without saying why.
 	ErrHandshake = errors.New("actor: connection closed during the handshake")
-	// ErrListenerClosed is returned by Listen on a system that has stopped,
-	// and is the Closed.Err of the connections Listener.Shutdown closes.
+	// ErrListenerClosed is returned by a second Listener.Close, and is the
+	// Closed.Err of the connections Listener.Shutdown closes (and of a UDP
+	// listener's peers when it closes).
 	ErrListenerClosed = errors.New("actor: listener closed")
 	// ErrStreamOverPacket is returned by Listen for a UDP address with a
 	// codec.StreamCodec (WebSocket), whose protocol needs a byte stream.

@@ -118,7 +118,7 @@ func TestStopDeadlineClosesSlowConnections(t *testing.T) {
 	require.Eventually(t, func() bool { return countFDs(t) <= fds }, waitFor, 10*time.Millisecond)
 	require.ErrorIs(t, sys.Stop(context.Background()), actor.ErrStopped)
 	_, err = sys.Listen("127.0.0.1:0", codec.Bytes(codec.Raw()), echoFactory)
-	require.Error(t, err)
+	require.ErrorIs(t, err, actor.ErrStopped, "Listen fails like Send, Spawn and Dial")
 	require.ErrorIs(t, sys.Send(actor.ID(1), "x"), actor.ErrStopped)
 }
 

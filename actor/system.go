@@ -348,6 +348,9 @@ func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ConnOptio
 		return nil, fmt.Errorf("actor: listen %s: %w", addr, err)
 	}
 	l, err := s.set.Listen(network, address, c, f, cc.limits())
+	if err == shard.ErrListenerClosed { // the set stops or has stopped
+		return nil, ErrStopped
+	}
 	if err != nil {
 		return nil, userErr(err)
 	}
