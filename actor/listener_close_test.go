@@ -166,3 +166,38 @@ func TestListenerCloseUDPUnixAndUnstarted(t *testing.T) {
 	require.NoError(t, li.Shutdown(ctx))
 	require.NoError(t, idle.Stop(ctx))
 }
+
+// A Close that a shard missed (its inbox full) returns ErrInboxFull and
+// leaves the listener closable: the next Close asks again and closes the
+// socket that shard still served, instead of reporting ErrListenerClosed
+// while the address still accepts.
+func TestListenerCloseRetriesAShardItMissed(t *testing.T) {
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory,
+		actor.Shards(2), actor.ReusePort(true), actor.InboxSize(64), actor.SendWait(0))
+	release, blocked := make(chan struct{}), make(chan struct{})
+	var victim actor.ID
+	for victim.Shard() != 1 {
+		id, err := sys.Spawn(func() actor.Actor {
+			return actor.ReceiveFunc(func(ctx *actor.Context) {
+				if ctx.Message() == "block" {
+					close(blocked)
+					<-release
+				}
+			})
+		})
+		require.NoError(t, err)
+		victim = id
+	}
+	require.NoError(t, sys.Send(victim, "block"))
+	<-blocked // shard 1 is busy: fill its inbox
+	for !errors.Is(sys.Send(victim, "fill"), actor.ErrInboxFull) {
+	}
+	require.ErrorIs(t, l.Close(), actor.ErrInboxFull)
+	close(release)
+	require.NoError(t, l.Close(), "the retry reaches shard 1")
+	requireRefused(t, l.Addr())
+	require.ErrorIs(t, l.Close(), actor.ErrListenerClosed)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	require.NoError(t, l.Shutdown(ctx))
+}

@@ -252,8 +252,9 @@ func (c *config) check() error {
 // accepted before go on until they close by themselves (Shutdown closes
 // them too). A UDP listener's peers have no socket left: they are closed,
 // their actors told ErrListenerClosed. A second Close returns
-// ErrListenerClosed. Safe from any goroutine, Receive included; it does not
-// wait.
+// ErrListenerClosed, unless the first failed (a shard's inbox was full:
+// ErrInboxFull), in which case it tries again. Safe from any goroutine,
+// Receive included; it does not wait.
 func (l *Listener) Close() error {
 	err := userErr(l.sys.set.CloseListener(l.l, nil))
 	if err == nil {

@@ -11,6 +11,7 @@ import (
 type listenerClose struct {
 	mu      sync.Mutex
 	closed  bool          // its sockets are closed (or closing)
+	missed  bool          // a shard missed the last request (inbox full): the next call retries
 	reason  error         // why its connections close; nil while they may stay
 	drained chan struct{} // closed once reason is set and no connection is open
 }
@@ -62,20 +63,25 @@ func (l *Listener) Drained() <-chan struct{} { return l.close.drained }
 // Calling it again with a reason closes the connections that a first call
 // without one left open; calling it again without one returns
 // ErrListenerClosed. Safe from any goroutine; it does not wait (see
-// Drained). From a shard's goroutine a shard whose inbox is full may miss
-// the request (its error is returned).
+// Drained). A shard whose inbox stays full (from a shard's goroutine: is
+// full) misses the request, and its error is returned; the next call, with
+// or without a reason, then asks every shard again instead of returning
+// ErrListenerClosed, so the listener can still be closed.
 func (set *Set) CloseListener(l *Listener, reason error) error {
 	lc := &l.close
 	lc.mu.Lock()
 	again := lc.closed
-	if again && (reason == nil || lc.reason != nil) {
+	if again && !lc.missed && (reason == nil || lc.reason != nil) {
 		lc.mu.Unlock()
 		return ErrListenerClosed
+	}
+	if reason == nil {
+		reason = lc.reason // a retry keeps the reason asked for before
 	}
 	if l.packet && reason == nil {
 		reason = ErrListenerClosed
 	}
-	lc.closed, lc.reason = true, reason
+	lc.closed, lc.reason, lc.missed = true, reason, false
 	lc.mu.Unlock()
 	if reason != nil {
 		l.checkDrained() // none may be open
@@ -111,12 +117,21 @@ func (set *Set) CloseListener(l *Listener, reason error) error {
 		set.acc.remove(l)
 	}
 	var first error
+	missed := false
 	for i := range set.shards {
 		s := set.shards[i]
-		err := set.Post(i, func() { s.unlisten(l, !again, reason) })
+		// sockets: always, since a shard a call missed still serves its
+		// socket; a shard that closed it already finds none.
+		err := set.Post(i, func() { s.unlisten(l, true, reason) })
 		if err != nil && first == nil {
 			first = err
 		}
+		missed = missed || err == ErrInboxFull
+	}
+	if missed {
+		lc.mu.Lock()
+		lc.missed = true
+		lc.mu.Unlock()
 	}
 	return first
 }
