@@ -89,11 +89,14 @@ func (c *Context) Send(to ID, msg any) error {
 	if err == shard.ErrRemoteNode {
 		return c.h.remote(Envelope{Kind: KindMessage, Node: to.Node(), To: to, From: c.self, Msg: msg})
 	}
-	if err != nil {
-		err = userErr(err)
-		if err == ErrInboxFull {
-			c.h.logInboxFull(c.self, to)
-		}
+	return c.noteFull(userErr(err), to)
+}
+
+// noteFull logs (rate-limited) a send of this actor's to to (0: to a
+// group's members) that failed for a full inbox, and returns err.
+func (c *Context) noteFull(err error, to ID) error {
+	if err == ErrInboxFull {
+		c.h.logInboxFull(c.self, to)
 	}
 	return err
 }

@@ -23,7 +23,7 @@ func (c *Context) Leave(group string) {
 // what happens when a shard's inbox is full.
 func (c *Context) Publish(group string, msg any) error {
 	msg = c.sh.CopyFrame(msg)
-	return first(userErr(c.sh.Publish(uint64(c.self), group, msg)), c.remoteFan(KindPublish, group, msg))
+	return first(c.noteFull(userErr(c.sh.Publish(uint64(c.self), group, msg)), 0), c.remoteFan(KindPublish, group, msg))
 }
 
 // first returns the first of two errors that is not nil.
@@ -54,7 +54,7 @@ func (s *System) Publish(group string, msg any) error {
 // from the wire is copied once. Broadcast never blocks.
 func (c *Context) Broadcast(group string, msg any) error {
 	msg = c.sh.CopyFrame(msg)
-	return first(userErr(c.sh.Broadcast(group, msg)), c.remoteFan(KindBroadcast, group, msg))
+	return first(c.noteFull(userErr(c.sh.Broadcast(group, msg)), 0), c.remoteFan(KindBroadcast, group, msg))
 }
 
 // Broadcast is Context.Broadcast from outside any actor. Safe from any

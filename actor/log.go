@@ -68,7 +68,7 @@ func (h *handler) logInboxFull(from, to ID) {
 	if ok, missed := h.fullLog.allow(time.Now()); ok {
 		lg.LogAttrs(context.Background(), slog.LevelWarn, "send dropped: inbox full",
 			slog.Int("shard", h.sh.Index()), slog.String("actor", from.String()), slog.String("to", to.String()),
-			slog.Int("target_shard", to.Shard()), slog.Int("missed", missed))
+			slog.Int("missed", missed))
 	}
 }
 

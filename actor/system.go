@@ -76,8 +76,9 @@ type ShardStats struct {
 	Delivered   uint64 // actor-to-actor messages delivered
 
 	// DeadLetters counts messages that reached no actor: their target was
-	// gone, or a send from this shard was dropped for a full inbox (both
-	// are handed to OnDeadLetter).
+	// gone, or a send, publication or broadcast from this shard was dropped
+	// for a full inbox. Messages to one actor (Send, Request) are handed to
+	// OnDeadLetter; a dropped publication or broadcast is only counted.
 	DeadLetters uint64
 	// InboxFull counts sends to this shard's inbox, or from this shard's
 	// actors, that failed with ErrInboxFull.

@@ -441,7 +441,25 @@ func TestWebSocketCloseCodesFromTheServer(t *testing.T) {
 		})
 	}
 
-	// Stopping the system says going away (1001) to every client.
+	// Shutting one listener down says going away (1001) to its clients,
+	// and so does stopping the system.
+	l2, err := sys.Listen("tcp://127.0.0.1:0", websocket.Raw(websocket.Options{}), p.factory)
+	require.NoError(t, err)
+	c2 := wsDial(t, l2, "/", nil)
+	p.next(t, func(m any) bool {
+		o, ok := m.(actor.Opened)
+		return ok && o.Info != nil
+	})
+	sctx, scancel := context.WithTimeout(context.Background(), waitFor)
+	defer scancel()
+	shut := make(chan error, 1)
+	go func() { shut <- l2.Shutdown(sctx) }()
+	_, _, err = c2.ReadMessage()
+	var ce2 *gorilla.CloseError
+	require.ErrorAs(t, err, &ce2)
+	require.Equal(t, gorilla.CloseGoingAway, ce2.Code)
+	require.NoError(t, <-shut)
+
 	conn := wsDial(t, l, "/", nil)
 	p.next(t, func(m any) bool {
 		o, ok := m.(actor.Opened)
@@ -451,7 +469,7 @@ func TestWebSocketCloseCodesFromTheServer(t *testing.T) {
 	defer cancel()
 	stopped := make(chan error, 1)
 	go func() { stopped <- sys.Stop(ctx) }()
-	_, _, err := conn.ReadMessage()
+	_, _, err = conn.ReadMessage()
 	var ce *gorilla.CloseError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, gorilla.CloseGoingAway, ce.Code)

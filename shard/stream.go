@@ -155,7 +155,7 @@ func (s *Shard) goodbye(c *Conn, st codec.Stream, reason error) {
 		return
 	}
 	c.flags |= flagSaidBye
-	if reason == ErrShutdown || reason == ErrIdle {
+	if reason == ErrShutdown || reason == ErrIdle || reason == ErrListenerClosed {
 		reason = goingAway{reason}
 	}
 	s.bye = st.Goodbye(s.bye[:0], reason) // not s.scratch: a broadcast may hold its payload there
@@ -187,7 +187,8 @@ func (s *Shard) endStream(c *Conn, reason error) (wasPending bool) {
 }
 
 // goingAway marks a close reason that means this end is going away (the
-// server stops, or the connection idled out): a WebSocket says 1001.
+// server stops, its listener shuts down, or the connection idled out): a
+// WebSocket says 1001.
 type goingAway struct{ error }
 
 // CloseCode returns 1001, the WebSocket code for an endpoint going away.

@@ -1,6 +1,6 @@
-// Package profile serves Go's profiles (net/http/pprof) for the examples'
-// -pprof flag, on a server of its own so the profiles never share a port
-// with what the example serves.
+// Package profile serves Go's profiles (runtime/pprof, in the form go tool
+// pprof fetches) for the examples' -pprof flag, on a net/http server of its
+// own so the profiles never share a port with what the example serves.
 //
 // A shard's goroutine carries the pprof label shoal.shard=INDEX, so a CPU
 // profile of a running example shows which shard burns:
