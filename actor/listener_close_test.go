@@ -201,3 +201,39 @@ func TestListenerCloseRetriesAShardItMissed(t *testing.T) {
 	defer cancel()
 	require.NoError(t, l.Shutdown(ctx))
 }
+
+// A listener added just before Stop, whose socket reaches its shard only
+// once the shard began stopping, must not leak the socket.
+func TestListenJustBeforeStopLeaksNoSocket(t *testing.T) {
+	for _, addr := range []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"} {
+		t.Run(addr, func(t *testing.T) {
+			fds := countFDs(t)
+			sys, err := actor.NewSystem(actor.ReusePort(true), actor.Shards(2))
+			require.NoError(t, err)
+			require.NoError(t, sys.Start())
+			release, blocked := make(chan struct{}), make(chan struct{})
+			for i := 0; i < 2; i++ { // block both shards
+				id, err := sys.Spawn(func() actor.Actor {
+					return actor.ReceiveFunc(func(ctx *actor.Context) {
+						if ctx.Message() == "block" {
+							blocked <- struct{}{}
+							<-release
+						}
+					})
+				})
+				require.NoError(t, err)
+				require.NoError(t, sys.Send(id, "block"))
+				<-blocked
+			}
+			_, err = sys.Listen(addr, codec.Bytes(codec.Raw()), echoFactory)
+			require.NoError(t, err)
+			stopped := make(chan error, 1)
+			go func() { stopped <- sys.Stop(context.Background()) }()
+			time.Sleep(100 * time.Millisecond) // Stop asks the shards to stop
+			close(release)
+			require.NoError(t, recv(t, stopped))
+			require.Eventually(t, func() bool { return countFDs(t) <= fds }, 2*time.Second, 10*time.Millisecond,
+				"descriptors leaked: %d before, %d after", fds, countFDs(t))
+		})
+	}
+}

@@ -108,7 +108,8 @@ type shardListener struct {
 // listen starts serving fd, a socket of l: accepting (ReusePort mode) or
 // reading datagrams (UDP).
 func (s *Shard) listen(l *Listener, fd int) {
-	if s.stopping {
+	if s.stopping { // the socket came after closeListeners: nobody else closes it
+		reactor.Close(fd)
 		return
 	}
 	sl := &shardListener{lis: l, fd: fd}
