@@ -12,7 +12,8 @@ import (
 // back-off after them, failures of actors (with the actor's ID, the panic
 // and the stack), dead letters and sends dropped for a full inbox (these
 // three at most one record per shard and second each, with the count of
-// those left out; OnFailure and OnDeadLetter see every one), results of Context.Go that could not be delivered, and the
+// those left out; OnFailure and OnDeadLetter see every one), results of
+// Context.Go that could not be delivered (at most one record a second), and the
 // cluster's own events if the cluster logs through the same logger. Every
 // record made on a shard carries its index ("shard") and, where there is
 // one, the actor's ID ("actor"). Nothing is logged per message on a
@@ -27,8 +28,9 @@ func (s *System) log() *slog.Logger { return s.cfg.logger }
 const logEvery = time.Second
 
 // limited lets one record through per logEvery and counts the others, for
-// events that can come once per message (dead letters, dropped sends). It
-// belongs to one shard's goroutine.
+// events that can come once per message (dead letters, dropped sends, lost
+// results of Context.Go). It belongs to one shard's goroutine, or is
+// guarded by a lock (the workers').
 type limited struct {
 	next   time.Time // when the next record may be written
 	missed int       // events left out since the last record

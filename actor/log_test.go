@@ -115,3 +115,32 @@ func TestStructuredLogs(t *testing.T) {
 	require.Len(t, rec.find("listener closed"), 1)
 	require.Equal(t, 1, healthy, "only the listening record before the faults")
 }
+
+// Results of Context.Go that cannot be delivered (the system stopping, a
+// full inbox) are logged at a bounded rate, like dead letters and drops.
+func TestLostGoResultsRateLimited(t *testing.T) {
+	rec := &recorder{}
+	sys, err := actor.NewSystem(actor.Logger(slog.New(rec)), actor.Workers(4, 1000))
+	require.NoError(t, err)
+	require.NoError(t, sys.Start())
+	started := make(chan struct{})
+	_, err = sys.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if _, ok := ctx.Message().(actor.Started); ok {
+				for i := 0; i < 500; i++ {
+					_, err := ctx.Go(func() (any, error) { time.Sleep(time.Millisecond); return nil, nil })
+					if err != nil {
+						panic(err)
+					}
+				}
+				close(started)
+			}
+		})
+	})
+	require.NoError(t, err)
+	<-started
+	require.NoError(t, sys.Stop(context.Background()))
+	n := len(rec.find("result of Context.Go lost"))
+	t.Logf("%d records", n)
+	require.LessOrEqual(t, n, 3)
+}

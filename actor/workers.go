@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // JobID tells the results of an actor's Context.Go calls apart: each call
@@ -35,6 +36,9 @@ type workers struct {
 	wg   sync.WaitGroup
 	once sync.Once
 	size int
+
+	lostMu  sync.Mutex // guards lostLog: the workers share it
+	lostLog limited    // rate of the records of lost results
 }
 
 func (w *workers) start() {
@@ -50,8 +54,20 @@ func (w *workers) run() {
 		v, err := call(j.f)
 		// The actor may have stopped meanwhile: then this is a dead letter.
 		if serr := w.sys.set.Send(uint64(j.to), 0, Result{ID: j.id, Value: v, Err: err}); serr != nil {
-			w.sys.log().Warn("result of Context.Go lost", "actor", j.to, "job", uint64(j.id), "err", userErr(serr))
+			w.logLost(j, serr)
 		}
+	}
+}
+
+// logLost writes a record of a result that could not be sent (the system
+// stopping, a full inbox), at most one per second for all the workers,
+// with the count of those left out.
+func (w *workers) logLost(j job, err error) {
+	w.lostMu.Lock()
+	ok, missed := w.lostLog.allow(time.Now())
+	w.lostMu.Unlock()
+	if ok {
+		w.sys.log().Warn("result of Context.Go lost", "actor", j.to, "job", uint64(j.id), "err", userErr(err), "missed", missed)
 	}
 }
 
