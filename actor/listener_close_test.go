@@ -237,3 +237,34 @@ func TestListenJustBeforeStopLeaksNoSocket(t *testing.T) {
 		})
 	}
 }
+
+// Closing a listener of a stopped system must not remove the socket file a
+// new system now listens on at the same path.
+func TestCloseAfterStopKeepsAnotherSystemsUnixFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.sock")
+	a, err := actor.NewSystem()
+	require.NoError(t, err)
+	la, err := a.Listen("unix://"+path, codec.Bytes(codec.Line()), echoFactory)
+	require.NoError(t, err)
+	require.NoError(t, a.Start())
+	require.NoError(t, a.Stop(context.Background()))
+
+	_, lb := startSystem(t, "unix://"+path, codec.Bytes(codec.Line()), echoFactory)
+	requireServed(t, lb.Addr())
+	_ = la.Close() // say, a deferred Close of the old system's listener
+	_, err = os.Stat(path)
+	require.NoError(t, err, "the new system's socket file is gone")
+	requireServed(t, lb.Addr())
+}
+
+// A system stopped before it started removes its Unix listeners' files too.
+func TestStopBeforeStartRemovesUnixFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.sock")
+	a, err := actor.NewSystem()
+	require.NoError(t, err)
+	_, err = a.Listen("unix://"+path, codec.Bytes(codec.Line()), echoFactory)
+	require.NoError(t, err)
+	require.NoError(t, a.Stop(context.Background()))
+	_, err = os.Stat(path)
+	require.ErrorIs(t, err, os.ErrNotExist)
+}

@@ -280,6 +280,7 @@ func (set *Set) Stop(ctx context.Context) error {
 	switch setState(set.state.Load()) {
 	case stateNew:
 		set.state.Store(int32(stateStopped))
+		set.removeUnixFiles()
 		set.mu.Unlock()
 		set.release()
 		return nil
@@ -298,13 +299,19 @@ func (set *Set) Stop(ctx context.Context) error {
 	err := set.waitShards(ctx)
 	set.mu.Lock()
 	set.state.Store(int32(stateStopped))
+	set.removeUnixFiles()
+	set.mu.Unlock()
+	return err
+}
+
+// removeUnixFiles removes the files of the set's Unix listeners, once it
+// stops (a listener closed before removed its own). set.mu held.
+func (set *Set) removeUnixFiles() {
 	for _, l := range set.listeners {
 		if l.network == "unix" {
 			os.Remove(l.addr.String())
 		}
 	}
-	set.mu.Unlock()
-	return err
 }
 
 // stopGrace is how long Stop waits for the shards to exit once its context

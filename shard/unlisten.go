@@ -96,7 +96,8 @@ func (set *Set) CloseListener(l *Listener, reason error) error {
 				break
 			}
 		}
-		if l.network == "unix" && l.addr != nil {
+		// A stopped set removed its files; the path may be another's now.
+		if l.network == "unix" && l.addr != nil && state != stateStopped {
 			os.Remove(l.addr.String())
 		}
 	}
