@@ -268,3 +268,29 @@ func TestStopBeforeStartRemovesUnixFile(t *testing.T) {
 	_, err = os.Stat(path)
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// Closing listeners while a system that never started stops leaks none of
+// their sockets (and races with nothing).
+func TestListenerCloseRacesStopBeforeStart(t *testing.T) {
+	fds := countFDs(t)
+	for i := 0; i < 50; i++ {
+		sys, err := actor.NewSystem(actor.Shards(2), actor.ReusePort(i%2 == 0))
+		require.NoError(t, err)
+		var ls []*actor.Listener
+		for _, a := range []string{"127.0.0.1:0", "udp://127.0.0.1:0", "127.0.0.1:0"} {
+			l, err := sys.Listen(a, codec.Bytes(codec.Raw()), echoFactory)
+			require.NoError(t, err)
+			ls = append(ls, l)
+		}
+		done := make(chan struct{}, len(ls))
+		for _, l := range ls {
+			go func() { _ = l.Close(); done <- struct{}{} }()
+		}
+		require.NoError(t, sys.Stop(context.Background()))
+		for range ls {
+			recv(t, done)
+		}
+	}
+	require.Eventually(t, func() bool { return countFDs(t) <= fds }, waitFor, 10*time.Millisecond,
+		"descriptors leaked: %d before, %d after", fds, countFDs(t))
+}

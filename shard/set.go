@@ -112,7 +112,7 @@ func NewSet(cfg Config) (*Set, error) {
 	for i := 0; i < cfg.Shards; i++ {
 		s, err := newShard(set, i)
 		if err != nil {
-			set.release()
+			set.release(nil)
 			return nil, err
 		}
 		s.h = cfg.NewHandler(s)
@@ -120,15 +120,17 @@ func NewSet(cfg Config) (*Set, error) {
 	}
 	acc, err := newAcceptor(set)
 	if err != nil {
-		set.release()
+		set.release(nil)
 		return nil, err
 	}
 	set.acc = acc
 	return set, nil
 }
 
-// release frees the descriptors of a set that never ran.
-func (set *Set) release() {
+// release frees the descriptors of a set that never ran, with those of its
+// listeners ls (read under set.mu: a CloseListener may be changing the
+// list meanwhile).
+func (set *Set) release(ls []*Listener) {
 	for _, s := range set.shards {
 		s.waker.close()
 		s.poller.Close()
@@ -137,7 +139,7 @@ func (set *Set) release() {
 		set.acc.waker.Close()
 		set.acc.poller.Close()
 	}
-	for _, l := range set.listeners {
+	for _, l := range ls {
 		for _, fd := range l.fds {
 			reactor.Close(fd)
 		}
@@ -281,8 +283,9 @@ func (set *Set) Stop(ctx context.Context) error {
 	case stateNew:
 		set.state.Store(int32(stateStopped))
 		set.removeUnixFiles()
+		ls := set.listeners // CloseListener copies before it removes one
 		set.mu.Unlock()
-		set.release()
+		set.release(ls)
 		return nil
 	case stateStopping, stateStopped:
 		set.mu.Unlock()
