@@ -90,7 +90,7 @@ func (s *System) newDial(addr string, c codec.Codec, f Factory, opts []ConnOptio
 		return nil, ErrNilFactory
 	}
 	if c == nil {
-		return nil, fmt.Errorf("actor: dial %s: nil codec", addr)
+		return nil, fmt.Errorf("actor: dial %s: %w: nil codec", addr, ErrBadOption)
 	}
 	network, address, target, err := dialTarget(addr, c)
 	if err != nil {

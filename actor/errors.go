@@ -18,6 +18,12 @@ import (
 var (
 	// ErrZeroID is returned by sends to the zero ID.
 	ErrZeroID = errors.New("actor: send to zero ID")
+	// ErrBadID is wrapped by ParseID's error (and UnmarshalText's) for text
+	// that is not an ID.
+	ErrBadID = errors.New("actor: bad ID")
+	// ErrBadEnvelope is returned by Local.Deliver for an envelope of no
+	// known kind.
+	ErrBadEnvelope = errors.New("actor: envelope of unknown kind")
 	// ErrInvalidID is returned by sends to an ID that names no shard of this
 	// system.
 	ErrInvalidID = errors.New("actor: ID names no shard of this system")

@@ -68,14 +68,14 @@ const (
 func ParseID(s string) (ID, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) != 4 {
-		return 0, fmt.Errorf("actor: bad ID %q: want node:shard:slot:gen", s)
+		return 0, fmt.Errorf("%w %q: want node:shard:slot:gen", ErrBadID, s)
 	}
 	limits := [4]uint64{shard.MaxNode, shard.MaxShards - 1, shard.MaxSlots - 1, 1<<shard.GenBits - 1}
 	var v [4]uint64
 	for i, p := range parts {
 		n, err := strconv.ParseUint(p, 10, 64)
 		if err != nil || n > limits[i] {
-			return 0, fmt.Errorf("actor: bad ID %q: part %d out of range 0..%d", s, i+1, limits[i])
+			return 0, fmt.Errorf("%w %q: part %d out of range 0..%d", ErrBadID, s, i+1, limits[i])
 		}
 		v[i] = n
 	}

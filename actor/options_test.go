@@ -3,6 +3,7 @@ package actor_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -181,4 +182,52 @@ func TestSpawnRefusesBadPolicy(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.ErrorIs(t, recv(t, errs), actor.ErrBadOption)
+}
+
+// ParseID's errors and a nil codec match the package's sentinels.
+func TestBadIDAndNilCodecSentinels(t *testing.T) {
+	_, err := actor.ParseID("1:2:3")
+	require.ErrorIs(t, err, actor.ErrBadID)
+	_, err = actor.ParseID("2000:0:0:1")
+	require.ErrorIs(t, err, actor.ErrBadID)
+	var id actor.ID
+	require.ErrorIs(t, id.UnmarshalText([]byte("x")), actor.ErrBadID)
+	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory)
+	_, err = sys.Listen("127.0.0.1:0", nil, echoFactory)
+	require.ErrorIs(t, err, actor.ErrBadOption)
+	_, err = sys.Dial(context.Background(), l.Addr().String(), nil, echoFactory)
+	require.ErrorIs(t, err, actor.ErrBadOption)
+}
+
+// A Receive still running when Stop gave up waiting for it can call
+// Context.Go: it gets ErrStopped, not a panic on the closed job queue.
+func TestGoAfterStopGaveUp(t *testing.T) {
+	sys, err := actor.NewSystem(actor.Logger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	require.NoError(t, sys.Start())
+	release := make(chan struct{})
+	inside := make(chan struct{})
+	got := make(chan error, 1)
+	_, err = sys.Spawn(func() actor.Actor {
+		return actor.ReceiveFunc(func(ctx *actor.Context) {
+			if _, ok := ctx.Message().(actor.Started); ok {
+				close(inside)
+				<-release // stuck in Receive while Stop runs out of time
+				_, err := ctx.Go(func() (any, error) { return nil, nil })
+				got <- err
+			}
+		})
+	})
+	require.NoError(t, err)
+	<-inside
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, sys.Stop(ctx), context.DeadlineExceeded)
+	close(release)
+	// Stop stops the worker pool on its way out, maybe a moment after it
+	// returned: the job is refused, or taken by a worker before the pool
+	// closed; never a panic on the closed queue.
+	if err := recv(t, got); err != nil {
+		require.ErrorIs(t, err, actor.ErrStopped)
+	}
 }

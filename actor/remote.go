@@ -2,7 +2,6 @@ package actor
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"sync"
 )
@@ -109,10 +108,8 @@ func (l *Local) deliver(e *Envelope) error {
 	case KindBroadcast:
 		return s.set.Broadcast(e.Group, e.Msg)
 	}
-	return errBadEnvelope
+	return ErrBadEnvelope
 }
-
-var errBadEnvelope = errors.New("actor: envelope of unknown kind")
 
 // remoteSend hands e to the cluster, or refuses with ErrRemoteNode without
 // one.

@@ -339,7 +339,7 @@ func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ConnOptio
 		return nil, fmt.Errorf("actor: listen %s: %w", addr, ErrNilFactory)
 	}
 	if c == nil {
-		return nil, fmt.Errorf("actor: listen %s: nil codec", addr)
+		return nil, fmt.Errorf("actor: listen %s: %w: nil codec", addr, ErrBadOption)
 	}
 	network, address, err := shard.ParseAddress(addr)
 	if err != nil {

@@ -33,6 +33,8 @@ type workers struct {
 	sys  *System
 	last atomic.Uint64 // the last JobID given
 	jobs chan job
+	mu   sync.RWMutex // Go holds it to send; stop, to close jobs
+	shut bool         // jobs is closed
 	wg   sync.WaitGroup
 	once sync.Once
 	size int
@@ -82,20 +84,30 @@ func call(f func() (any, error)) (v any, err error) {
 
 // stop lets queued jobs finish and waits for the workers.
 func (w *workers) stop() {
-	w.once.Do(func() { close(w.jobs) })
+	w.once.Do(func() {
+		w.mu.Lock()
+		w.shut = true
+		close(w.jobs)
+		w.mu.Unlock()
+	})
 	w.wg.Wait()
 }
 
 // Go runs f on the system's worker pool, off the shard, and delivers its
 // return values to this actor as a Result message whose ID is the JobID Go
-// returned. It fails at once with ErrBusy when the pool's queue is full; it
-// never blocks the shard.
+// returned. It fails at once with ErrBusy when the pool's queue is full
+// (and with ErrStopped once the system stopped); it never blocks the shard.
 func (c *Context) Go(f func() (any, error)) (JobID, error) {
 	if f == nil {
 		return 0, fmt.Errorf("%w: Go with a nil function", ErrBadOption)
 	}
 	w := c.sys.workers
 	id := JobID(w.last.Add(1))
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.shut { // a Receive still running after Stop gave up waiting for it
+		return 0, ErrStopped
+	}
 	select {
 	case w.jobs <- job{f: f, to: c.self, id: id}:
 		return id, nil

@@ -16,7 +16,7 @@ import (
 type acceptor struct {
 	set    *Set
 	poller *reactor.Poller
-	waker  *reactor.Waker
+	waker  *safeWaker // Wake may race the loop's exit, which closes it
 	events []reactor.Ready
 	bal    balancer
 
@@ -50,7 +50,7 @@ func newAcceptor(set *Set) (*acceptor, error) {
 	return &acceptor{
 		set:    set,
 		poller: p,
-		waker:  w,
+		waker:  &safeWaker{w: w},
 		events: make([]reactor.Ready, 64),
 		bal:    balancer{policy: set.cfg.Balance, shards: set.shards},
 		done:   make(chan struct{}),
@@ -169,7 +169,7 @@ func (a *acceptor) exit() {
 			a.set.logListener(noShard, l, false)
 		}
 	}
-	a.waker.Close()
+	a.waker.close()
 	a.poller.Close()
 	close(a.done)
 }

@@ -168,3 +168,12 @@ func (o SocketOptions) apply(fd int, tcp bool) error {
 	}
 	return first
 }
+
+// failed tells a dialled connection's waiter (the failed hook of Adopt)
+// that its socket could not be opened, for err. Listeners that accept have
+// no hook.
+func (l *Listener) failed(err error) {
+	if l.failedHook != nil {
+		l.failedHook(err)
+	}
+}

@@ -136,7 +136,7 @@ func (set *Set) release(ls []*Listener) {
 		s.poller.Close()
 	}
 	if set.acc != nil {
-		set.acc.waker.Close()
+		set.acc.waker.close()
 		set.acc.poller.Close()
 	}
 	for _, l := range ls {

@@ -385,12 +385,17 @@ func (s *Shard) deadLetter(to, from uint64, msg any) {
 
 // open adopts an accepted socket.
 func (s *Shard) open(fd int, l *Listener) {
-	if l.closing() != nil { // accepted just before CloseListener closed its connections
-		reactor.Close(fd)
-		return
-	}
 	if s.stopping || !l.reserve() {
 		refuse(fd, l)
+		return
+	}
+	// Counted first, then checked: a CloseListener that closes l's
+	// connections either sees this one counted (its Drained waits for it,
+	// and its request to this shard comes after and closes it) or set its
+	// reason before the check here.
+	if l.closing() != nil { // accepted just before CloseListener closed its connections
+		l.release()
+		reactor.Close(fd)
 		return
 	}
 	c := s.table.alloc()
@@ -398,6 +403,7 @@ func (s *Shard) open(fd int, l *Listener) {
 		l.release()
 		reactor.Close(fd)
 		s.stats.openFailures.Add(1)
+		l.failed(ErrTooManySlots)
 		return
 	}
 	c.fd, c.lis, c.state = int32(fd), l, stateOpen
@@ -406,6 +412,7 @@ func (s *Shard) open(fd int, l *Listener) {
 		reactor.Close(fd)
 		s.table.release(c)
 		s.stats.openFailures.Add(1)
+		l.failed(err)
 		return
 	}
 	if d := l.limits.IdleTimeout; d > 0 {
