@@ -294,3 +294,31 @@ func TestListenerCloseRacesStopBeforeStart(t *testing.T) {
 	require.Eventually(t, func() bool { return countFDs(t) <= fds }, waitFor, 10*time.Millisecond,
 		"descriptors leaked: %d before, %d after", fds, countFDs(t))
 }
+
+// Shutdown is bounded by the listener's CloseTimeout even for a peer that
+// never reads: its connection is reset, its actor hears ErrCloseTimeout
+// wrapping ErrListenerClosed, and Shutdown returns.
+func TestListenerShutdownPeerNeverReads(t *testing.T) {
+	p := newProbe()
+	big := make([]byte, 1<<20)
+	p.onMsg = func(ctx *actor.Context) {
+		if _, ok := ctx.Message().(actor.Opened); ok {
+			for i := 0; i < 8; i++ { // far more than the socket buffers take
+				ctx.WriteBytes(big)
+			}
+		}
+	}
+	_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory,
+		actor.CloseTimeout(100*time.Millisecond), actor.Socket(actor.SocketOptions{SendBuffer: 4096}))
+	c := dial(t, l.Addr()) // never read
+	_ = c
+	id := p.next(t, isOpened).id
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	require.NoError(t, l.Shutdown(ctx))
+	e := p.next(t, isClosed)
+	require.Equal(t, id, e.id)
+	err := e.msg.(actor.Closed).Err
+	require.ErrorIs(t, err, actor.ErrCloseTimeout)
+	require.ErrorIs(t, err, actor.ErrListenerClosed)
+}
