@@ -1,5 +1,7 @@
 package actor
 
+import "crypto/tls"
+
 // Actor is the behaviour of a connection (or, later, of any addressable
 // entity): it handles one message at a time.
 type Actor interface {
@@ -23,8 +25,14 @@ func (f ReceiveFunc) Receive(ctx *Context) { f(ctx) }
 type Opened struct {
 	// Info is what the connection's handshake learnt: a *websocket.Upgrade
 	// (the upgrade request, the subprotocol, whether messages are
-	// compressed) for a WebSocket codec; nil for codecs without one.
+	// compressed) for a WebSocket codec (ws:// and wss://); for any other
+	// codec over TLS (tls://) the *tls.ConnectionState also in TLS; nil for
+	// codecs without a handshake over plain TCP.
 	Info any
+	// TLS is the negotiated state of a TLS connection (tls:// or wss://):
+	// Version, CipherSuite, NegotiatedProtocol (ALPN), ServerName,
+	// PeerCertificates (mutual TLS), DidResume. Nil over plain TCP.
+	TLS *tls.ConnectionState
 }
 
 // Closed is the last message a connection actor receives, exactly once, after

@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"crypto/tls"
 	"fmt"
 	"time"
 
@@ -26,6 +27,8 @@ type connConfig struct {
 	closeTimeout time.Duration
 	socket       SocketOptions
 	dialTimeout  time.Duration
+	tls          *tls.Config
+	tlsTimeout   time.Duration
 
 	set uint16 // which options were given (optMaxConns, ...), for the checks
 }
@@ -33,6 +36,8 @@ type connConfig struct {
 const (
 	optMaxConns = 1 << iota
 	optDialTimeout
+	optTLS
+	optTLSTimeout
 )
 
 // DefaultDialTimeout is how long Dial waits for a connection unless
@@ -64,6 +69,10 @@ func newConnConfig(opts []ConnOption, listen bool) (connConfig, error) {
 		return bad("MaxBuffered(%d) is negative", c.maxBuffered)
 	case c.closeTimeout < 0:
 		return bad("CloseTimeout(%v) is negative", c.closeTimeout)
+	case c.tlsTimeout < 0:
+		return bad("TLSHandshakeTimeout(%v) is negative", c.tlsTimeout)
+	case listen && c.set&optTLS != 0 && c.tls == nil:
+		return bad("TLS(nil): a TLS listener needs a *tls.Config with its certificates")
 	case c.dialTimeout <= 0:
 		return bad("DialTimeout(%v) is not positive", c.dialTimeout)
 	case c.socket.KeepAlive < 0 || c.socket.RecvBuffer < 0 || c.socket.SendBuffer < 0:
@@ -79,13 +88,14 @@ func newConnConfig(opts []ConnOption, listen bool) (connConfig, error) {
 // limits is c in the event loop's terms.
 func (c *connConfig) limits() shard.Limits {
 	return shard.Limits{
-		MaxConns:     c.maxConns,
-		Refusal:      c.refusal,
-		IdleTimeout:  c.idle,
-		HighWater:    c.highWater,
-		Policy:       writePolicies[c.policy],
-		MaxBuffered:  c.maxBuffered,
-		CloseTimeout: c.closeTimeout,
+		MaxConns:         c.maxConns,
+		Refusal:          c.refusal,
+		IdleTimeout:      c.idle,
+		HighWater:        c.highWater,
+		Policy:           writePolicies[c.policy],
+		MaxBuffered:      c.maxBuffered,
+		CloseTimeout:     c.closeTimeout,
+		HandshakeTimeout: c.tlsTimeout,
 		Socket: shard.SocketOptions{
 			Nagle:      c.socket.Nagle,
 			KeepAlive:  c.socket.KeepAlive,

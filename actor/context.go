@@ -117,5 +117,5 @@ func (c *Context) Buffered() int {
 	if c.conn == nil {
 		return 0
 	}
-	return c.conn.Buffered()
+	return c.h.sh.Buffered(c.conn)
 }

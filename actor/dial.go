@@ -2,6 +2,7 @@ package actor
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/url"
@@ -20,8 +21,10 @@ type dialRequest struct {
 	reply chan spawnReply
 }
 
-// Dial connects to addr ("tcp://host:port", "unix:///path", "host:port", or
-// "ws://host:port/path" with a WebSocket codec) and serves the connection on
+// Dial connects to addr ("tcp://host:port", "unix:///path", "host:port",
+// "tls://host:port" for TLS, or "ws://host:port/path" and
+// "wss://host:port/path" with a WebSocket codec; TLS takes the TLS option's
+// configuration, if given) and serves the connection on
 // one of the system's shards exactly like an accepted one: c frames it, f
 // makes its actor, which receives Opened first and Closed last. With a
 // WebSocket codec the actor is made once the server accepted the upgrade;
@@ -79,6 +82,7 @@ func (c *Context) Dial(addr string, cd codec.Codec, f Factory, opts ...ConnOptio
 // dialing is a checked Dial request.
 type dialing struct {
 	addr, network, address, target string
+	tls                            *tls.Config // client configuration of a TLS dial; nil for plain
 	codec                          codec.Codec
 	f                              Factory
 	conn                           connConfig
@@ -92,7 +96,7 @@ func (s *System) newDial(addr string, c codec.Codec, f Factory, opts []ConnOptio
 	if c == nil {
 		return nil, fmt.Errorf("actor: dial %s: %w: nil codec", addr, ErrBadOption)
 	}
-	network, address, target, err := dialTarget(addr, c)
+	network, address, target, secure, err := dialTarget(addr, c)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +107,15 @@ func (s *System) newDial(addr string, c codec.Codec, f Factory, opts []ConnOptio
 	if err != nil {
 		return nil, fmt.Errorf("actor: dial %s: %w", addr, err)
 	}
-	return &dialing{addr: addr, network: network, address: address, target: target, codec: c, f: f, conn: cc}, nil
+	d := &dialing{addr: addr, network: network, address: address, target: target, codec: c, f: f, conn: cc}
+	switch {
+	case secure:
+		host, _, _ := net.SplitHostPort(address)
+		d.tls = clientTLS(cc.tls, host)
+	case cc.set&optTLS != 0:
+		return nil, fmt.Errorf("actor: dial %s: %w: the TLS option needs a tls:// or wss:// address", addr, ErrBadOption)
+	}
+	return d, nil
 }
 
 // dial connects and waits for the connection's actor.
@@ -120,7 +132,9 @@ func (s *System) dial(ctx context.Context, d *dialing) (ID, error) {
 	}
 	req := &dialRequest{f: d.f, reply: make(chan spawnReply, 1)}
 	failed := func(err error) { req.reply <- spawnReply{err: fmt.Errorf("actor: dial %s: %w", d.addr, userErr(err))} }
-	if err := s.set.Adopt(fd, d.network, d.target, d.codec, req, d.conn.limits(), failed); err != nil {
+	lim := d.conn.limits()
+	lim.TLS = d.tls
+	if err := s.set.Adopt(fd, d.network, d.target, d.codec, req, lim, failed); err != nil {
 		return 0, fmt.Errorf("actor: dial %s: %w", d.addr, userErr(err))
 	}
 	select {
@@ -132,36 +146,48 @@ func (s *System) dial(ctx context.Context, d *dialing) (ID, error) {
 }
 
 // dialTarget splits a Dial address into the network and address to connect
-// to and the target a stream codec's handshake names. A ws:// URL dials its
-// host (port 80 by default) and needs a codec.StreamCodec; for other
-// addresses a stream codec's target is ws://address/.
-func dialTarget(addr string, c codec.Codec) (network, address, target string, err error) {
+// to, the target a stream codec's handshake names, and whether it runs TLS.
+// A ws:// or wss:// URL dials its host (port 80 or 443 by default) and
+// needs a codec.StreamCodec; for other addresses a stream codec's target
+// is ws://address/ (wss:// over tls://).
+func dialTarget(addr string, c codec.Codec) (network, address, target string, secure bool, err error) {
 	_, isStream := c.(codec.StreamCodec)
 	if strings.HasPrefix(addr, "ws://") || strings.HasPrefix(addr, "wss://") {
 		u, err := url.Parse(addr)
-		if err != nil {
-			return "", "", "", fmt.Errorf("actor: dial %s: %w", addr, err)
-		}
-		if u.Scheme == "wss" {
-			return "", "", "", fmt.Errorf("actor: dial %s: %w", addr, ErrTLSUnsupported)
+		if err != nil || u.Hostname() == "" {
+			return "", "", "", false, fmt.Errorf("%w: %q (want %s://host:port/path)", ErrBadAddress, addr, u.Scheme)
 		}
 		if !isStream {
-			return "", "", "", fmt.Errorf("actor: dial %s: %w: a ws:// address needs a WebSocket codec, not %T", addr, ErrBadAddress, c)
+			return "", "", "", false, fmt.Errorf("actor: dial %s: %w: a %s:// address needs a WebSocket codec, not %T", addr, ErrBadAddress, u.Scheme, c)
 		}
+		secure = u.Scheme == "wss"
 		host := u.Host
 		if u.Port() == "" {
-			host = net.JoinHostPort(u.Hostname(), "80")
+			port := "80"
+			if secure {
+				port = "443"
+			}
+			host = net.JoinHostPort(u.Hostname(), port)
 		}
-		return "tcp", host, addr, nil
+		return "tcp", host, addr, secure, nil
+	}
+	if rest, ok := strings.CutPrefix(addr, "tls://"); ok {
+		if _, _, err := net.SplitHostPort(rest); err != nil {
+			return "", "", "", false, fmt.Errorf("%w: %q (want tls://host:port)", ErrBadAddress, addr)
+		}
+		if isStream {
+			target = "wss://" + rest + "/"
+		}
+		return "tcp", rest, target, true, nil
 	}
 	network, address, err = shard.ParseAddress(addr)
 	if err != nil {
-		return "", "", "", fmt.Errorf("%w: %q (want tcp://host:port, unix:///path, ws://host:port/path or host:port)", ErrBadAddress, addr)
+		return "", "", "", false, fmt.Errorf("%w: %q (want tcp://host:port, tls://host:port, unix:///path, ws://host:port/path, wss://host:port/path or host:port)", ErrBadAddress, addr)
 	}
 	if isStream {
 		target = "ws://" + address + "/"
 	}
-	return network, address, target, nil
+	return network, address, target, false, nil
 }
 
 // dupFD returns a close-on-exec duplicate of conn's socket, which outlives

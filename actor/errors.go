@@ -115,9 +115,6 @@ var (
 	// ErrStreamOverPacket is returned by Listen for a UDP address with a
 	// codec.StreamCodec (WebSocket), whose protocol needs a byte stream.
 	ErrStreamOverPacket = errors.New("actor: a stream codec needs a stream socket, not datagrams")
-	// ErrTLSUnsupported is returned by Dial for a wss:// address: Shoal
-	// speaks WebSocket over plain TCP only (put a TLS proxy in front).
-	ErrTLSUnsupported = errors.New("actor: wss:// (TLS) is not supported")
 )
 
 // Errors of connections: what Write returns, and why one closed (Closed.Err).
@@ -144,7 +141,32 @@ var (
 	// WebSocket upgrade) took longer than its codec allows was closed: the
 	// error of a Dial whose server never answered the upgrade.
 	ErrHandshakeTimeout = errors.New("actor: handshake timeout")
+	// ErrNotTLS is why a connection to a TLS listener was closed whose
+	// first bytes were not a TLS handshake (garbage, or a plain HTTP
+	// request, which is answered with a 400 first).
+	ErrNotTLS = errors.New("actor: not a TLS handshake")
+	// ErrTLS is matched by every *TLSError.
+	ErrTLS = errors.New("actor: tls")
 )
+
+// TLSError is why a TLS connection failed in crypto/tls, as its Closed.Err
+// or a Dial's error: its handshake (Op "handshake": a bad or refused
+// certificate, no common version or cipher suite, an alert from the peer,
+// a record over the maximum size, a peer that closed mid-handshake) or a
+// record after it (Op "read": a bad record MAC, an oversized record, a
+// record cut short by the peer's close, which is io.ErrUnexpectedEOF). It
+// matches ErrTLS with errors.Is and unwraps to crypto/tls's error (for
+// example a tls.AlertError, or a *tls.CertificateVerificationError).
+type TLSError struct {
+	Op  string
+	Err error
+}
+
+// Error implements error.
+func (e *TLSError) Error() string { return "actor: tls " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns ErrTLS and Err.
+func (e *TLSError) Unwrap() []error { return []error{ErrTLS, e.Err} }
 
 // PanicError is the Closed.Err of a connection whose actor panicked in
 // Receive.
@@ -182,6 +204,8 @@ var fromShard = map[error]error{
 	shard.ErrListenerClosed:   ErrListenerClosed,
 	shard.ErrHandshakeTimeout: ErrHandshakeTimeout,
 	shard.ErrHandshake:        ErrHandshake,
+	shard.ErrNotTLS:           ErrNotTLS,
+	shard.ErrTLS:              ErrTLS,
 }
 
 // userErr translates an error that may come from the event loop into what
@@ -213,6 +237,10 @@ func translate(err error) error {
 			return ErrCloseTimeout
 		}
 		return &closeTimeout{reason: userErr(ct.Reason)}
+	}
+	var te *shard.TLSError
+	if errors.As(err, &te) {
+		return &TLSError{Op: te.Op, Err: te.Err}
 	}
 	var se *shard.OpError
 	if errors.As(err, &se) {

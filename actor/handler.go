@@ -103,7 +103,7 @@ func (h *handler) Open(c *shard.Conn, info any) {
 	if dial != nil {
 		dial.reply <- spawnReply{id: ID(h.sh.Addr(c))}
 	}
-	h.receive(c, 0, Opened{Info: info})
+	h.receive(c, 0, Opened{Info: info, TLS: h.sh.TLSState(c)})
 }
 
 // factoryFailed tells the failure hook that a factory panicked making the

@@ -91,6 +91,15 @@ type ShardStats struct {
 	// take their last bytes within the close timeout.
 	CloseTimeouts uint64
 	PollErrors    uint64 // poller failures (should stay 0)
+
+	// TLSHandshakes counts TLS handshakes completed; TLSResumed those of
+	// them that resumed an earlier session (a session ticket).
+	TLSHandshakes, TLSResumed uint64
+	// TLSFailures counts TLS connections closed by a TLS failure: a
+	// handshake that failed or timed out (Closed.Err or the Dial's error
+	// a *TLSError or ErrHandshakeTimeout), first bytes that were not TLS
+	// (ErrNotTLS), a bad record, or a close before the handshake ended.
+	TLSFailures uint64
 }
 
 // Option configures a System.
@@ -107,6 +116,7 @@ type config struct {
 	remote     Remote           // the cluster, if any
 	balance    Balance          // LoadBalancing
 	logger     *slog.Logger     // Logger
+	tlsSet     bool             // TLSHandshakes was given
 }
 
 // Shards sets the number of shards (event loops); the default is 1. One per
@@ -241,6 +251,8 @@ func (c *config) check() error {
 		return bad("SendWait(%v): negative", c.SendWait)
 	case c.balance > SourceHash:
 		return bad("LoadBalancing(%d): unknown policy", c.balance)
+	case c.tlsSet && (c.TLSWorkers <= 0 || c.MaxHandshakes <= 0):
+		return bad("TLSHandshakes(%d, %d): want at least one worker and one handshake", c.TLSWorkers, c.MaxHandshakes)
 	case c.workers <= 0 || c.queue < 0:
 		return bad("Workers(%d, %d): want at least one worker and a queue of zero or more", c.workers, c.queue)
 	}
@@ -329,11 +341,13 @@ func NewSystem(opts ...Option) (*System, error) {
 
 // Listen binds addr ("tcp://host:port", "tcp4://", "tcp6://",
 // "unix:///path", "udp://host:port", "udp4://", "udp6://", or a bare
-// "host:port" for TCP) and, once the system runs, makes an actor with f for
-// every accepted connection (for UDP: every remote address, whose datagrams
-// are its messages). c frames and encodes
-// its messages. Several listeners may serve one system, each with its own
-// codec and factory, added before or after Start. Safe from any goroutine.
+// "host:port" for TCP; "tls://host:port" for any codec over TLS and
+// "wss://host:port" for a WebSocket codec over TLS, both with the TLS
+// option) and, once the system runs, makes an actor with f for every
+// accepted connection (for UDP: every remote address, whose datagrams are
+// its messages). c frames and encodes its messages. Several listeners may
+// serve one system, each with its own codec and factory, added before or
+// after Start. Safe from any goroutine.
 func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ConnOption) (*Listener, error) {
 	if f == nil {
 		return nil, fmt.Errorf("actor: listen %s: %w", addr, ErrNilFactory)
@@ -341,15 +355,23 @@ func (s *System) Listen(addr string, c codec.Codec, f Factory, opts ...ConnOptio
 	if c == nil {
 		return nil, fmt.Errorf("actor: listen %s: %w: nil codec", addr, ErrBadOption)
 	}
-	network, address, err := shard.ParseAddress(addr)
+	network, address, secure, err := listenAddress(addr, c)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q (want tcp://host:port, unix:///path, udp://host:port or host:port)", ErrBadAddress, addr)
+		return nil, err
 	}
 	cc, err := newConnConfig(opts, true)
 	if err != nil {
 		return nil, fmt.Errorf("actor: listen %s: %w", addr, err)
 	}
-	l, err := s.set.Listen(network, address, c, f, cc.limits())
+	switch {
+	case secure && cc.tls == nil:
+		return nil, fmt.Errorf("actor: listen %s: %w: a TLS address needs the TLS option with a *tls.Config", addr, ErrBadOption)
+	case !secure && cc.tls != nil:
+		return nil, fmt.Errorf("actor: listen %s: %w: the TLS option needs a tls:// or wss:// address", addr, ErrBadOption)
+	}
+	lim := cc.limits()
+	lim.TLS = cc.tls
+	l, err := s.set.Listen(network, address, c, f, lim)
 	if err == shard.ErrListenerClosed { // the set stops or has stopped
 		return nil, ErrStopped
 	}
@@ -467,6 +489,9 @@ func (s *System) Stats() []ShardStats {
 			WritesDropped: st.WritesDropped,
 			CloseTimeouts: st.CloseTimeouts,
 			PollErrors:    st.PollErrors,
+			TLSHandshakes: st.TLSHandshakes,
+			TLSResumed:    st.TLSResumed,
+			TLSFailures:   st.TLSFailures,
 		})
 	}
 	return out

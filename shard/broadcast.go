@@ -64,7 +64,7 @@ func (s *Shard) writeShared(c *Conn, p []byte) error {
 		out.segs = append(out.segs, segment{at: len(out.b), p: p})
 	}
 	s.hot.msgsOut++
-	if hw := c.lis.limits.HighWater; hw > 0 && out.pending() > hw {
+	if hw := c.lis.limits.HighWater; hw > 0 && s.Buffered(c) > hw {
 		return s.overHighWater(c)
 	}
 	return nil

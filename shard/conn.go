@@ -41,6 +41,7 @@ const (
 	flagPending                         // a stream connection whose handshake is not done: not opened yet
 	flagSaidBye                         // its stream wrote its last bytes (a close frame)
 	flagReset                           // closing without a flush: the next flush resets it
+	flagTLS                             // crypto/tls runs between the socket and the codec (Shard.tlss)
 )
 
 // Open reports whether the connection is open for reading and writing.
@@ -52,10 +53,16 @@ func (c *Conn) Fd() int { return int(c.fd) }
 // Listener returns the listener that accepted the connection, or nil.
 func (c *Conn) Listener() *Listener { return c.lis }
 
-// Buffered returns the number of written bytes not yet accepted by the socket.
-func (c *Conn) Buffered() int {
-	if c.out == nil {
-		return 0
+// Buffered returns the number of written bytes not yet accepted by the
+// socket (for TLS: plaintext not yet sealed plus ciphertext not yet
+// written). Shard goroutine only.
+func (s *Shard) Buffered(c *Conn) int {
+	n := 0
+	if c.out != nil {
+		n = c.out.pending()
 	}
-	return c.out.pending()
+	if ts := s.tlsOf(c); ts != nil && ts.wire != nil {
+		n += ts.wire.pending()
+	}
+	return n
 }

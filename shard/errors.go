@@ -60,7 +60,30 @@ var (
 	// CloseListener on a listener closed before; it is the close reason
 	// of a UDP listener's peers when the listener closes without one.
 	ErrListenerClosed = errors.New("shard: listener closed")
+	// ErrNotTLS is the close reason of a connection to a TLS listener
+	// whose first bytes are not a TLS handshake (a plain HTTP request is
+	// answered with a 400 first).
+	ErrNotTLS = errors.New("shard: not a TLS handshake")
+	// ErrTLS is matched (errors.Is) by every *TLSError.
+	ErrTLS = errors.New("shard: tls")
 )
+
+// TLSError is the close reason of a TLS connection that failed in
+// crypto/tls: its handshake (a bad or refused certificate, no common
+// version or cipher suite, an alert from the peer, a peer that closed
+// mid-handshake) or a record after it (a bad record MAC, an oversized
+// record, a record cut short by the peer's close, which is
+// io.ErrUnexpectedEOF). It matches ErrTLS with errors.Is and unwraps to Err.
+type TLSError struct {
+	Op  string // "handshake" or "read"
+	Err error  // crypto/tls's error (for example a tls.AlertError)
+}
+
+// Error implements error.
+func (e *TLSError) Error() string { return "shard: tls " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns Err and ErrTLS.
+func (e *TLSError) Unwrap() []error { return []error{ErrTLS, e.Err} }
 
 // CloseTimeoutError is the close reason of a connection whose peer did not
 // take its last bytes within the close timeout: it matches ErrCloseTimeout

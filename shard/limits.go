@@ -25,8 +25,8 @@ func (l *Listener) reserve() bool {
 // refuse closes a socket the listener cannot take, writing its refusal
 // first if it has one (best effort: the socket is new, so its buffer has room).
 func refuse(fd int, l *Listener) {
-	l.refused.Add(1) // before the peer can see the close: it may read the count then
-	if len(l.limits.Refusal) > 0 {
+	l.refused.Add(1)                                      // before the peer can see the close: it may read the count then
+	if len(l.limits.Refusal) > 0 && l.limits.TLS == nil { // a TLS peer could not read it
 		reactor.Write(fd, l.limits.Refusal)
 	}
 	reactor.Close(fd)
@@ -43,7 +43,7 @@ func refuse(fd int, l *Listener) {
 // local queue, the reset's Closed from the flush.
 func (s *Shard) overHighWater(c *Conn) error {
 	lim := &c.lis.limits
-	buffered := c.Buffered()
+	buffered := s.Buffered(c)
 	over := lim.Policy == Disconnect
 	if lim.Policy == KeepWrites {
 		max := lim.MaxBuffered
@@ -65,7 +65,7 @@ func (s *Shard) overHighWater(c *Conn) error {
 
 // underHighWater tells the handler once c has drained below half its mark.
 func (s *Shard) underHighWater(c *Conn) {
-	buffered := c.Buffered()
+	buffered := s.Buffered(c)
 	if buffered >= c.lis.limits.HighWater/2 {
 		return
 	}

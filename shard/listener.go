@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"sync/atomic"
@@ -76,6 +77,13 @@ type Limits struct {
 	// connection's last bytes this long after the close began is reset
 	// (ErrCloseTimeout). 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
+	// TLS, if set, runs crypto/tls with this configuration between the
+	// socket and the codec: a server for an accepted connection, a client
+	// for an adopted (dialled) one. Stream sockets only.
+	TLS *tls.Config
+	// HandshakeTimeout bounds a TLS handshake, from the socket's opening
+	// to its end (ErrHandshakeTimeout); 0 means DefaultTLSHandshakeTimeout.
+	HandshakeTimeout time.Duration
 }
 
 // WritePolicy is what a connection does with writes past its high-water

@@ -22,7 +22,11 @@ func (s *Shard) read(c *Conn) {
 		case n > 0:
 			c.seen = s.clock
 			s.hot.bytesIn += uint64(n)
-			s.consume(c, s.readBuf[:n])
+			if c.flags&flagTLS != 0 {
+				s.consumeTLS(c, s.tlss[c.slot], s.readBuf[:n])
+			} else {
+				s.consume(c, s.readBuf[:n])
+			}
 			if n < len(s.readBuf) || c.state != stateOpen {
 				return
 			}
@@ -100,6 +104,16 @@ func (s *Shard) decode(c *Conn, data []byte) int {
 // (the peer may only have shut its writing side), then the socket closes. A
 // partial frame left over is reported as a *codec.TruncatedError.
 func (s *Shard) peerClosed(c *Conn) {
+	if ts := s.tlsOf(c); ts != nil {
+		s.peerClosedTLS(c, ts)
+		return
+	}
+	s.closedAfterInput(c)
+}
+
+// closedAfterInput closes c once its peer's input has ended, reporting a
+// partial frame left over.
+func (s *Shard) closedAfterInput(c *Conn) {
 	var err error
 	if c.in != nil && len(c.in.b) > c.in.off {
 		err = &codec.TruncatedError{Pending: len(c.in.b) - c.in.off}

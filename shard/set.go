@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,7 +56,18 @@ type Config struct {
 	// called on the shard goroutine whose Join or Leave caused it, in order
 	// (under a lock Publish takes for reading), and must not block.
 	OnGroup func(name string, on bool)
+	// TLSWorkers is how many TLS handshakes may compute at once (a
+	// handshake waiting for its peer holds no place); 0 means GOMAXPROCS.
+	TLSWorkers int
+	// MaxHandshakes is how many TLS handshakes may be under way at once
+	// across the set (split evenly over the shards); a TLS connection past
+	// it waits on its shard, costing no goroutine, until a place frees or
+	// its handshake timeout ends. 0 means DefaultMaxHandshakes.
+	MaxHandshakes int
 }
+
+// DefaultMaxHandshakes is Config.MaxHandshakes when it sets none.
+const DefaultMaxHandshakes = 1024
 
 type setState int32
 
@@ -74,6 +86,9 @@ type Set struct {
 	acc    *acceptor // accepts on listeners of one socket (see serve)
 
 	index groupIndex // which shards have members of each group
+
+	tlsWorkers *workerSem     // TLS handshakes computing at once
+	hsRunning  sync.WaitGroup // TLS handshake goroutines
 
 	mu        sync.Mutex // guards listeners and state transitions
 	listeners []*Listener
@@ -104,7 +119,16 @@ func NewSet(cfg Config) (*Set, error) {
 	if cfg.ReadBufferSize == 0 {
 		cfg.ReadBufferSize = 64 << 10
 	}
-	set := &Set{cfg: cfg, log: cfg.Logger}
+	if cfg.TLSWorkers < 0 || cfg.MaxHandshakes < 0 {
+		return nil, fmt.Errorf("shard: negative TLSWorkers (%d) or MaxHandshakes (%d)", cfg.TLSWorkers, cfg.MaxHandshakes)
+	}
+	if cfg.TLSWorkers == 0 {
+		cfg.TLSWorkers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxHandshakes == 0 {
+		cfg.MaxHandshakes = DefaultMaxHandshakes
+	}
+	set := &Set{cfg: cfg, log: cfg.Logger, tlsWorkers: newWorkerSem(cfg.TLSWorkers)}
 	if set.log == nil {
 		set.log = discard
 	}
@@ -116,6 +140,7 @@ func NewSet(cfg Config) (*Set, error) {
 			return nil, err
 		}
 		s.h = cfg.NewHandler(s)
+		s.hsMax = max(1, (cfg.MaxHandshakes+cfg.Shards-1)/cfg.Shards)
 		set.shards = append(set.shards, s)
 	}
 	acc, err := newAcceptor(set)
@@ -173,7 +198,7 @@ func (set *Set) Listen(network, address string, c codec.Codec, tag any, lim Limi
 	l := newListener(network, c, tag, lim)
 	l.index = len(set.listeners)
 	l.packet = strings.HasPrefix(network, "udp")
-	if l.packet && l.stream != nil {
+	if l.packet && (l.stream != nil || lim.TLS != nil) {
 		return nil, &OpError{Op: "listen " + network + "://" + address, Err: ErrStreamOverPacket}
 	}
 	l.tcp = network != "unix" && !l.packet
@@ -300,6 +325,7 @@ func (set *Set) Stop(ctx context.Context) error {
 		s.waker.Wake()
 	}
 	err := set.waitShards(ctx)
+	set.hsRunning.Wait() // the shards failed every handshake's transport as they closed its connection
 	set.mu.Lock()
 	set.state.Store(int32(stateStopped))
 	set.removeUnixFiles()

@@ -72,6 +72,11 @@ type Shard struct {
 	pollLog   logLimit                      // records of poller errors
 	stopping  bool                          // began the graceful stop
 	busy      bool                          // the last poll reported ready descriptors
+	tlss      []*tlsState                   // TLS state by slot, for TLS connections
+	plainBuf  []byte                        // scratch: plaintext out of crypto/tls
+	hsActive  int                           // TLS handshakes of this shard running now
+	hsMax     int                           // at most this many at once (Config.MaxHandshakes over the shards)
+	hsWait    []uint64                      // connections waiting for a handshake place, in order
 
 	// Shared with other goroutines.
 	waker  *safeWaker
@@ -277,7 +282,7 @@ func (s *Shard) event(r reactor.Ready) {
 		// this read produced for it still goes out in one write, and the
 		// peer's next request arrives sooner, so later polls find more work.
 		// Writes to other connections still wait for the end of the turn.
-		if c.out != nil && c.flags&flagWantWrite == 0 && c.state == stateOpen {
+		if (c.out != nil || c.flags&flagTLS != 0) && c.flags&flagWantWrite == 0 && c.state == stateOpen {
 			s.flushConn(c)
 		}
 	}
@@ -421,6 +426,10 @@ func (s *Shard) open(fd int, l *Listener) {
 	}
 	s.conns.Add(1)
 	s.stats.opened.Add(1)
+	if l.limits.TLS != nil {
+		s.startTLS(c)
+		return
+	}
 	if l.stream != nil {
 		s.startStream(c)
 		return

@@ -12,6 +12,8 @@ type counters struct {
 	writesDropped                atomic.Uint64
 	pollErrors                   atomic.Uint64
 	closeTimeouts                atomic.Uint64
+	tlsHandshakes, tlsResumed    atomic.Uint64
+	tlsFailures                  atomic.Uint64
 }
 
 // hotCounters are the per-message counters, kept in plain fields by the
@@ -79,6 +81,14 @@ type Stats struct {
 	// take their last bytes within the close timeout.
 	CloseTimeouts uint64
 	PollErrors    uint64 // poller failures (should stay 0)
+
+	// TLSHandshakes counts TLS handshakes completed, TLSResumed those of
+	// them that resumed a session (a ticket).
+	TLSHandshakes, TLSResumed uint64
+	// TLSFailures counts TLS connections closed for a TLS failure: a
+	// handshake that failed or timed out, first bytes that were not TLS, a
+	// bad record, or a close before the handshake ended.
+	TLSFailures uint64
 }
 
 // Stats returns a snapshot of the shard's counters. Safe from any goroutine;
@@ -104,5 +114,8 @@ func (s *Shard) Stats() Stats {
 		WritesDropped: c.writesDropped.Load(),
 		PollErrors:    c.pollErrors.Load(),
 		CloseTimeouts: c.closeTimeouts.Load(),
+		TLSHandshakes: c.tlsHandshakes.Load(),
+		TLSResumed:    c.tlsResumed.Load(),
+		TLSFailures:   c.tlsFailures.Load(),
 	}
 }

@@ -162,9 +162,11 @@ func (s *Shard) goodbye(c *Conn, st codec.Stream, reason error) {
 	s.writeRaw(c, s.bye)
 }
 
-// endStream releases c's stream once c is finished. A connection that never
-// finished its handshake was never opened: its dialler, if any, hears why.
-func (s *Shard) endStream(c *Conn, reason error) (wasPending bool) {
+// endStream releases c's stream once c is finished.
+func (s *Shard) endStream(c *Conn) {
+	if int(c.slot) >= len(s.streams) {
+		return // closed before its stream started (during a TLS handshake)
+	}
 	ss := &s.streams[c.slot]
 	if ss.timer != (TimerID{}) {
 		s.CancelTimer(ss.timer)
@@ -173,17 +175,6 @@ func (s *Shard) endStream(c *Conn, reason error) (wasPending bool) {
 		ss.st.Release()
 	}
 	*ss = streamSlot{}
-	if c.flags&flagPending == 0 {
-		return false
-	}
-	c.flags &^= flagPending
-	if c.lis.failedHook != nil {
-		if reason == nil {
-			reason = ErrHandshake
-		}
-		c.lis.failedHook(reason)
-	}
-	return true
 }
 
 // goingAway marks a close reason that means this end is going away (the

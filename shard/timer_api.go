@@ -30,8 +30,12 @@ func (s *Shard) fireTimer(to uint64, msg any) bool {
 	if c == nil || c.state != stateOpen || AddrShard(to) != s.index {
 		return false // gone or closing: its timers die with it
 	}
-	if _, ok := msg.(handshakeDeadline); ok {
+	switch msg.(type) {
+	case handshakeDeadline:
 		s.handshakeExpired(c)
+		return true
+	case tlsDeadline:
+		s.handshakeExpiredTLS(c)
 		return true
 	}
 	s.h.Receive(c, 0, msg)

@@ -41,7 +41,7 @@ func (s *Shard) writeFramed(c *Conn, payload []byte, msg any) error {
 	}
 	out.b = b
 	s.hot.msgsOut++
-	if hw := c.lis.limits.HighWater; hw > 0 && out.pending() > hw {
+	if hw := c.lis.limits.HighWater; hw > 0 && s.Buffered(c) > hw {
 		return s.overHighWater(c)
 	}
 	return nil
@@ -99,8 +99,8 @@ func (s *Shard) Close(c *Conn, reason error) {
 	if c.state != stateOpen {
 		return
 	}
-	if c.lis != nil && c.lis.stream != nil {
-		s.goodbye(c, s.streams[c.slot].st, reason)
+	if st := s.stream(c); st != nil {
+		s.goodbye(c, st, reason)
 	}
 	c.state = stateClosing
 	if reason != nil {
@@ -182,24 +182,30 @@ func (s *Shard) flushConn(c *Conn) {
 		s.reset(c, nil)
 		return
 	}
-	if c.out != nil && c.out.empty() { // nothing was queued after all
-		s.pool.put(c.out)
-		c.out = nil
+	out := &c.out // the bytes for the socket
+	if c.flags&flagTLS != 0 {
+		ts := s.tlss[c.slot]
+		s.sealTLS(c, ts)
+		out = &ts.wire // c.out is plaintext, sealed into ts.wire
 	}
-	for c.out != nil {
+	if *out != nil && (*out).empty() { // nothing was queued after all
+		s.pool.put(*out)
+		*out = nil
+	}
+	for *out != nil {
 		var n int
 		var err error
-		if len(c.out.segs) == 0 { // fast path: one contiguous buffer
-			n, err = reactor.Write(int(c.fd), c.out.b[c.out.off:])
+		if b := *out; len(b.segs) == 0 { // fast path: one contiguous buffer
+			n, err = reactor.Write(int(c.fd), b.b[b.off:])
 		} else {
 			n, err = s.writeSegments(c)
 		}
 		if n > 0 {
 			s.hot.bytesOut += uint64(n)
-			c.out.consume(n)
-			if c.out.empty() {
-				s.pool.put(c.out)
-				c.out = nil
+			(*out).consume(n)
+			if (*out).empty() {
+				s.pool.put(*out)
+				*out = nil
 			}
 			if c.flags&flagPressure != 0 {
 				s.underHighWater(c)
@@ -222,7 +228,7 @@ func (s *Shard) flushConn(c *Conn) {
 	if c.flags&flagWantWrite != 0 {
 		c.flags &^= flagWantWrite
 		if c.state == stateOpen {
-			s.poller.Modify(int(c.fd), connToken(c), reactor.Readable)
+			s.poller.Modify(int(c.fd), connToken(c), s.interest(c))
 		}
 	}
 	if c.state == stateClosing {
@@ -232,13 +238,9 @@ func (s *Shard) flushConn(c *Conn) {
 
 // wantWrite registers c for writability; a closing connection stops reading.
 func (s *Shard) wantWrite(c *Conn) {
-	ev := reactor.Readable | reactor.Writable
-	if c.state == stateClosing {
-		ev = reactor.Writable
-	}
 	if c.flags&flagWantWrite == 0 || c.state == stateClosing {
 		c.flags |= flagWantWrite
-		s.poller.Modify(int(c.fd), connToken(c), ev)
+		s.poller.Modify(int(c.fd), connToken(c), s.interest(c))
 	}
 }
 
@@ -270,7 +272,22 @@ func (s *Shard) finish(c *Conn) {
 	}
 	c.fd = -1
 	s.leaveAll(c)
-	if c.lis == nil || c.lis.stream == nil || !s.endStream(c, reason) {
+	if ts := s.tlsOf(c); ts != nil {
+		s.endTLS(c, ts)
+	}
+	if c.lis != nil && c.lis.stream != nil {
+		s.endStream(c)
+	}
+	if c.flags&flagPending != 0 {
+		// Never opened (its handshake did not finish): the handler never
+		// saw it; a dialler hears why.
+		if c.lis.failedHook != nil {
+			if reason == nil {
+				reason = ErrHandshake
+			}
+			c.lis.failedHook(reason)
+		}
+	} else {
 		s.h.Closed(c, reason)
 	}
 	s.table.release(c)

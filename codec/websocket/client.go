@@ -25,17 +25,16 @@ type client struct {
 	pong [6 + maxControlPayload]byte
 }
 
-// newClient parses target, a ws:// URL.
+// newClient parses target, a ws:// or wss:// URL (TLS, for wss://, is the
+// connection's business, below the codec).
 func newClient(target string) *client {
 	cl := &client{}
 	u, err := url.Parse(target)
 	switch {
 	case err != nil:
 		cl.err = fmt.Errorf("%w: %v", ErrBadTarget, err)
-	case u.Scheme == "wss":
-		cl.err = fmt.Errorf("%w: %q: wss:// needs TLS, which this codec does not do", ErrBadTarget, target)
-	case u.Scheme != "ws":
-		cl.err = fmt.Errorf("%w: %q is not a ws:// URL", ErrBadTarget, target)
+	case u.Scheme != "ws" && u.Scheme != "wss":
+		cl.err = fmt.Errorf("%w: %q is not a ws:// or wss:// URL", ErrBadTarget, target)
 	case u.Host == "":
 		cl.err = fmt.Errorf("%w: %q has no host", ErrBadTarget, target)
 	}

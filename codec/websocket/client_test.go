@@ -36,7 +36,7 @@ func TestClientHello(t *testing.T) {
 }
 
 func TestClientBadTargets(t *testing.T) {
-	for _, target := range []string{"wss://example.com/", "http://example.com/", "ws:///path", "::bad", ""} {
+	for _, target := range []string{"ftp://example.com/", "http://example.com/", "ws:///path", "::bad", ""} {
 		st := Raw(Options{}).NewStream(true, target)
 		require.Empty(t, st.Hello(nil), target)
 		ev, n := st.Next(nil)

@@ -115,8 +115,9 @@ func must(c *Codec, err error) *Codec {
 
 // NewStream returns the protocol state of one new connection: the server
 // side of an upgrade if client is false, else the client side dialling
-// target, a ws:// URL whose host and path go into the handshake. A target
-// this package cannot dial (wss://, no host) gives a stream whose Hello
+// target, a ws:// or wss:// URL whose host and path go into the handshake
+// (for wss:// the connection runs TLS below the codec: actor.Dial does). A
+// target this package cannot dial (another scheme, no host) gives a stream whose Hello
 // writes nothing and whose first Next reports EventClose with an error
 // matching ErrBadTarget. Safe for concurrent use; the stream is not.
 func (c *Codec) NewStream(client bool, target string) codec.Stream {

@@ -18,8 +18,8 @@ var (
 	// ErrHandshake is matched (errors.Is) by every *HandshakeError.
 	ErrHandshake = errors.New("websocket: handshake failed")
 	// ErrBadTarget reports a dial target a client stream cannot handshake
-	// with: not a ws:// URL (wss:// needs TLS, which this package does not
-	// do), or no host. The stream's first Next reports it as EventClose.
+	// with: not a ws:// or wss:// URL, or no host. The stream's first Next
+	// reports it as EventClose.
 	ErrBadTarget = errors.New("websocket: invalid dial target")
 	// ErrClosed is returned by Stream.AppendMessage once the stream has sent
 	// or received a close frame: nothing more may be sent.
