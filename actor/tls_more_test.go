@@ -294,7 +294,9 @@ func TestTLSBadRecords(t *testing.T) {
 		hurt func(raw net.Conn)
 		want error
 	}{
-		{"corrupt record", func(raw net.Conn) { raw.Write([]byte{23, 3, 3, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}) }, nil},
+		{"corrupt record", func(raw net.Conn) {
+			raw.Write([]byte{23, 3, 3, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
+		}, nil},
 		{"oversized record", func(raw net.Conn) { raw.Write([]byte{23, 3, 3, 0xff, 0xff}) }, nil},
 		{"cut record", func(raw net.Conn) { raw.Write([]byte{23, 3, 3, 0, 40, 1, 2, 3}); raw.(*net.TCPConn).CloseWrite() }, io.ErrUnexpectedEOF},
 	} {
