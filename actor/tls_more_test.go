@@ -342,3 +342,110 @@ func recordHello(t *testing.T, pki *testPKI) []byte {
 	require.NoError(t, err)
 	return buf[:n]
 }
+
+// Past TLSHandshakes' max, a new connection waits for a place: a peer that
+// sent its hello and stalls holds the only one until it goes away; the next
+// connection's handshake then runs.
+func TestTLSHandshakeCap(t *testing.T) {
+	pki := newPKI(t)
+	p := newProbe()
+	rawEcho(p)
+	sys, l := startSystem(t, "tls://127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory,
+		actor.TLS(pki.serverConfig()), actor.TLSHandshakes(1, 1))
+	stall := dial(t, l.Addr())
+	_, err := stall.Write(recordHello(t, pki))
+	require.NoError(t, err)
+	stats := func() actor.ShardStats { return sys.Stats()[0] }
+	require.Eventually(t, func() bool { return stats().TLSRunning == 1 }, waitFor, time.Millisecond)
+
+	done := make(chan error, 1)
+	go func() {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: waitFor}, "tcp", l.Addr().String(), pki.clientConfig())
+		if err == nil {
+			c.Close()
+		}
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return stats().TLSWaiting == 1 }, waitFor, time.Millisecond, "the second handshake waits")
+	select {
+	case err := <-done:
+		t.Fatalf("the second handshake ended while the first held the only place: %v", err)
+	default:
+	}
+	time.Sleep(100 * time.Millisecond) // not a timing assertion: a chance for a wrong start to show
+	select {
+	case err := <-done:
+		t.Fatalf("the second handshake ended while the first held the only place: %v", err)
+	default:
+	}
+	require.NoError(t, stall.Close())
+	require.NoError(t, <-done, "it ran once the stalled one went away")
+	require.Eventually(t, func() bool {
+		st := stats()
+		return st.TLSWaiting == 0 && st.TLSRunning == 0 && st.TLSFailures == 1 && st.TLSHandshakes == 1
+	}, waitFor, time.Millisecond)
+}
+
+// A flood of handshakes does not stall an established connection's echo,
+// and a stop in the middle of it leaks nothing (startSystem checks).
+func TestTLSHandshakeFlood(t *testing.T) {
+	pki := newPKI(t)
+	p := newProbe()
+	rawEcho(p)
+	sys, l := startSystem(t, "tls://127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory, actor.TLS(pki.serverConfig()), actor.Shards(2))
+	good := tlsDial(t, l.Addr(), pki.clientConfig())
+	stop := make(chan struct{})
+	flooded := make(chan int, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			n := 0
+			defer func() { flooded <- n }()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := tls.DialWithDialer(&net.Dialer{Timeout: waitFor}, "tcp", l.Addr().String(), pki.clientConfig())
+				if err != nil {
+					continue
+				}
+				c.Close()
+				n++
+			}
+		}()
+	}
+	b := make([]byte, 4)
+	for i := 0; i < 200; i++ {
+		_, err := good.Write([]byte("ping"))
+		require.NoError(t, err)
+		_, err = io.ReadFull(good, b)
+		require.NoError(t, err)
+	}
+	close(stop)
+	total := 0
+	for i := 0; i < 8; i++ {
+		total += <-flooded
+	}
+	require.Positive(t, total)
+	require.Positive(t, sumStats(sys).TLSHandshakes)
+}
+
+// Stop while handshakes wait for their peers: no goroutine or descriptor
+// is left (startSystem's cleanup checks).
+func TestTLSStopMidHandshake(t *testing.T) {
+	pki := newPKI(t)
+	p := newProbe()
+	sys, l := startSystem(t, "tls://127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory, actor.TLS(pki.serverConfig()), actor.TLSHandshakes(1, 2))
+	hello := recordHello(t, pki)
+	for i := 0; i < 4; i++ { // two run, two wait
+		c := dial(t, l.Addr())
+		_, err := c.Write(hello)
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool { s := sys.Stats()[0]; return s.TLSRunning == 2 && s.TLSWaiting == 2 }, waitFor, time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	require.NoError(t, sys.Stop(ctx))
+	require.Equal(t, uint64(4), sys.Stats()[0].TLSFailures)
+}

@@ -136,6 +136,7 @@ func (s *Shard) queueHandshake(c *Conn, ts *tlsState) {
 	}
 	ts.phase = tlsQueued
 	s.hsWait = append(s.hsWait, s.Addr(c))
+	s.stats.tlsWaiting.Store(int64(len(s.hsWait)))
 }
 
 // nextHandshakes starts queued handshakes while places are free.
@@ -146,6 +147,7 @@ func (s *Shard) nextHandshakes() {
 		if len(s.hsWait) == 0 {
 			s.hsWait = s.hsWait[:0:0] // let a burst's queue go
 		}
+		s.stats.tlsWaiting.Store(int64(len(s.hsWait)))
 		c := s.table.lookup(AddrSlot(addr), AddrGen(addr))
 		if c == nil || c.state != stateOpen {
 			continue
@@ -161,6 +163,7 @@ func (s *Shard) nextHandshakes() {
 // its outcome back to the shard.
 func (s *Shard) runHandshake(c *Conn, ts *tlsState) {
 	ts.phase = tlsRunning
+	s.stats.tlsRunning.Store(int64(s.hsActive))
 	cfg := c.lis.limits.TLS
 	if c.lis.client {
 		ts.conn = tls.Client(ts.tr, cfg)
@@ -231,6 +234,7 @@ func (s *Shard) rawOutput(c *Conn, b []byte) {
 // waiting one, and c is established or closed.
 func (s *Shard) handshakeDone(addr uint64, ts *tlsState, err error) {
 	s.hsActive--
+	s.stats.tlsRunning.Store(int64(s.hsActive))
 	defer s.nextHandshakes()
 	c := s.live(addr, ts)
 	if c == nil || c.state != stateOpen {
@@ -416,7 +420,7 @@ func (s *Shard) endTLS(c *Conn, ts *tlsState) {
 	}
 	if ts.phase != tlsDone {
 		ts.tr.fail(errTransportClosed)
-		if !ts.failed && ts.phase != tlsQueued {
+		if !ts.failed {
 			// Closed before its handshake ended (a stop, a listener
 			// shut down, a reset): not established, so counted a failure.
 			ts.failed = true
