@@ -316,14 +316,21 @@ func (s *Shard) readTLS(c *Conn, ts *tlsState, data []byte) {
 	if len(s.plainBuf) == 0 {
 		s.plainBuf = make([]byte, 16<<10)
 	}
-	for c.state == stateOpen {
+	for c.state == stateOpen && !tr.drained() {
 		n, err := ts.conn.Read(s.plainBuf)
 		if n > 0 {
+			if tr.recs > 0 {
+				tr.recs--
+			}
 			s.consume(c, s.plainBuf[:n])
-			continue
+			if err == nil {
+				continue
+			}
 		}
 		switch {
-		case err == nil, err == errWouldBlock:
+		case err == nil:
+		case err == errWouldBlock:
+			tr.recs, tr.known = 0, true
 		case err == io.EOF: // close_notify, or the socket's end at a record boundary
 			tr.src = nil
 			s.closedAfterInput(c)
