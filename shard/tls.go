@@ -311,38 +311,52 @@ func (s *Shard) tlsFail(c *Conn, ts *tlsState, err error) {
 // readTLS feeds data, ciphertext from the socket, to crypto/tls and
 // delivers the plaintext that comes out.
 func (s *Shard) readTLS(c *Conn, ts *tlsState, data []byte) {
-	tr := ts.tr
-	tr.src = data
 	if len(s.plainBuf) == 0 {
 		s.plainBuf = make([]byte, 16<<10)
 	}
-	for c.state == stateOpen && !tr.drained() {
-		n, err := ts.conn.Read(s.plainBuf)
+	err := openRecords(ts.conn, ts.tr, data, s.plainBuf, func(p []byte) bool {
+		s.consume(c, p)
+		return c.state == stateOpen
+	})
+	switch {
+	case err == io.EOF: // close_notify, or the socket's end at a record boundary
+		s.closedAfterInput(c)
+	case err != nil:
+		s.tlsFail(c, ts, &TLSError{Op: "read", Err: err})
+	}
+}
+
+// openRecords hands data, ciphertext, to conn through its transport tr (in
+// the shard mode) and each piece of plaintext that comes out to deliver,
+// while deliver reports true. It returns nil once crypto/tls needs more
+// input, io.EOF at the peer's end (a close_notify, or the end of the
+// stream at a record boundary), or crypto/tls's error. buf holds the
+// plaintext of one record.
+func openRecords(conn *tls.Conn, tr *tlsTransport, data, buf []byte, deliver func([]byte) bool) error {
+	tr.src = data
+	err := error(nil)
+	for !tr.drained() {
+		n, rerr := conn.Read(buf)
 		if n > 0 {
 			if tr.recs > 0 {
-				tr.recs--
+				tr.recs-- // a Read that returned plaintext used at least one record
 			}
-			s.consume(c, s.plainBuf[:n])
-			if err == nil {
+			if !deliver(buf[:n]) {
+				break
+			}
+			if rerr == nil {
 				continue
 			}
 		}
-		switch {
-		case err == nil:
-		case err == errWouldBlock:
+		if rerr == errWouldBlock {
 			tr.recs, tr.known = 0, true
-		case err == io.EOF: // close_notify, or the socket's end at a record boundary
-			tr.src = nil
-			s.closedAfterInput(c)
-			return
-		default:
-			tr.src = nil
-			s.tlsFail(c, ts, &TLSError{Op: "read", Err: err})
-			return
+		} else {
+			err = rerr
 		}
 		break
 	}
 	tr.src = nil
+	return err
 }
 
 // peerClosedTLS is peerClosed for a TLS connection. Once established,
