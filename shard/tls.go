@@ -255,7 +255,10 @@ func (s *Shard) established(c *Conn, ts *tlsState) {
 		ts.timer = TimerID{}
 	}
 	tr := ts.tr
-	tr.onShard = true
+	tr.onShard = true // the handshake goroutine is done with tr: its outcome came through the inbox
+	if tr.rxOff == len(tr.rx) {
+		tr.rx, tr.rxOff = nil, 0 // an idle connection keeps no handshake buffer
+	}
 	tr.srcEOF = ts.readEOF
 	tr.sink = func(b []byte) {
 		if ts.wire == nil {
