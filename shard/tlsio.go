@@ -38,7 +38,8 @@ type tlsTransport struct {
 	src     []byte       // ciphertext read from the socket this turn
 	srcEOF  bool         // the socket reported end of stream
 	sink    func([]byte) // appends ciphertext to the connection's outbound bytes
-	// Records handed to crypto/tls, so the shard knows when another Read
+	// Records handed to crypto/tls (followed from the stream's first byte,
+	// in both modes), so the shard knows when another Read
 	// would only meet errWouldBlock (which costs crypto/tls an allocation):
 	// recs counts whole records handed over since crypto/tls last asked for
 	// more than it had (known), less one per Read that returned plaintext
@@ -118,6 +119,9 @@ func (t *tlsTransport) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n := copy(p, t.rx[t.rxOff:])
+	// Followed from the stream's first byte: at the switch to the shard
+	// mode crypto/tls may have stopped mid-record.
+	t.count(p[:n])
 	t.rxOff += n
 	if t.rxOff == len(t.rx) {
 		t.rx, t.rxOff = t.rx[:0], 0
