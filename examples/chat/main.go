@@ -29,10 +29,21 @@
 // others tell their members that its people left, once they notice
 // (-heartbeat × 4 by default). -standalone runs a single server without a
 // cluster.
+//
+// With -tls-cert FILE and -tls-key FILE (a PEM certificate and its key,
+// reloaded when the files change) both listeners speak TLS: the page is
+// served over https and its WebSocket is wss:// (the page picks wss:// when
+// it was loaded over https), and the TCP listener is tls://:
+//
+//	go run ./examples/chat -tls-cert cert.pem -tls-key key.pem
+//	openssl s_client -quiet -connect 127.0.0.1:9101 -CAfile cert.pem
+//
+// docs/operating.md shows how to make a local test certificate.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -56,6 +67,7 @@ import (
 	"github.com/shoalrt/shoal/cluster/natsserver"
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
+	"github.com/shoalrt/shoal/examples/internal/certfile"
 	"github.com/shoalrt/shoal/examples/internal/profile"
 )
 
@@ -159,6 +171,26 @@ type config struct {
 	heartbeat  time.Duration // the cluster's heartbeat period
 	standalone bool          // no cluster
 	metrics    string        // address of a Prometheus /metrics endpoint; "" for none
+	tls        *tls.Config   // both listeners over TLS (wss:// and https, tls://); nil for none
+}
+
+// listenAddrs are the addresses of the web and TCP listeners, and the
+// options they share: tcp:// without TLS; wss:// and tls:// with it.
+func listenAddrs(cfg config) (web, tcp string, opts []actor.ConnOption) {
+	opts = []actor.ConnOption{actor.IdleTimeout(10 * time.Minute)}
+	if cfg.tls == nil {
+		return "tcp://" + cfg.web, "tcp://" + cfg.tcp, opts
+	}
+	return "wss://" + cfg.web, "tls://" + cfg.tcp, append(opts, actor.TLS(cfg.tls))
+}
+
+// urls are what to open in a browser and where TCP clients connect, as
+// printed at start.
+func urls(cfg config, web, tcp net.Addr) (page, ws, lines string) {
+	if cfg.tls == nil {
+		return "http://" + web.String() + "/", "ws://" + web.String() + "/ws", "tcp://" + tcp.String()
+	}
+	return "https://" + web.String() + "/", "wss://" + web.String() + "/ws", "tls://" + tcp.String()
 }
 
 func main() {
@@ -172,6 +204,8 @@ func main() {
 	flag.DurationVar(&cfg.heartbeat, "heartbeat", time.Second, "how often nodes tell each other they are alive; a node silent for 3 is presumed dead")
 	flag.BoolVar(&cfg.standalone, "standalone", false, "run alone, without a cluster")
 	flag.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9102)")
+	certFile := flag.String("tls-cert", "", "PEM certificate (chain) file: with -tls-key, both listeners speak TLS (https and wss:// on -web, tls:// on -tcp)")
+	keyFile := flag.String("tls-key", "", "PEM private key file of -tls-cert")
 	pprofAddr := flag.String("pprof", "", "serve Go's profiles at http://ADDR/debug/pprof/ (e.g. 127.0.0.1:6060); each shard's goroutine is labelled shoal.shard")
 	flag.Parse()
 	stopProfile, err := profile.Serve(*pprofAddr)
@@ -179,11 +213,15 @@ func main() {
 		log.Fatal(err)
 	}
 	defer stopProfile()
+	if cfg.tls, err = certfile.Flags(*certFile, *keyFile); err != nil {
+		log.Fatal(err)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = serve(ctx, cfg, func(web, tcp net.Addr, node *cluster.Node) {
-		fmt.Printf("chat: open http://%s/ in a browser; TCP (JSON lines) on %s; Ctrl-C stops\n", web, tcp)
+		page, ws, lines := urls(cfg, web, tcp)
+		fmt.Printf("chat: open %s in a browser (its WebSocket is %s); TCP (JSON lines) on %s; Ctrl-C stops\n", page, ws, lines)
 		switch {
 		case node == nil:
 		case node.ClientURL() != "":
@@ -241,13 +279,14 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 		MaxMessage:  4 << 10,
 		HTTP:        http.HandlerFunc(servePage),
 	}, messages...)
-	web, err := sys.Listen("tcp://"+cfg.web, ws, newMember, actor.IdleTimeout(10*time.Minute))
+	webAddr, tcpAddr, lopts := listenAddrs(cfg)
+	web, err := sys.Listen(webAddr, ws, newMember, lopts...)
 	if err != nil {
 		sys.Stop(context.Background())
 		return err
 	}
 	lines := codec.JSON(codec.Line(codec.MaxFrame(4<<10)), messages...)
-	tcp, err := sys.Listen("tcp://"+cfg.tcp, lines, newMember, actor.IdleTimeout(10*time.Minute))
+	tcp, err := sys.Listen(tcpAddr, lines, newMember, lopts...)
 	if err != nil {
 		sys.Stop(context.Background())
 		return err
@@ -298,7 +337,8 @@ func serveMetrics(addr string, sys *actor.System, node *cluster.Node) (stop func
 	}, nil
 }
 
-// servePage answers plain HTTP on the WebSocket's port: the chat page at /.
+// servePage answers plain HTTP (https with TLS) on the WebSocket's port:
+// the chat page at /.
 // It runs on the event loop, so it only writes a constant.
 func servePage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/" {
@@ -319,7 +359,7 @@ const page = `<!doctype html>
 <script>
 const log = document.getElementById("log");
 const show = (s) => { const p = document.createElement("div"); p.textContent = s; log.append(p); log.scrollTop = log.scrollHeight; };
-const ws = new WebSocket("ws://" + location.host + "/ws");
+const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
 const send = (type, data) => ws.send(JSON.stringify({type, data}));
 ws.onmessage = (e) => {
   const m = JSON.parse(e.data), d = m.data;

@@ -208,36 +208,47 @@ func TestChatAcrossTransports(t *testing.T) {
 // link that joins a room: a TCP member of that room sees the browser join,
 // which proves the page's script and the WebSocket path end to end.
 func TestChatPageInChromium(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed; .ci/run installs it")
-		}
-		t.Skip("chromium not installed")
-	}
+	browser := findChromium(t)
 	web, tcp := start(t)
 	bob := dialTCP(t, tcp.String())
 	bob.send(t, "Join", `{"Room":"lobby","Name":"bob"}`)
 	expect(t, bob, "Joined", `{"Room":"lobby","Name":"bob"}`)
 
-	cmd := exec.Command(browser, "--headless=new", "--no-sandbox", "--disable-gpu",
-		"--no-first-run", "--disable-extensions", "--user-data-dir="+t.TempDir(),
-		"http://"+web.String()+"/#room=lobby&name=chromium")
+	runChromium(t, browser, "http://"+web.String()+"/#room=lobby&name=chromium")
+	expect(t, bob, "Joined", `{"Room":"lobby","Name":"chromium"}`)
+}
+
+// findChromium returns the path of a Chromium, or skips the test (fails it
+// in CI, which installs one).
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; .ci/run installs it")
+	}
+	t.Skip("chromium not installed")
+	return ""
+}
+
+// runChromium opens url in headless Chromium, with flags, until the test
+// ends.
+func runChromium(t *testing.T, browser, url string, flags ...string) {
+	t.Helper()
+	args := append([]string{"--headless=new", "--no-sandbox", "--disable-gpu",
+		"--no-first-run", "--disable-extensions", "--user-data-dir=" + t.TempDir()}, flags...)
+	cmd := exec.Command(browser, append(args, url)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers die with it
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
-	}()
-	expect(t, bob, "Joined", `{"Room":"lobby","Name":"chromium"}`)
+	})
 }
 
 // dialTCP connects a TCP chat client to addr, closed when the test ends.
