@@ -181,12 +181,13 @@ func FuzzTLSRecords(f *testing.F) {
 		go func() { hsDone <- server.Handshake() }()
 		cc := &memConn{toServer: toServer, in: toClient, closed: closed}
 		client := tls.Client(cc, ccfg)
-		msgs := [][]byte{[]byte("hello"), bytes.Repeat([]byte("x"), 5000), []byte("world"), bytes.Repeat([]byte{0}, 17000)}
+		msgs := [][]byte{[]byte("hello"), bytes.Repeat([]byte("x"), 5000), []byte("world"), bytes.Repeat([]byte{0}, 17000), []byte("!"), bytes.Repeat([]byte("y"), 40000)}
 		var want []byte
 		for _, m := range msgs {
 			want = append(want, m...)
 		}
 		clientDone := make(chan error, 1)
+		ack := make(chan struct{}) // the driver got message i: the client may send the next
 		go func() {
 			if err := client.Handshake(); err != nil {
 				clientDone <- err
@@ -197,6 +198,11 @@ func FuzzTLSRecords(f *testing.F) {
 					clientDone <- err
 					return
 				}
+				select {
+				case <-ack:
+				case <-closed:
+					return
+				}
 			}
 			clientDone <- client.CloseWrite()
 		}()
@@ -205,7 +211,13 @@ func FuzzTLSRecords(f *testing.F) {
 			for len(b) > 0 {
 				n := len(b)
 				if len(chops) > 0 {
-					n = 1 + int(chops[*i%len(chops)]) // 1 to 256 bytes
+					// 1 to 128 bytes, or 256 to 32 KiB: across record
+					// boundaries, several records at once.
+					if c := int(chops[*i%len(chops)]); c < 128 {
+						n = c + 1
+					} else {
+						n = (c - 127) * 256
+					}
 				}
 				*i++
 				n = min(n, len(b))
@@ -243,19 +255,54 @@ func FuzzTLSRecords(f *testing.F) {
 		// it (then this ends with io.EOF, the client's close_notify).
 		err := openRecords(server, tr, nil, buf, deliver)
 		// The records: chopped bytes through openRecords, maybe one flipped.
+		// The client sends the next message only once the driver has had the
+		// whole of this one out of openRecords: a whole record left unread
+		// inside crypto/tls would stall it, and shows as a stall here.
 		off := 0
-		for done := false; !done && err == nil; {
+		feed := func(b []byte) {
+			if corrupt && flipAt >= off && flipAt < off+len(b) {
+				b[flipAt-off] ^= 0x40
+			}
+			off += len(b)
+			for _, p := range chop(b, &ci) {
+				if err = openRecords(server, tr, p, buf, deliver); err != nil {
+					return
+				}
+			}
+		}
+		sofar := 0
+		for _, m := range msgs {
+			sofar += len(m)
+			for len(got) < sofar && err == nil {
+				select {
+				case b := <-toServer:
+					for more := true; more; { // what else is there now, so a chop may span writes
+						select {
+						case b2 := <-toServer:
+							b = append(b, b2...)
+						default:
+							more = false
+						}
+					}
+					feed(b)
+				case <-time.After(2 * time.Second):
+					if !corrupt {
+						t.Fatalf("stalled with %d of %d bytes out: a whole record left unread", len(got), sofar)
+					}
+					err = errors.New("stalled by the flipped byte")
+				case <-timeout:
+					t.Fatal("records hung")
+				}
+			}
+			if err != nil {
+				break
+			}
+			ack <- struct{}{}
+		}
+		for done := false; !done && err == nil; { // the client's close_notify
 			select {
 			case b := <-toServer:
-				if corrupt && flipAt >= off && flipAt < off+len(b) {
-					b[flipAt-off] ^= 0x40
-				}
-				off += len(b)
-				for _, p := range chop(b, &ci) {
-					if err = openRecords(server, tr, p, buf, deliver); err != nil {
-						break
-					}
-				}
+				feed(b)
 			case cerr := <-clientDone:
 				if cerr != nil {
 					t.Fatalf("client: %v", cerr)
@@ -268,15 +315,7 @@ func FuzzTLSRecords(f *testing.F) {
 		for err == nil { // what the client sent before it finished
 			select {
 			case b := <-toServer:
-				if corrupt && flipAt >= off && flipAt < off+len(b) {
-					b[flipAt-off] ^= 0x40
-				}
-				off += len(b)
-				for _, p := range chop(b, &ci) {
-					if err = openRecords(server, tr, p, buf, deliver); err != nil {
-						break
-					}
-				}
+				feed(b)
 				continue
 			default:
 			}
@@ -298,4 +337,56 @@ func FuzzTLSRecords(f *testing.F) {
 			t.Fatalf("a flipped byte let wrong plaintext through")
 		}
 	})
+}
+
+// The handshake goroutine may stop reading in the middle of the client's
+// first application record (its Finished and the start of that record came
+// in one read): the shard must still know where records end afterwards,
+// or a whole record left inside crypto/tls would wait for the next bytes.
+func TestTLSSwitchMidRecord(t *testing.T) {
+	scfg, ccfg := fuzzConfigs(t)
+	ccfg.MinVersion = tls.VersionTLS13
+	toServer, toClient := make(chan []byte, 64), make(chan []byte, 64)
+	closed := make(chan struct{})
+	defer close(closed)
+	tr := newTLSTransport(nil, nil, nil, func(b []byte) error { toClient <- b; return nil })
+	server := tls.Server(tr, scfg)
+	hsDone := make(chan error, 1)
+	go func() { hsDone <- server.Handshake() }()
+	client := tls.Client(&memConn{toServer: toServer, in: toClient, closed: closed}, ccfg)
+	go func() {
+		if client.Handshake() == nil {
+			client.Write([]byte("first"))
+			client.Write([]byte("second"))
+		}
+	}()
+	next := func() []byte {
+		select {
+		case b := <-toServer:
+			return b
+		case <-time.After(10 * time.Second):
+			t.Fatal("the client sent nothing")
+			return nil
+		}
+	}
+	tr.feed(next())                              // ClientHello
+	fin, first, second := next(), next(), next() // Finished, then two records
+	tr.feed(append(append([]byte(nil), fin...), first[:10]...))
+	if err := <-hsDone; err != nil {
+		t.Fatal(err)
+	}
+	tr.onShard = true
+	tr.sink = func([]byte) {}
+	var got []byte
+	buf := make([]byte, 16<<10)
+	deliver := func(p []byte) bool { got = append(got, p...); return true }
+	if err := openRecords(server, tr, nil, buf, deliver); err != nil {
+		t.Fatal(err)
+	}
+	if err := openRecords(server, tr, append(append([]byte(nil), first[10:]...), second...), buf, deliver); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "firstsecond" {
+		t.Fatalf("got %q after both records were in: a whole record was left unread", got)
+	}
 }
