@@ -28,7 +28,6 @@ import (
 // is certain; a shard that applies backpressure instead (stops reading
 // past some bytes) gets on once the queues stop moving.
 func TestTLS13FirstWriteDuringServerHandshake(t *testing.T) {
-	t.Skip(`issue11: bytes a TLS 1.3 client sends after its Finished, before the server's handshake goroutine has read that Finished, count toward maxHandshakeFeed (256 KiB): a first write over 256 KiB fails the connection with TLSError{Op: "handshake", Err: "tls: handshake input over 256 KiB"} (the client sees a reset) instead of being delivered`)
 	pki := newPKI(t)
 	ports := make(chan [2]int, 1)    // the client's and the server's, once the client's handshake is done
 	writeDone := make(chan error, 1) // the client's first write returned

@@ -52,6 +52,7 @@ type tlsState struct {
 	timer   TimerID              // the handshake deadline
 	phase   tlsPhase
 	readEOF bool // the peer closed its side during the handshake
+	paused  bool // not read during the handshake: its input is at maxHandshakeFeed
 	bye     bool // close_notify queued
 	failed  bool // counted in TLSFailures
 }
@@ -107,11 +108,20 @@ func (s *Shard) consumeTLS(c *Conn, ts *tlsState, data []byte) {
 		s.readTLS(c, ts, data)
 		return
 	}
-	if n := ts.tr.feed(data); n > maxHandshakeFeed {
-		s.tlsFail(c, ts, &TLSError{Op: "handshake", Err: errors.New("tls: handshake input over 256 KiB")})
+	n := ts.tr.feed(data)
+	if ts.phase != tlsHello {
+		// A TLS 1.3 client may send data as soon as it has sent its
+		// Finished, before the server has read it: past the bound the
+		// socket is not read until the handshake is done, so TCP holds
+		// the client back.
+		if n >= maxHandshakeFeed && !ts.paused {
+			ts.paused = true
+			s.poller.Modify(int(c.fd), connToken(c), s.interest(c))
+		}
 		return
 	}
-	if ts.phase != tlsHello {
+	if n > maxHandshakeFeed { // no ClientHello is that long
+		s.tlsFail(c, ts, &TLSError{Op: "handshake", Err: errors.New("tls: handshake input over 256 KiB")})
 		return
 	}
 	held := ts.tr.held()
@@ -260,6 +270,10 @@ func (s *Shard) established(c *Conn, ts *tlsState) {
 		tr.rx, tr.rxOff = nil, 0 // an idle connection keeps no handshake buffer
 	}
 	tr.srcEOF = ts.readEOF
+	if ts.paused {
+		ts.paused = false
+		s.poller.Modify(int(c.fd), connToken(c), s.interest(c))
+	}
 	tr.sink = func(b []byte) {
 		if ts.wire == nil {
 			ts.wire = s.pool.get()
@@ -395,7 +409,7 @@ func (s *Shard) peerClosedHandshake(c *Conn, ts *tlsState) {
 func (s *Shard) interest(c *Conn) reactor.Events {
 	var ev reactor.Events
 	if c.state == stateOpen {
-		if ts := s.tlsOf(c); ts == nil || !ts.readEOF {
+		if ts := s.tlsOf(c); ts == nil || !(ts.readEOF || ts.paused) {
 			ev = reactor.Readable
 		}
 	}
