@@ -114,7 +114,8 @@ var writePolicies = [...]shard.WritePolicy{
 
 // MaxConns limits how many of the listener's connections may be open at
 // once; further ones are closed as soon as they are accepted, after
-// refusal (if not nil) is written to them. Listener.Refused counts them. A
+// refusal (if not nil) is written to them (not on a tls:// or wss://
+// listener, whose clients expect a TLS handshake: they are closed at once). Listener.Refused counts them. A
 // closing connection frees its place once its shard has closed it, a moment
 // after the peer sees the close. Listen only.
 func MaxConns(n int, refusal []byte) ConnOption {

@@ -19,7 +19,11 @@
 // codec.Stream per connection: the connection stays pending, unseen by the
 // Handler, until the stream's handshake is done, and the shard writes what the
 // stream asks for (replies, a goodbye before any close) without knowing the
-// protocol. It knows the shape of an actor address (node, shard, slot,
+// protocol. A listener (or an adopted socket) whose Limits.TLS is set runs
+// crypto/tls below the codec: the handshake on a goroutine of its own
+// (bounded by Config.TLSWorkers and MaxHandshakes, started only once a
+// server has the whole ClientHello), the records on the shard through an
+// in-memory transport (tls.go, tlsio.go). It knows the shape of an actor address (node, shard, slot,
 // generation) but not what an actor is: that belongs to package actor.
 //
 // Every goroutine the set runs carries a pprof label, so a profile of a
