@@ -30,9 +30,12 @@ type report struct {
 type scenario struct {
 	Name    string          `json:"name"`
 	Desc    string          `json:"desc"`
-	Kind    string          `json:"kind"` // "echo", "room" or "ws"
+	Kind    string          `json:"kind"` // "echo", "room", "ws" or "tls"
 	Window  string          `json:"window"`
 	Idle    bool            `json:"idle"` // memory per idle connection instead of throughput
+	// Handshake is "full" or "resumed" in a TLS handshake scenario, whose
+	// throughput is handshakes rather than echoed messages.
+	Handshake string `json:"handshake,omitempty"`
 	Servers []*serverResult `json:"servers"`
 }
 
