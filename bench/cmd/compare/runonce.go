@@ -24,7 +24,8 @@ type runConfig struct {
 	// certFile and keyFile are the PEM certificate (also the load
 	// generator's root) and key that the TLS servers serve.
 	certFile, keyFile string
-	serverID          int // counts runs, to name their logs
+	tlsCurves         string // -curves of the load generator in the TLS scenarios
+	serverID          int    // counts runs, to name their logs
 	// roomWarmup and roomWindow replace warmup and window in room scenarios.
 	roomWarmup, roomWindow time.Duration
 }
@@ -70,7 +71,7 @@ func runOnce(ctx context.Context, rc *runConfig, sc scenario, s *server) (load.R
 	case kindWS:
 		args = append(args, "-proto", "ws")
 	case kindTLS:
-		args = append(args, "-proto", "tls", "-ca", rc.certFile)
+		args = append(args, "-proto", "tls", "-ca", rc.certFile, "-curves", rc.tlsCurves)
 	}
 	warmup, window := rc.timing(sc)
 	switch {

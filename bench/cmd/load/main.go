@@ -37,6 +37,7 @@ func main() {
 	flag.StringVar(&cfg.Proto, "proto", load.ProtoTCP, "echo protocol: tcp (raw bytes), ws (WebSocket: handshake, then one binary frame per message) or tls (TLS handshake, then raw bytes over TLS)")
 	caFile := flag.String("ca", "", "tls: PEM root certificate(s) to verify the server with (default: no verification)")
 	serverName := flag.String("server-name", "", "tls: name to verify the server's certificate for (default: the host of -addr)")
+	curves := flag.String("curves", "", "tls: key exchanges the client offers, in order, comma-separated: X25519MLKEM768, X25519, P256, P384 (default: crypto/tls's)")
 	handshakes := flag.Bool("handshakes", false, "measure TLS handshakes per second: -conns workers each dial, handshake, echo one message, close, repeat")
 	flag.BoolVar(&cfg.Resume, "resume", false, "handshakes: keep a client session cache, so that handshakes resume sessions from tickets")
 	flag.IntVar(&cfg.Depth, "depth", 1, "messages in flight per connection (1 = ping-pong)")
@@ -67,6 +68,9 @@ func main() {
 			}
 		}
 		if cfg.TLS, err = tlscert.ClientConfig(*caFile, name); err != nil {
+			fatal(err)
+		}
+		if cfg.TLS.CurvePreferences, err = tlscert.ParseCurves(*curves); err != nil {
 			fatal(err)
 		}
 	}

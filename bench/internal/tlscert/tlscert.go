@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -112,4 +113,32 @@ func ClientConfig(caFile, serverName string) (*tls.Config, error) {
 		return nil, fmt.Errorf("tlscert: no PEM certificate in %s", caFile)
 	}
 	return &tls.Config{RootCAs: roots, ServerName: serverName}, nil
+}
+
+// curves are the key exchanges ParseCurves knows, by the names it accepts.
+var curves = map[string]tls.CurveID{
+	"x25519mlkem768": tls.X25519MLKEM768,
+	"x25519":         tls.X25519,
+	"p256":           tls.CurveP256,
+	"p384":           tls.CurveP384,
+	"p521":           tls.CurveP521,
+}
+
+// ParseCurves parses a comma-separated list of key exchanges (X25519MLKEM768,
+// X25519, P256, P384, P521; any case) into tls.Config.CurvePreferences;
+// "" gives nil, crypto/tls's default.
+func ParseCurves(list string) ([]tls.CurveID, error) {
+	var out []tls.CurveID
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		id, ok := curves[strings.ToLower(name)]
+		if !ok {
+			return nil, fmt.Errorf("tlscert: unknown key exchange %q (want X25519MLKEM768, X25519, P256, P384 or P521)", name)
+		}
+		out = append(out, id)
+	}
+	return out, nil
 }

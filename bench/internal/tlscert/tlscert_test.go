@@ -52,3 +52,19 @@ func TestPairHandshakes(t *testing.T) {
 		t.Fatalf("server: %v", err)
 	}
 }
+
+func TestParseCurves(t *testing.T) {
+	got, err := ParseCurves(" X25519MLKEM768, x25519,P256 ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0] != tls.X25519MLKEM768 || got[1] != tls.X25519 || got[2] != tls.CurveP256 {
+		t.Fatalf("got %v", got)
+	}
+	if got, err := ParseCurves(""); err != nil || got != nil {
+		t.Fatalf("empty: %v, %v; want nil, nil", got, err)
+	}
+	if _, err := ParseCurves("x25519,ed448"); err == nil {
+		t.Fatal("unknown key exchange accepted")
+	}
+}
