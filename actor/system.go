@@ -100,6 +100,10 @@ type ShardStats struct {
 	// a *TLSError or ErrHandshakeTimeout), first bytes that were not TLS
 	// (ErrNotTLS), a bad record, or a close before the handshake ended.
 	TLSFailures uint64
+	// TLSRunning is the TLS handshakes under way on this shard now;
+	// TLSWaiting the TLS connections waiting for a place to start theirs
+	// (TLSHandshakes' max).
+	TLSRunning, TLSWaiting int
 }
 
 // Option configures a System.
@@ -492,6 +496,8 @@ func (s *System) Stats() []ShardStats {
 			TLSHandshakes: st.TLSHandshakes,
 			TLSResumed:    st.TLSResumed,
 			TLSFailures:   st.TLSFailures,
+			TLSRunning:    st.TLSRunning,
+			TLSWaiting:    st.TLSWaiting,
 		})
 	}
 	return out

@@ -14,6 +14,7 @@ type counters struct {
 	closeTimeouts                atomic.Uint64
 	tlsHandshakes, tlsResumed    atomic.Uint64
 	tlsFailures                  atomic.Uint64
+	tlsWaiting, tlsRunning       atomic.Int64
 }
 
 // hotCounters are the per-message counters, kept in plain fields by the
@@ -89,6 +90,10 @@ type Stats struct {
 	// handshake that failed or timed out, first bytes that were not TLS, a
 	// bad record, or a close before the handshake ended.
 	TLSFailures uint64
+	// TLSRunning is the TLS handshakes of this shard under way now, and
+	// TLSWaiting the TLS connections waiting for a place to start theirs
+	// (Config.MaxHandshakes).
+	TLSRunning, TLSWaiting int
 }
 
 // Stats returns a snapshot of the shard's counters. Safe from any goroutine;
@@ -117,5 +122,7 @@ func (s *Shard) Stats() Stats {
 		TLSHandshakes: c.tlsHandshakes.Load(),
 		TLSResumed:    c.tlsResumed.Load(),
 		TLSFailures:   c.tlsFailures.Load(),
+		TLSRunning:    int(c.tlsRunning.Load()),
+		TLSWaiting:    int(c.tlsWaiting.Load()),
 	}
 }

@@ -136,6 +136,7 @@ func (s *Shard) queueHandshake(c *Conn, ts *tlsState) {
 	}
 	ts.phase = tlsQueued
 	s.hsWait = append(s.hsWait, s.Addr(c))
+	s.stats.tlsWaiting.Store(int64(len(s.hsWait)))
 }
 
 // nextHandshakes starts queued handshakes while places are free.
@@ -146,6 +147,7 @@ func (s *Shard) nextHandshakes() {
 		if len(s.hsWait) == 0 {
 			s.hsWait = s.hsWait[:0:0] // let a burst's queue go
 		}
+		s.stats.tlsWaiting.Store(int64(len(s.hsWait)))
 		c := s.table.lookup(AddrSlot(addr), AddrGen(addr))
 		if c == nil || c.state != stateOpen {
 			continue
@@ -161,6 +163,7 @@ func (s *Shard) nextHandshakes() {
 // its outcome back to the shard.
 func (s *Shard) runHandshake(c *Conn, ts *tlsState) {
 	ts.phase = tlsRunning
+	s.stats.tlsRunning.Store(int64(s.hsActive))
 	cfg := c.lis.limits.TLS
 	if c.lis.client {
 		ts.conn = tls.Client(ts.tr, cfg)
@@ -231,6 +234,7 @@ func (s *Shard) rawOutput(c *Conn, b []byte) {
 // waiting one, and c is established or closed.
 func (s *Shard) handshakeDone(addr uint64, ts *tlsState, err error) {
 	s.hsActive--
+	s.stats.tlsRunning.Store(int64(s.hsActive))
 	defer s.nextHandshakes()
 	c := s.live(addr, ts)
 	if c == nil || c.state != stateOpen {
@@ -312,14 +316,21 @@ func (s *Shard) readTLS(c *Conn, ts *tlsState, data []byte) {
 	if len(s.plainBuf) == 0 {
 		s.plainBuf = make([]byte, 16<<10)
 	}
-	for c.state == stateOpen {
+	for c.state == stateOpen && !tr.drained() {
 		n, err := ts.conn.Read(s.plainBuf)
 		if n > 0 {
+			if tr.recs > 0 {
+				tr.recs--
+			}
 			s.consume(c, s.plainBuf[:n])
-			continue
+			if err == nil {
+				continue
+			}
 		}
 		switch {
-		case err == nil, err == errWouldBlock:
+		case err == nil:
+		case err == errWouldBlock:
+			tr.recs, tr.known = 0, true
 		case err == io.EOF: // close_notify, or the socket's end at a record boundary
 			tr.src = nil
 			s.closedAfterInput(c)
@@ -416,7 +427,7 @@ func (s *Shard) endTLS(c *Conn, ts *tlsState) {
 	}
 	if ts.phase != tlsDone {
 		ts.tr.fail(errTransportClosed)
-		if !ts.failed && ts.phase != tlsQueued {
+		if !ts.failed {
 			// Closed before its handshake ended (a stop, a listener
 			// shut down, a reset): not established, so counted a failure.
 			ts.failed = true

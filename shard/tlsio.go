@@ -38,6 +38,17 @@ type tlsTransport struct {
 	src     []byte       // ciphertext read from the socket this turn
 	srcEOF  bool         // the socket reported end of stream
 	sink    func([]byte) // appends ciphertext to the connection's outbound bytes
+	// Records handed to crypto/tls, so the shard knows when another Read
+	// would only meet errWouldBlock (which costs crypto/tls an allocation):
+	// recs counts whole records handed over since crypto/tls last asked for
+	// more than it had (known), less one per Read that returned plaintext
+	// (each such Read used at least one record), so it is never below the
+	// whole records crypto/tls holds unread.
+	recs    int
+	known   bool // recs is exact: false until the first errWouldBlock after the handshake
+	recHdr  [recordHeaderLen]byte
+	recHave int // header bytes of the current record seen
+	recLeft int // body bytes of the current record still to come
 
 	local, remote net.Addr
 }
@@ -67,6 +78,7 @@ func (t *tlsTransport) Read(p []byte) (int, error) {
 	if t.onShard {
 		if len(t.rx) > t.rxOff { // fed during the handshake, not yet read by it
 			n := copy(p, t.rx[t.rxOff:])
+			t.count(p[:n])
 			t.rxOff += n
 			if t.rxOff == len(t.rx) {
 				t.rx, t.rxOff = nil, 0
@@ -80,6 +92,7 @@ func (t *tlsTransport) Read(p []byte) (int, error) {
 			return 0, errWouldBlock
 		}
 		n := copy(p, t.src)
+		t.count(p[:n])
 		t.src = t.src[n:]
 		return n, nil
 	}
@@ -110,6 +123,38 @@ func (t *tlsTransport) Read(p []byte) (int, error) {
 		t.rx, t.rxOff = t.rx[:0], 0
 	}
 	return n, nil
+}
+
+// count follows the record framing of b, the next ciphertext handed to
+// crypto/tls, adding its whole records to recs.
+func (t *tlsTransport) count(b []byte) {
+	for len(b) > 0 {
+		if t.recLeft > 0 {
+			k := min(t.recLeft, len(b))
+			t.recLeft -= k
+			b = b[k:]
+			if t.recLeft == 0 {
+				t.recs++
+			}
+			continue
+		}
+		k := copy(t.recHdr[t.recHave:], b)
+		t.recHave += k
+		b = b[k:]
+		if t.recHave == recordHeaderLen {
+			t.recHave = 0
+			t.recLeft = int(t.recHdr[3])<<8 | int(t.recHdr[4])
+			if t.recLeft == 0 {
+				t.recs++
+			}
+		}
+	}
+}
+
+// drained reports whether crypto/tls holds no whole record unread and the
+// transport has nothing more to give it: a Read now would only block.
+func (t *tlsTransport) drained() bool {
+	return t.known && t.recs == 0 && len(t.src) == 0 && len(t.rx) == t.rxOff && !t.srcEOF
 }
 
 // Write implements net.Conn.

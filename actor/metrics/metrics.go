@@ -69,6 +69,11 @@ func New(sys *actor.System, opts ...Option) *Collector {
 	shard("writes_dropped_total", "Writes to connections not sent: refused under DropWrites, a datagram with no room, a broadcast the codec could not encode.", counter, func(s *actor.ShardStats) float64 { return float64(s.WritesDropped) })
 	shard("poll_errors_total", "Poller failures (should stay 0).", counter, func(s *actor.ShardStats) float64 { return float64(s.PollErrors) })
 	shard("close_timeouts_total", "Connections reset because their peer did not take their last bytes within the close timeout.", counter, func(s *actor.ShardStats) float64 { return float64(s.CloseTimeouts) })
+	shard("tls_handshakes_total", "TLS handshakes completed.", counter, func(s *actor.ShardStats) float64 { return float64(s.TLSHandshakes) })
+	shard("tls_resumed_total", "TLS handshakes that resumed a session (a ticket).", counter, func(s *actor.ShardStats) float64 { return float64(s.TLSResumed) })
+	shard("tls_handshakes_running", "TLS handshakes under way.", gauge, func(s *actor.ShardStats) float64 { return float64(s.TLSRunning) })
+	shard("tls_handshakes_waiting", "TLS connections waiting for a handshake place (TLSHandshakes' max).", gauge, func(s *actor.ShardStats) float64 { return float64(s.TLSWaiting) })
+	shard("tls_failures_total", "TLS connections closed by a TLS failure: failed or timed-out handshakes, not TLS, bad records.", counter, func(s *actor.ShardStats) float64 { return float64(s.TLSFailures) })
 	return c
 }
 

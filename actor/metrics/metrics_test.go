@@ -108,7 +108,7 @@ func TestCollectorNamespace(t *testing.T) {
 	require.NoError(t, err)
 	col := metrics.New(sys, metrics.Namespace("chat"))
 	n := testutil.CollectAndCount(col)
-	require.Equal(t, 16, n, "16 series for the one shard")
+	require.Equal(t, 21, n, "21 series for the one shard")
 	require.Zero(t, testutil.CollectAndCount(col, "shoal_connections"))
 	require.Equal(t, 1, testutil.CollectAndCount(col, "chat_connections"))
 	require.Zero(t, testutil.CollectAndCount(col, "chat_cluster_peers"))
