@@ -262,3 +262,19 @@ func TestLacksFlag(t *testing.T) {
 		t.Error("no flag to check reported missing")
 	}
 }
+
+func TestDisturbed(t *testing.T) {
+	for _, tt := range []struct {
+		other, limit float64
+		want         bool
+	}{
+		{other: 50, limit: 0, want: false},
+		{other: 50, limit: 20, want: true},
+		{other: 20, limit: 20, want: false},
+		{other: 0, limit: 5, want: false},
+	} {
+		if got := disturbed(load.Result{OtherCPUPercent: tt.other}, tt.limit); got != tt.want {
+			t.Errorf("disturbed(other %v, limit %v) = %v, want %v", tt.other, tt.limit, got, tt.want)
+		}
+	}
+}

@@ -78,6 +78,7 @@ func run() int {
 		loadCPU   = flag.String("load-cpu", "1", "CPU the load generator is pinned to")
 		pin       = flag.Bool("pin", true, "pin with taskset (needs taskset and 2 CPUs)")
 		tlsCurves = flag.String("tls-curves", "X25519", "TLS scenarios: key exchanges the load generator offers (X25519MLKEM768, X25519, P256, ...; \"\" for crypto/tls's default, X25519MLKEM768 first)")
+		maxOther  = flag.Float64("max-other", 0, "run again (up to 3 times, 10 s apart) a run during which other processes used more than this much CPU (percent of one CPU; 0: never)")
 		prev      = flag.String("prev", "", "also run each Shoal server built from this other checkout of the repository (e.g. a git worktree of the previous commit), as <name>-prev")
 	)
 	flag.Parse()
@@ -195,6 +196,14 @@ func run() int {
 				i := (k + r) % len(ready) // rotate who goes first each round
 				s, out := ready[i], sr.Servers[i]
 				res, err := runOnce(ctx, rc, sc, s)
+				for try := 1; err == nil && disturbed(res, *maxOther) && try <= maxRetries; try++ {
+					fmt.Fprintf(os.Stderr, "  %-20s round %d %-6s disturbed (other %.0f%% CPU > %.0f%%): %s; again in %s (%d of %d)\n",
+						sc.name, r+1, s.name, res.OtherCPUPercent, *maxOther, progress(sc, res), retryPause, try, maxRetries)
+					if sleepCtx(ctx, retryPause) != nil {
+						break
+					}
+					res, err = runOnce(ctx, rc, sc, s)
+				}
 				if ctx.Err() != nil {
 					fmt.Fprintln(os.Stderr, "compare: interrupted; every process started has been ended")
 					return 130
@@ -233,6 +242,31 @@ func run() int {
 		}
 	}
 	return 0
+}
+
+// A run disturbed by other processes (-max-other) is run again up to
+// maxRetries times, retryPause apart; the last one is kept.
+const (
+	maxRetries = 3
+	retryPause = 10 * time.Second
+)
+
+// disturbed reports whether other processes took more than limit percent of
+// a CPU during res's window (never when limit <= 0).
+func disturbed(res load.Result, limit float64) bool {
+	return limit > 0 && res.OtherCPUPercent > limit
+}
+
+// sleepCtx waits d or until ctx ends, and returns ctx's error then.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // baseFor returns the name of the base server in scenarios of kind: base
