@@ -1,7 +1,7 @@
 // Package bench is the root of Shoal's benchmark module: load generators and
 // side-by-side comparisons of Shoal's servers with peer libraries.
 //
-// It is a separate Go module so that peers (gnet, gobwas/ws) never enter the main
+// It is a separate Go module so that peers (gnet, gobwas/ws, nbio) never enter the main
 // module's go.mod. The runnable parts live below it:
 //
 //   - cmd/compare: builds the servers and the load generator, runs every
@@ -13,8 +13,11 @@
 //     (write-combining or naive) and as the classic Go hub.
 //   - servers/shoalws, servers/gnetws: the WebSocket echoes, on Shoal's
 //     codec/websocket and on gnet v2 with gobwas/ws.
-//   - internal/load, internal/procstat, internal/stdecho, internal/hubroom:
-//     the mechanisms.
+//   - servers/stdtls, servers/nbiotls: the TLS echo peers, on crypto/tls
+//     over net (a goroutine per connection) and on nbio's TLS extension
+//     (one event loop); Shoal's is examples/echo with -tls-cert/-tls-key.
+//   - internal/load, internal/procstat, internal/stdecho, internal/hubroom,
+//     internal/tlscert: the mechanisms.
 //
 // See docs/benchmarks.md in the main repository for how to run it.
 package bench

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -41,7 +43,9 @@ func TestPickScenarios(t *testing.T) {
 		{name: "rooms", list: "rooms", want: []string{"room-100", "room-1000", "room-10000"}},
 		{name: "ws", list: "ws", want: []string{"ws-pingpong-64B-100c", "ws-pingpong-4KiB-100c", "ws-pipeline32-64B-100c", "ws-idle-mem"}},
 		{name: "all", list: "all", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem",
-			"room-100", "room-1000", "room-10000", "ws-pingpong-64B-100c", "ws-pingpong-4KiB-100c", "ws-pipeline32-64B-100c", "ws-idle-mem"}},
+			"room-100", "room-1000", "room-10000", "ws-pingpong-64B-100c", "ws-pingpong-4KiB-100c", "ws-pipeline32-64B-100c", "ws-idle-mem",
+			"tls-pingpong-64B-100c", "tls-pingpong-64B-1000c", "tls-pingpong-4KiB-100c", "tls-handshake-full", "tls-handshake-resumed", "tls-idle-mem"}},
+		{name: "tls", list: "tls", want: []string{"tls-pingpong-64B-100c", "tls-pingpong-64B-1000c", "tls-pingpong-4KiB-100c", "tls-handshake-full", "tls-handshake-resumed", "tls-idle-mem"}},
 		{name: "ws name and echo", list: "ws-pingpong-64B-100c,echo", want: []string{"pingpong-64B-100c", "pingpong-64B-1000c", "pingpong-4KiB-100c", "pipeline32-64B-100c", "idle-mem", "ws-pingpong-64B-100c"}},
 		{name: "group and name", list: "room-1000,idle-mem,rooms", want: []string{"idle-mem", "room-100", "room-1000", "room-10000"}},
 		{name: "run order kept", list: "idle-mem, pingpong-64B-100c", want: []string{"pingpong-64B-100c", "idle-mem"}},
@@ -78,6 +82,8 @@ func TestPickServers(t *testing.T) {
 		{name: "both kinds", list: "shoal,hub", kinds: []string{kindEcho, kindRoom}, want: "shoal,shoal,hub"},
 		{name: "every ws server", list: "", kinds: []string{kindWS}, want: "shoal-ws,gnet-ws"},
 		{name: "ws and echo", list: "gnet,gnet-ws", kinds: []string{kindEcho, kindWS}, want: "gnet,gnet-ws"},
+		{name: "every tls server", list: "", kinds: []string{kindTLS}, want: "shoal-tls,std-tls,nbio-tls"},
+		{name: "plain std for tls", list: "std", kinds: []string{kindTLS}, wantErr: true},
 		{name: "echo server for ws", list: "shoal", kinds: []string{kindWS}, wantErr: true},
 		{name: "room server for echo", list: "hub", kinds: []string{kindEcho}, wantErr: true},
 		{name: "unknown", list: "gnet,nginx", kinds: []string{kindEcho}, wantErr: true},
@@ -108,6 +114,8 @@ func TestBaseFor(t *testing.T) {
 		{base: "shoal", kind: kindWS, want: "shoal-ws"},
 		{base: "gnet", kind: kindWS, want: "gnet-ws"},
 		{base: "gnet-ws", kind: kindWS, want: "gnet-ws"},
+		{base: "shoal", kind: kindTLS, want: "shoal-tls"},
+		{base: "std-tls", kind: kindTLS, want: "std-tls"},
 	}
 	for _, tt := range tests {
 		if got := baseFor(tt.base, tt.kind); got != tt.want {
@@ -213,5 +221,60 @@ func TestWithPrev(t *testing.T) {
 	want := "shoal@,shoal-prev@/elsewhere,gnet@,std@"
 	if got := strings.Join(names, ","); got != want {
 		t.Fatalf("servers %s, want %s", got, want)
+	}
+}
+
+func TestHandshakeTable(t *testing.T) {
+	sc := &scenarioReport{Name: "tls-handshake-resumed", Desc: "resumed", Kind: kindTLS, Handshake: handshakeResumed, Servers: []*serverReport{
+		{Server: "shoal-tls", Rounds: []load.Result{{MsgsPerSec: 3000, ServerNsMsg: 100e3, Messages: 9000, Resumed: 8991}}},
+		{Server: "std-tls", Rounds: []load.Result{{MsgsPerSec: 2000, ServerNsMsg: 200e3, Messages: 6000, Resumed: 6000}}},
+	}}
+	for _, s := range sc.Servers {
+		s.summarize(false)
+	}
+	sc.computeRatios(baseFor("shoal", kindTLS))
+	var out bytes.Buffer
+	writeTable(&out, sc, 1, "5s")
+	for _, want := range []string{"handshakes/s", "srv ns/handshake", "100%", "shoal-tls/std-tls: handshakes/s 1.50x", "server CPU per handshake 0.50x"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// A TLS server built from a checkout whose binary lacks its certificate
+// flag is skipped, not run and failed.
+func TestLacksFlag(t *testing.T) {
+	dir := t.TempDir()
+	bin := dir + "/srv"
+	usage := "#!/bin/sh\necho 'Usage of srv:' >&2\necho '  -addr string' >&2\necho '  -tls-cert string' >&2\necho '    \tPEM file' >&2\nexit 2\n"
+	if err := os.WriteFile(bin, []byte(usage), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if lacksFlag(ctx, bin, "-tls-cert") {
+		t.Error("-tls-cert reported missing")
+	}
+	if !lacksFlag(ctx, bin, "-tls-key") || !lacksFlag(ctx, bin, "-tls") {
+		t.Error("a flag the usage does not list reported present")
+	}
+	if lacksFlag(ctx, bin, "") {
+		t.Error("no flag to check reported missing")
+	}
+}
+
+func TestDisturbed(t *testing.T) {
+	for _, tt := range []struct {
+		other, limit float64
+		want         bool
+	}{
+		{other: 50, limit: 0, want: false},
+		{other: 50, limit: 20, want: true},
+		{other: 20, limit: 20, want: false},
+		{other: 0, limit: 5, want: false},
+	} {
+		if got := disturbed(load.Result{OtherCPUPercent: tt.other}, tt.limit); got != tt.want {
+			t.Errorf("disturbed(other %v, limit %v) = %v, want %v", tt.other, tt.limit, got, tt.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -45,14 +46,15 @@ type serverProc struct {
 	done    chan struct{} // closed when the process has exited
 }
 
-// startServer starts s listening on addr, its output in logPath.
-func startServer(p pinning, s *server, addr, logPath string) (*serverProc, error) {
+// startServer starts s listening on addr, with extra flags after its own,
+// its output in logPath.
+func startServer(p pinning, s *server, addr, logPath string, extra ...string) (*serverProc, error) {
 	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	// Not tied to a context: stop ends it, by PID, on every path.
-	cmd := p.command(context.Background(), p.serverCPU, s.bin, append([]string{"-addr", addr}, s.args...)...)
+	cmd := p.command(context.Background(), p.serverCPU, s.bin, slices.Concat([]string{"-addr", addr}, s.args, extra)...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		f.Close()

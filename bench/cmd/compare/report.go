@@ -29,17 +29,21 @@ type report struct {
 
 // scenarioReport holds every server's rounds for one scenario.
 type scenarioReport struct {
-	Name    string          `json:"name"`
-	Desc    string          `json:"desc"`
-	Kind    string          `json:"kind"`
-	Window  string          `json:"window"`
-	Conns   int             `json:"conns"`
-	Size    int             `json:"size"`
-	Depth   int             `json:"depth"`
-	Senders int             `json:"senders,omitempty"`
-	Idle    bool            `json:"idle"`
-	Servers []*serverReport `json:"servers"`
-	Ratios  []ratio         `json:"ratios,omitempty"`
+	Name    string `json:"name"`
+	Desc    string `json:"desc"`
+	Kind    string `json:"kind"`
+	Window  string `json:"window"`
+	Conns   int    `json:"conns"`
+	Size    int    `json:"size"`
+	Depth   int    `json:"depth"`
+	Senders int    `json:"senders,omitempty"`
+	Idle    bool   `json:"idle"`
+	// Handshake is "full" or "resumed" in a handshake scenario: there
+	// msgs/s are handshakes/s, CPU per message is CPU per handshake and
+	// Conns counts the clients connecting at once.
+	Handshake string          `json:"handshake,omitempty"`
+	Servers   []*serverReport `json:"servers"`
+	Ratios    []ratio         `json:"ratios,omitempty"`
 }
 
 // serverReport is one server's rounds of one scenario and their median.
@@ -109,6 +113,7 @@ func (r *serverReport) summarize(idle bool) {
 	m.RSSAfter = uint64(med(func(x load.Result) float64 { return float64(x.RSSAfter) }))
 	m.BytesPerConn = med(func(x load.Result) float64 { return x.BytesPerConn })
 	m.LinesSent = uint64(med(func(x load.Result) float64 { return float64(x.LinesSent) }))
+	m.Resumed = uint64(med(func(x load.Result) float64 { return float64(x.Resumed) }))
 	m.BadEchoes, m.ConnErrors, m.FirstError, m.Gaps, m.Missing = 0, 0, "", 0, 0
 	for _, x := range r.Rounds {
 		m.BadEchoes += x.BadEchoes
@@ -179,7 +184,10 @@ func writeTable(w io.Writer, sc *scenarioReport, rounds int, window string) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	room := sc.Kind == kindRoom
+	hs := sc.Handshake != ""
 	switch {
+	case hs:
+		fmt.Fprintln(tw, "server\thandshakes/s\tspread\tresumed\tp50 µs\tp99 µs\tsrv ns/handshake\tusr ns\tsys ns\tsrv CPU%\tload CPU%\tother CPU%\tbad echoes\tconn errs\trounds\t")
 	case room:
 		fmt.Fprintln(tw, "server\tdeliveries/s\tspread\tp50 µs\tp99 µs\tsrv ns/delivery\tusr ns\tsys ns\tsrv CPU%\tload CPU%\tother CPU%\tbad lines\tgaps\tmissing\tconn errs\trounds\t")
 	case sc.Idle:
@@ -198,6 +206,12 @@ func writeTable(w io.Writer, sc *scenarioReport, rounds int, window string) {
 			fmt.Fprintf(tw, "%s\t%.0f\t%.0f%%\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%d\t%s\t\n", s.Server,
 				m.MsgsPerSec, 100*s.Spread, m.P50Micros, m.P99Micros, m.ServerNsMsg, m.ServerUserNsMsg, m.ServerSysNsMsg,
 				m.ServerCPUPercent, m.LoadCPUPercent, m.OtherCPUPercent, m.BadEchoes, m.Gaps, m.Missing, m.ConnErrors, okRounds)
+			continue
+		}
+		if hs {
+			fmt.Fprintf(tw, "%s\t%.0f\t%.0f%%\t%.0f%%\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%s\t\n", s.Server,
+				m.MsgsPerSec, 100*s.Spread, 100*resumedShare(*m), m.P50Micros, m.P99Micros, m.ServerNsMsg, m.ServerUserNsMsg, m.ServerSysNsMsg,
+				m.ServerCPUPercent, m.LoadCPUPercent, m.OtherCPUPercent, m.BadEchoes, m.ConnErrors, okRounds)
 			continue
 		}
 		if sc.Idle {
@@ -220,6 +234,9 @@ func writeTable(w io.Writer, sc *scenarioReport, rounds int, window string) {
 	}
 	for _, r := range sc.Ratios {
 		switch {
+		case hs:
+			fmt.Fprintf(w, "  %s/%s: handshakes/s %.2fx (> 1: %s faster), server CPU per handshake %.2fx (< 1: %s cheaper)\n",
+				r.Base, r.Peer, r.MsgsPerSec, r.Base, r.CPUPerMsg, r.Base)
 		case room:
 			fmt.Fprintf(w, "  %s/%s: deliveries/s %.2fx (> 1: %s faster), server CPU per delivery %.2fx (< 1: %s cheaper)\n",
 				r.Base, r.Peer, r.MsgsPerSec, r.Base, r.CPUPerMsg, r.Base)
@@ -230,6 +247,15 @@ func writeTable(w io.Writer, sc *scenarioReport, rounds int, window string) {
 				r.Base, r.Peer, r.MsgsPerSec, r.Base, r.CPUPerMsg, r.Base)
 		}
 	}
+}
+
+// resumedShare is the fraction of a handshake run's handshakes that resumed
+// a session.
+func resumedShare(r load.Result) float64 {
+	if r.Messages == 0 {
+		return 0
+	}
+	return float64(r.Resumed) / float64(r.Messages)
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }

@@ -14,14 +14,18 @@ import (
 
 // runConfig is what every single run shares.
 type runConfig struct {
-	pin      pinning
-	loadBin  string
-	tmp      string // logs go here
-	warmup   time.Duration
-	window   time.Duration
-	settle   time.Duration
-	sources  string // -sources for the idle and room scenarios
-	serverID int    // counts runs, to name their logs
+	pin     pinning
+	loadBin string
+	tmp     string // logs go here
+	warmup  time.Duration
+	window  time.Duration
+	settle  time.Duration
+	sources string // -sources for the idle, room and handshake scenarios
+	// certFile and keyFile are the PEM certificate (also the load
+	// generator's root) and key that the TLS servers serve.
+	certFile, keyFile string
+	tlsCurves         string // -curves of the load generator in the TLS scenarios
+	serverID          int    // counts runs, to name their logs
 	// roomWarmup and roomWindow replace warmup and window in room scenarios.
 	roomWarmup, roomWindow time.Duration
 }
@@ -43,7 +47,11 @@ func runOnce(ctx context.Context, rc *runConfig, sc scenario, s *server) (load.R
 	}
 	rc.serverID++
 	logPath := filepath.Join(rc.tmp, fmt.Sprintf("%03d-%s-%s.log", rc.serverID, s.name, sc.name))
-	sp, err := startServer(rc.pin, s, addr, logPath)
+	var extra []string
+	if s.certFlags[0] != "" {
+		extra = []string{s.certFlags[0], rc.certFile, s.certFlags[1], rc.keyFile}
+	}
+	sp, err := startServer(rc.pin, s, addr, logPath, extra...)
 	if err != nil {
 		return load.Result{}, err
 	}
@@ -59,11 +67,17 @@ func runOnce(ctx context.Context, rc *runConfig, sc scenario, s *server) (load.R
 		"-depth", strconv.Itoa(sc.depth),
 		"-server-pid", strconv.Itoa(sp.pid()),
 	}
-	if sc.kind == kindWS {
+	switch sc.kind {
+	case kindWS:
 		args = append(args, "-proto", "ws")
+	case kindTLS:
+		args = append(args, "-proto", "tls", "-ca", rc.certFile, "-curves", rc.tlsCurves)
 	}
 	warmup, window := rc.timing(sc)
 	switch {
+	case sc.handshake != "":
+		args = append(args, "-handshakes", "-resume="+strconv.FormatBool(sc.handshake == handshakeResumed),
+			"-sources", rc.sources, "-warmup", warmup.String(), "-duration", window.String())
 	case sc.idle:
 		args = append(args, "-idle", "-sources", rc.sources, "-settle", rc.settle.String())
 	case sc.kind == kindRoom:

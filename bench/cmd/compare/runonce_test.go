@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/shoalrt/shoal/bench/internal/tlscert"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -38,11 +40,19 @@ func TestRunOnce(t *testing.T) {
 	if err := goBuild(ctx, benchDir, "./cmd/load", rc.loadBin); err != nil {
 		t.Fatal(err)
 	}
-	srvs, err := pickServers("std,gnet,gnet-naive,hub,gnet-ws,shoal-ws", kindEcho, kindRoom, kindWS)
+	if rc.certFile, rc.keyFile, err = tlscert.WriteFiles(tmp); err != nil {
+		t.Fatal(err)
+	}
+	srvs, err := pickServers("std,gnet,gnet-naive,hub,gnet-ws,shoal-ws,std-tls,nbio-tls,shoal-tls", kindEcho, kindRoom, kindWS, kindTLS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if skipped := buildServers(ctx, srvs, benchDir, tmp); len(skipped) > 0 {
+	skipped := buildServers(ctx, srvs, benchDir, tmp)
+	if _, ok := skipped["shoal-tls (tls)"]; ok {
+		t.Logf("shoal-tls skipped: %s", skipped["shoal-tls (tls)"])
+		delete(skipped, "shoal-tls (tls)")
+	}
+	if len(skipped) > 0 {
 		t.Fatalf("build: %v", skipped)
 	}
 	byLabel := map[string]*server{}
@@ -55,6 +65,11 @@ func TestRunOnce(t *testing.T) {
 	wsBig := scenario{name: "ws-big", kind: kindWS, conns: 4, size: 4096, depth: 1}
 	wsPL := scenario{name: "ws-pl", kind: kindWS, conns: 4, size: 64, depth: 4}
 	wsIdle := scenario{name: "ws-idle", kind: kindWS, conns: 20, size: 64, depth: 1, idle: true}
+	tlsPP := scenario{name: "tls-pp", kind: kindTLS, conns: 4, size: 64, depth: 1}
+	tlsBig := scenario{name: "tls-big", kind: kindTLS, conns: 4, size: 4096, depth: 1}
+	tlsFull := scenario{name: "tls-full", kind: kindTLS, handshake: handshakeFull, conns: 2, size: 64, depth: 1}
+	tlsResumed := scenario{name: "tls-resumed", kind: kindTLS, handshake: handshakeResumed, conns: 2, size: 64, depth: 1}
+	tlsIdle := scenario{name: "tls-idle", kind: kindTLS, conns: 20, size: 64, depth: 1, idle: true}
 	tests := []struct {
 		name    string
 		server  string
@@ -76,8 +91,21 @@ func TestRunOnce(t *testing.T) {
 		{name: "ws pipelined, shoal", server: "shoal-ws (ws)", sc: wsPL},
 		{name: "ws idle, shoal", server: "shoal-ws (ws)", sc: wsIdle},
 	}
+	for _, srv := range []string{"std-tls", "nbio-tls", "shoal-tls"} {
+		for _, sc := range []scenario{tlsPP, tlsBig, tlsFull, tlsResumed, tlsIdle} {
+			tests = append(tests, struct {
+				name    string
+				server  string
+				sc      scenario
+				mayDrop bool
+			}{name: sc.name + ", " + srv, server: srv + " (tls)", sc: sc})
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if byLabel[tt.server].bin == "" {
+				t.Skipf("%s not built", tt.server)
+			}
 			res, err := runOnce(ctx, rc, tt.sc, byLabel[tt.server])
 			if err != nil {
 				t.Fatal(err)
@@ -92,6 +120,9 @@ func TestRunOnce(t *testing.T) {
 			}
 			if tt.sc.idle && res.RSSAfter == 0 {
 				t.Fatalf("no RSS: %+v", res)
+			}
+			if tt.sc.handshake == handshakeFull && res.Resumed != 0 || tt.sc.handshake == handshakeResumed && res.Resumed == 0 {
+				t.Fatalf("%s handshakes, %d of %d resumed", tt.sc.handshake, res.Resumed, res.Messages)
 			}
 		})
 	}

@@ -11,6 +11,14 @@ const (
 	kindEcho = "echo" // echo servers: ping-pong, pipelined, idle memory
 	kindRoom = "room" // chat rooms: every line to every member
 	kindWS   = "ws"   // WebSocket echo servers: the echo shapes over WebSocket
+	kindTLS  = "tls"  // TLS echo servers: echo shapes over TLS, handshake rates, idle memory
+)
+
+// Handshake scenarios: tlsHandshakers workers each dial, handshake, echo
+// one tlsHandshakeEcho-byte message and close, over and over.
+const (
+	tlsHandshakers   = 32
+	tlsHandshakeEcho = 64
 )
 
 // Room scenario shape: 10 senders, 32-byte lines, 8 of a sender's own lines
@@ -28,21 +36,31 @@ const (
 type scenario struct {
 	name    string // short name used by -scenarios and in the JSON
 	desc    string // one line for the table's title
-	kind    string // kindEcho, kindRoom or kindWS
-	conns   int
-	size    int  // message (line) bytes
-	depth   int  // messages in flight per connection (1 = ping-pong); room: a sender's own lines ahead
-	senders int  // room: connections that send
-	idle    bool // memory per idle connection instead of throughput
+	kind    string // kindEcho, kindRoom, kindWS or kindTLS
+	conns   int    // handshake scenarios: workers, each on one connection at a time
+	size    int    // message (line) bytes
+	depth   int    // messages in flight per connection (1 = ping-pong); room: a sender's own lines ahead
+	senders int    // room: connections that send
+	idle    bool   // memory per idle connection instead of throughput
+	// handshake, in a kindTLS scenario, measures handshakes per second
+	// instead of messages: handshakeFull (no session cache) or
+	// handshakeResumed (a client session cache; tickets from the server).
+	handshake string
 }
+
+// Kinds of handshake scenario.
+const (
+	handshakeFull    = "full"
+	handshakeResumed = "resumed"
+)
 
 // groups are the names -scenarios accepts besides single scenarios: echo
 // (every echo scenario, the default), rooms (every room), ws (every
-// WebSocket echo scenario), all (every scenario).
-var groups = []string{"echo", "rooms", "ws", "all"}
+// WebSocket echo scenario), tls (every TLS scenario), all (every scenario).
+var groups = []string{"echo", "rooms", "ws", "tls", "all"}
 
 // allScenarios are the scenarios in the order they run: the echo ones, the
-// rooms, then the WebSocket echo ones. idleConns is the connection count of
+// rooms, the WebSocket echo ones, then the TLS ones. idleConns is the connection count of
 // the memory scenarios.
 func allScenarios(idleConns int) []scenario {
 	room := func(n int) scenario {
@@ -64,6 +82,15 @@ func allScenarios(idleConns int) []scenario {
 		{name: "ws-pipeline32-64B-100c", kind: kindWS, desc: "WebSocket 64-byte binary pipelined, 32 in flight per connection, 100 connections", conns: 100, size: 64, depth: 32},
 		{name: "ws-idle-mem", kind: kindWS, desc: fmt.Sprintf("memory per idle WebSocket connection, %d connections each upgraded and echoing one 64-byte message", idleConns),
 			conns: idleConns, size: 64, depth: 1, idle: true},
+		{name: "tls-pingpong-64B-100c", kind: kindTLS, desc: "TLS 64-byte ping-pong, 100 connections", conns: 100, size: 64, depth: 1},
+		{name: "tls-pingpong-64B-1000c", kind: kindTLS, desc: "TLS 64-byte ping-pong, 1000 connections", conns: 1000, size: 64, depth: 1},
+		{name: "tls-pingpong-4KiB-100c", kind: kindTLS, desc: "TLS 4 KiB ping-pong, 100 connections", conns: 100, size: 4096, depth: 1},
+		{name: "tls-handshake-full", kind: kindTLS, handshake: handshakeFull, conns: tlsHandshakers, size: tlsHandshakeEcho, depth: 1,
+			desc: fmt.Sprintf("full TLS handshakes (no session cache), %d clients each connecting, echoing %d bytes, closing, again", tlsHandshakers, tlsHandshakeEcho)},
+		{name: "tls-handshake-resumed", kind: kindTLS, handshake: handshakeResumed, conns: tlsHandshakers, size: tlsHandshakeEcho, depth: 1,
+			desc: fmt.Sprintf("resumed TLS handshakes (session tickets), %d clients each connecting, echoing %d bytes, closing, again", tlsHandshakers, tlsHandshakeEcho)},
+		{name: "tls-idle-mem", kind: kindTLS, desc: fmt.Sprintf("memory per idle TLS connection, %d connections each handshaken and echoing one 64-byte message", idleConns),
+			conns: idleConns, size: 64, depth: 1, idle: true},
 	}
 }
 
@@ -76,6 +103,8 @@ func inGroup(group string, s scenario) bool {
 		return s.kind == kindRoom
 	case "ws":
 		return s.kind == kindWS
+	case "tls":
+		return s.kind == kindTLS
 	case "all":
 		return true
 	}
@@ -83,7 +112,7 @@ func inGroup(group string, s scenario) bool {
 }
 
 // pickScenarios returns the scenarios named in the comma-separated list of
-// names and groups (echo, rooms, ws, all; "" is echo), in run order.
+// names and groups (echo, rooms, ws, tls, all; "" is echo), in run order.
 func pickScenarios(list string, idleConns int) ([]scenario, error) {
 	all := allScenarios(idleConns)
 	if strings.TrimSpace(list) == "" {

@@ -7,17 +7,23 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // server is one server under comparison in the scenarios of its kind.
 type server struct {
 	name string   // short name for flags and tables
-	kind string   // kindEcho, kindRoom or kindWS: the scenarios it serves
+	kind string   // kindEcho, kindRoom, kindWS or kindTLS: the scenarios it serves
 	pkg  string   // package to build, relative to module
 	root bool     // build from the main module (../) instead of bench/
 	args []string // flags besides -addr: one core, one loop
-	tree string   // another checkout of the repository to build it from (-prev); "" for this one
-	bin  string   // built binary; "" until built
+	// certFlags, for a TLS server, are the names of its certificate and key
+	// file flags; each run passes the pair compare generated. The built
+	// binary's -h must list the first, or it is skipped (a checkout from
+	// before it had TLS).
+	certFlags [2]string
+	tree      string // another checkout of the repository to build it from (-prev); "" for this one
+	bin       string // built binary; "" until built
 }
 
 // withPrev adds, after each Shoal server, the same server built from the
@@ -39,9 +45,10 @@ func withPrev(servers []*server, tree string) []*server {
 // label names s in messages and in the report's skipped list.
 func (s *server) label() string { return s.name + " (" + s.kind + ")" }
 
-// allServers lists the servers in table order, echo, room, then ws; Shoal
-// first in each. Names repeat across echo and room: -servers shoal picks
-// both of those Shoals; the WebSocket ones are shoal-ws and gnet-ws.
+// allServers lists the servers in table order, echo, room, ws, then tls;
+// Shoal first in each. Names repeat across echo and room: -servers shoal
+// picks both of those Shoals; the WebSocket ones are shoal-ws and gnet-ws,
+// the TLS ones shoal-tls, std-tls and nbio-tls.
 func allServers() []*server {
 	return []*server{
 		{name: "shoal", kind: kindEcho, pkg: "./examples/echo", root: true, args: []string{"-shards", "1"}},
@@ -54,6 +61,9 @@ func allServers() []*server {
 		{name: "hub", kind: kindRoom, pkg: "./servers/hubroom"},
 		{name: "shoal-ws", kind: kindWS, pkg: "./servers/shoalws", args: []string{"-shards", "1"}},
 		{name: "gnet-ws", kind: kindWS, pkg: "./servers/gnetws", args: []string{"-multicore=false"}},
+		{name: "shoal-tls", kind: kindTLS, pkg: "./examples/echo", root: true, args: []string{"-shards", "1"}, certFlags: [2]string{"-tls-cert", "-tls-key"}},
+		{name: "std-tls", kind: kindTLS, pkg: "./servers/stdtls", certFlags: [2]string{"-cert", "-key"}},
+		{name: "nbio-tls", kind: kindTLS, pkg: "./servers/nbiotls", args: []string{"-pollers", "1"}, certFlags: [2]string{"-cert", "-key"}},
 	}
 }
 
@@ -132,9 +142,26 @@ func buildServers(ctx context.Context, servers []*server, benchDir, tmp string) 
 			skipped[s.label()] = b.err
 			continue
 		}
+		if lacksFlag(ctx, b.bin, s.certFlags[0]) {
+			skipped[s.label()] = fmt.Sprintf("%s (built in %s) has no %s flag: that checkout has no TLS listener yet", s.pkg, dir, s.certFlags[0])
+			continue
+		}
 		s.bin = b.bin
 	}
 	return skipped
+}
+
+// lacksFlag reports whether flag is not "" and bin's -h output does not
+// list it.
+func lacksFlag(ctx context.Context, bin, flag string) bool {
+	if flag == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, bin, "-h").CombinedOutput() // flag's -h exits 0 or 2
+	usage := string(out)
+	return !strings.Contains(usage, "\n  "+flag+" ") && !strings.Contains(usage, "\n  "+flag+"\n")
 }
 
 // tail returns the last n lines of s.

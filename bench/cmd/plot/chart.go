@@ -74,20 +74,22 @@ type bigUnit struct {
 }
 
 // family is a set of scenarios whose figures share a unit: echoed messages
-// (echo and WebSocket) or room deliveries.
+// (echo, WebSocket and TLS), room deliveries or TLS handshakes.
 type family struct {
-	name    string // "" for messages, "rooms" for deliveries
-	noun    string // {noun}: "message" or "delivery"
-	nouns   string // {nouns}: "messages" or "deliveries"
+	name    string // "" for messages, "rooms" for deliveries, "handshakes" for handshakes
+	noun    string // {noun}: "message", "delivery" or "handshake"
+	nouns   string // {nouns}: "messages", "deliveries" or "handshakes"
 	latency string // {latency}: what the latency percentiles time
 	has     func(*scenario) bool
 }
 
 var families = []family{
 	{name: "", noun: "message", nouns: "messages", latency: "send to echo",
-		has: func(sc *scenario) bool { return sc.Kind != kindRoom }},
+		has: func(sc *scenario) bool { return sc.Kind != kindRoom && sc.Handshake == "" }},
 	{name: "rooms", noun: "delivery", nouns: "deliveries", latency: "a sender's line until it reads it back",
 		has: func(sc *scenario) bool { return sc.Kind == kindRoom }},
+	{name: "handshakes", noun: "handshake", nouns: "handshakes", latency: "dial to the first echo",
+		has: func(sc *scenario) bool { return sc.Handshake != "" }},
 }
 
 // expand fills the {placeholders} of a metric's title or y label.
@@ -96,8 +98,9 @@ func (f family) expand(s string) string {
 }
 
 // buildCharts returns every chart of r that has at least one value, named
-// prefix-metric.svg (prefix-rooms-metric.svg for the room scenarios when r
-// also has echo or WebSocket scenarios).
+// prefix-metric.svg (prefix-rooms-metric.svg for the room scenarios,
+// prefix-handshakes-metric.svg for the TLS handshake ones, when r also has
+// scenarios of another family).
 func buildCharts(r *report, prefix string) []*chart {
 	present := 0
 	for _, f := range families {

@@ -3,7 +3,8 @@ package main
 // serverColors gives each server of cmd/compare a fixed colour, the same in
 // every chart (Okabe–Ito palette, distinguishable with the common colour
 // vision deficiencies): Shoal blue, gnet orange, the Go standard library
-// baselines green; variants of a server take a lighter or darker shade.
+// baselines green, nbio reddish purple; variants of a server take a lighter
+// or darker shade.
 var serverColors = map[string]string{
 	"shoal":       "#0072B2",
 	"shoal-ws":    "#0072B2",
@@ -13,6 +14,9 @@ var serverColors = map[string]string{
 	"gnet-naive":  "#D55E00",
 	"std":         "#009E73",
 	"hub":         "#009E73",
+	"shoal-tls":   "#0072B2",
+	"std-tls":     "#009E73",
+	"nbio-tls":    "#CC79A7",
 }
 
 // spareColors are given, in legend order, to servers not in serverColors.

@@ -10,7 +10,9 @@
 //
 // A metric no scenario of the report has is skipped. When one report holds
 // both room scenarios and echo or WebSocket ones, the room charts are
-// PREFIX-rooms-METRIC.svg, their unit being deliveries rather than messages.
+// PREFIX-rooms-METRIC.svg, their unit being deliveries rather than messages;
+// likewise the TLS handshake scenarios' charts are PREFIX-handshakes-METRIC.svg
+// (handshakes per second, server CPU per handshake, p99 from dial to echo).
 // Each server keeps its colour in every chart (Shoal blue, gnet orange, the
 // standard library green).
 //

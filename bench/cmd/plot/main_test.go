@@ -457,3 +457,61 @@ func TestColorsFor(t *testing.T) {
 		t.Errorf("spare colours not distinct: %v", c)
 	}
 }
+
+// A TLS report: the echo scenarios' charts hold messages, the handshake
+// scenarios get charts of their own in handshakes, and each TLS server keeps
+// its colour.
+func TestTLSReport(t *testing.T) {
+	r := &report{Started: "2026-01-02T03:04:05Z", GoVersion: "go1.26.8", Rounds: 1, Window: "5s", Warmup: "1s",
+		Scenarios: []*scenario{
+			{Name: "tls-pingpong-64B-100c", Kind: "tls", Servers: []*serverResult{
+				srv("shoal-tls", result(90e3, 3000, 900, 0)), srv("std-tls", result(70e3, 4000, 1100, 0)), srv("nbio-tls", result(60e3, 4500, 1200, 0)),
+			}},
+			{Name: "tls-handshake-full", Kind: "tls", Handshake: "full", Servers: []*serverResult{
+				srv("shoal-tls", result(4000, 240e3, 9000, 0)), srv("std-tls", result(4100, 235e3, 9500, 0)), srv("nbio-tls", result(3900, 250e3, 9900, 0)),
+			}},
+			{Name: "tls-idle-mem", Kind: "tls", Idle: true, Servers: []*serverResult{
+				srv("shoal-tls", result(0, 0, 0, 8192)), srv("std-tls", result(0, 0, 0, 40960)), srv("nbio-tls", result(0, 0, 0, 20480)),
+			}},
+		}}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "tls.json")
+	if err := os.WriteFile(in, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir, names := plotToDir(t, "", in)
+	want := []string{"tls-throughput.svg", "tls-cpu.svg", "tls-p99.svg", "tls-memory.svg",
+		"tls-handshakes-throughput.svg", "tls-handshakes-cpu.svg", "tls-handshakes-p99.svg"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("files %v, want %v", names, want)
+	}
+	for file, wantIn := range map[string][]string{
+		"tls-throughput.svg":            {"messages per second", "tls-pingpong-64B-100c"},
+		"tls-handshakes-throughput.svg": {"handshakes per second", "tls-handshake-full"},
+		"tls-handshakes-cpu.svg":        {"CPU time per handshake"},
+	} {
+		doc, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range wantIn {
+			if !bytes.Contains(doc, []byte(s)) {
+				t.Errorf("%s lacks %q", file, s)
+			}
+		}
+		p := parseSVG(t, doc)
+		for _, b := range p.bars {
+			if (b.scenario == "tls-handshake-full") != strings.Contains(file, "handshakes") {
+				t.Errorf("%s has a bar of %s", file, b.scenario)
+			}
+		}
+		for _, s := range []string{"shoal-tls", "std-tls", "nbio-tls"} {
+			if p.colors[s] != serverColors[s] {
+				t.Errorf("%s: %s is %s, want %s", file, s, p.colors[s], serverColors[s])
+			}
+		}
+	}
+}

@@ -28,12 +28,15 @@ type report struct {
 
 // scenario is one scenario's results for every server of its kind.
 type scenario struct {
-	Name    string          `json:"name"`
-	Desc    string          `json:"desc"`
-	Kind    string          `json:"kind"` // "echo", "room" or "ws"
-	Window  string          `json:"window"`
-	Idle    bool            `json:"idle"` // memory per idle connection instead of throughput
-	Servers []*serverResult `json:"servers"`
+	Name   string `json:"name"`
+	Desc   string `json:"desc"`
+	Kind   string `json:"kind"` // "echo", "room", "ws" or "tls"
+	Window string `json:"window"`
+	Idle   bool   `json:"idle"` // memory per idle connection instead of throughput
+	// Handshake is "full" or "resumed" in a TLS handshake scenario, whose
+	// throughput is handshakes rather than echoed messages.
+	Handshake string          `json:"handshake,omitempty"`
+	Servers   []*serverResult `json:"servers"`
 }
 
 // serverResult is one server's rounds of one scenario and their median (nil

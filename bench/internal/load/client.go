@@ -21,20 +21,20 @@ func nanotime() int64 { return int64(time.Since(epoch)) }
 // that depends on the connection, so that an echo that is stale, duplicated,
 // cut short or from another connection fails the check.
 type client struct {
-	conn   *net.TCPConn
-	size   int     // bytes per message
-	depth  int     // messages in flight; 1 = ping-pong
-	wbuf   []byte  // depth*size; every slot holds the pattern, headers change per send
-	rbuf   []byte  // depth*size; received bytes not yet checked are rbuf[:have]
-	have   int     // bytes held in rbuf
-	sent   uint64  // sequence number of the next message to send
-	recvd  uint64  // sequence number of the next echo expected
-	stamps []int64 // send time of message seq at stamps[seq%depth]
+	conn   net.Conn // a *net.TCPConn, or a *tls.Conn over one for ProtoTLS
+	size   int      // bytes per message
+	depth  int      // messages in flight; 1 = ping-pong
+	wbuf   []byte   // depth*size; every slot holds the pattern, headers change per send
+	rbuf   []byte   // depth*size; received bytes not yet checked are rbuf[:have]
+	have   int      // bytes held in rbuf
+	sent   uint64   // sequence number of the next message to send
+	recvd  uint64   // sequence number of the next echo expected
+	stamps []int64  // send time of message seq at stamps[seq%depth]
 }
 
 // newClient prepares the buffers for connection id. It allocates; the
 // per-message methods do not.
-func newClient(id int, conn *net.TCPConn, size, depth int) *client {
+func newClient(id int, conn net.Conn, size, depth int) *client {
 	c := &client{
 		conn:   conn,
 		size:   size,

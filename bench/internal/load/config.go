@@ -1,6 +1,7 @@
 package load
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/netip"
@@ -18,6 +19,9 @@ const (
 	// each message as one masked binary frame and expects it back as one
 	// unmasked binary frame.
 	ProtoWS = "ws"
+	// ProtoTLS runs a TLS client handshake (crypto/tls) on each connection,
+	// then sends each message as raw bytes over TLS: one record per write.
+	ProtoTLS = "tls"
 )
 
 // Config describes one load run. The zero value is not runnable: Addr, Conns
@@ -29,9 +33,19 @@ type Config struct {
 	Conns int
 	// Size is the message size in bytes, at least 8 (the sequence header).
 	Size int
-	// Proto is ProtoTCP (the default, also "") or ProtoWS. Run and RunIdle
-	// speak either; RunRoom speaks ProtoTCP only.
+	// Proto is ProtoTCP (the default, also ""), ProtoWS or ProtoTLS. Run and
+	// RunIdle speak any; RunRoom speaks ProtoTCP only; RunHandshakes
+	// ProtoTLS only.
 	Proto string
+	// TLS is the client configuration of ProtoTLS connections (see
+	// tlscert.ClientConfig); nil skips verifying the server's certificate.
+	// Run and RunIdle use it as it is (with its session cache, if any);
+	// RunHandshakes sets the session cache itself, from Resume.
+	TLS *tls.Config
+	// Resume makes RunHandshakes keep a client session cache, so that every
+	// connection after a worker's first resumes a session from a ticket;
+	// without it every handshake is full and the client asks for no ticket.
+	Resume bool
 	// Depth is the number of messages kept in flight per connection:
 	// 1 is ping-pong (write, read the echo, repeat); more is pipelined.
 	Depth int
@@ -110,8 +124,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: Size = %d, want >= %d", ErrBadConfig, c.Size, headerSize)
 	case c.Warmup < 0 || c.Duration < 0:
 		return fmt.Errorf("%w: negative Warmup or Duration", ErrBadConfig)
-	case c.Proto != ProtoTCP && c.Proto != ProtoWS:
-		return fmt.Errorf("%w: Proto = %q, want %q or %q", ErrBadConfig, c.Proto, ProtoTCP, ProtoWS)
+	case c.Proto != ProtoTCP && c.Proto != ProtoWS && c.Proto != ProtoTLS:
+		return fmt.Errorf("%w: Proto = %q, want %q, %q or %q", ErrBadConfig, c.Proto, ProtoTCP, ProtoWS, ProtoTLS)
 	}
 	host, _, err := net.SplitHostPort(c.Addr)
 	if err != nil {
@@ -139,8 +153,17 @@ func (c Config) validateRoom() error {
 		return fmt.Errorf("%w: Senders = %d, want 1..min(Conns, %d)", ErrBadConfig, c.Senders, maxSenders)
 	case c.Size < minLineSize:
 		return fmt.Errorf("%w: Size = %d, want >= %d for a room line", ErrBadConfig, c.Size, minLineSize)
-	case c.Proto == ProtoWS:
+	case c.Proto != ProtoTCP:
 		return fmt.Errorf("%w: RunRoom speaks %q only", ErrBadConfig, ProtoTCP)
 	}
 	return c.validate()
+}
+
+// tlsConfig returns the client configuration of ProtoTLS connections:
+// c.TLS, or one that skips verification if it is nil.
+func (c Config) tlsConfig() *tls.Config {
+	if c.TLS != nil {
+		return c.TLS
+	}
+	return &tls.Config{InsecureSkipVerify: true}
 }

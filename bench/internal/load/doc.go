@@ -1,5 +1,5 @@
-// Package load is a closed-loop TCP load generator for echo servers (raw or
-// WebSocket) and chat rooms on loopback.
+// Package load is a closed-loop TCP load generator for echo servers (raw,
+// WebSocket or TLS) and chat rooms on loopback.
 //
 // It owns the client side of a benchmark run: dialing the connections
 // (spread over several loopback source addresses when asked), driving them in
@@ -16,6 +16,15 @@
 // message goes out as one masked binary frame (one random masking key per
 // connection) and must come back as one unmasked binary frame holding the
 // same payload; server frames are parsed from their headers.
+//
+// With Proto ProtoTLS, each connection runs a crypto/tls client handshake
+// (Config.TLS: roots to verify the server with, or none to skip verifying),
+// then messages go over TLS as raw bytes, one record per write.
+// RunHandshakes measures handshakes instead of messages: a few workers each
+// dial, handshake, echo one message and close with a reset, again and again,
+// either without a session cache (every handshake full) or with one
+// (Config.Resume: every handshake after a worker's first resumes a session
+// from the server's ticket).
 //
 // RunRoom drives a chat room instead (every line any connection sends goes to
 // every connection): a few connections send lines with a bounded number of

@@ -23,6 +23,10 @@ var ErrNotJoined = errors.New("load: not every connection joined the room")
 // I/O error on the way.
 var ErrHandshake = errors.New("load: websocket handshake failed")
 
+// ErrTLSHandshake is returned, wrapped with crypto/tls's error, when a TLS
+// connection's handshake failed.
+var ErrTLSHandshake = errors.New("load: tls handshake failed")
+
 // ErrBadFrame ends a WebSocket connection whose server sent a frame the
 // client cannot parse: masked, or larger than every echo in flight.
 var ErrBadFrame = errors.New("load: bad websocket frame")

@@ -11,7 +11,7 @@ import (
 
 // RunIdle measures the server's memory per idle connection: it reads the
 // server's RSS, opens cfg.Conns connections (spread over cfg.Sources;
-// upgraded to WebSocket for ProtoWS), echoes one cfg.Size-byte message on
+// upgraded to WebSocket for ProtoWS, TLS for ProtoTLS), echoes one cfg.Size-byte message on
 // each, waits cfg.Settle, reads the RSS again,
 // and closes them all. cfg.ServerPID must be set. Safe to call from any
 // goroutine.
@@ -29,7 +29,8 @@ func RunIdle(ctx context.Context, cfg Config) (Result, error) {
 	}
 	st := new(stats)
 	conns, err := dialAll(ctx, cfg, func(i int, c *net.TCPConn) error {
-		if err := cfg.upgrade(i, c); err != nil {
+		conn, err := cfg.open(c)
+		if err != nil {
 			return err
 		}
 		_ = c.SetDeadline(time.Now().Add(cfg.DialTimeout))
@@ -39,7 +40,7 @@ func RunIdle(ctx context.Context, cfg Config) (Result, error) {
 			}
 			return c.SetDeadline(time.Time{})
 		}
-		_, ok, err := newClient(i, c, cfg.Size, 1).roundTrip()
+		_, ok, err := newClient(i, conn, cfg.Size, 1).roundTrip()
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,8 @@ package load
 // Run; the memory fields from RunIdle. Durations are in the unit their name
 // says so that the JSON needs no parsing.
 type Result struct {
-	// Proto is the protocol the connections spoke: ProtoTCP or ProtoWS.
+	// Proto is the protocol the connections spoke: ProtoTCP, ProtoWS or
+	// ProtoTLS.
 	Proto string `json:"proto,omitempty"`
 	Conns int    `json:"conns"`
 	Size  int    `json:"size"`
@@ -47,6 +48,14 @@ type Result struct {
 	RSSBefore    uint64  `json:"rss_before"`
 	RSSAfter     uint64  `json:"rss_after"`
 	BytesPerConn float64 `json:"bytes_per_conn"`
+
+	// Handshake runs (RunHandshakes): Conns is the number of workers,
+	// Messages counts handshakes (each with one echo) in the window,
+	// P50Micros/P99Micros time a connection from its dial to its echo.
+	// Resume says whether the client kept a session cache; Resumed counts
+	// the handshakes of the window that resumed a session.
+	Resume  bool   `json:"resume,omitempty"`
+	Resumed uint64 `json:"resumed,omitempty"`
 
 	// Room runs (RunRoom): Messages counts deliveries (a line read by one
 	// member), P50Micros/P99Micros time a sender's line until it reads it

@@ -12,7 +12,7 @@ import (
 )
 
 // Run opens cfg.Conns connections to cfg.Addr (upgrading each with a
-// WebSocket handshake for ProtoWS), drives each from its own goroutine
+// WebSocket handshake for ProtoWS, a TLS handshake for ProtoTLS), drives each from its own goroutine
 // (ping-pong for Depth 1, pipelined above) for cfg.Warmup, then
 // measures for cfg.Duration, stops, closes every connection and returns what
 // it measured. It returns early with ctx's error if ctx is done, and with an
@@ -24,7 +24,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := cfg.validate(); err != nil {
 		return Result{}, err
 	}
-	conns, err := dialAll(ctx, cfg, cfg.upgrade)
+	opened := make([]net.Conn, cfg.Conns) // what the clients speak over: conns[i] or TLS over it
+	conns, err := dialAll(ctx, cfg, func(i int, c *net.TCPConn) (err error) {
+		opened[i], err = cfg.open(c)
+		return err
+	})
 	if err != nil {
 		return Result{}, err
 	}
@@ -38,10 +42,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			cl := newWSClient(i, c, cfg.Size, cfg.Depth)
 			wg.Go(func() { cl.run(st) })
 		case cfg.Depth == 1:
-			cl := newClient(i, c, cfg.Size, cfg.Depth)
+			cl := newClient(i, opened[i], cfg.Size, cfg.Depth)
 			wg.Go(func() { cl.runPingPong(st) })
 		default:
-			cl := newClient(i, c, cfg.Size, cfg.Depth)
+			cl := newClient(i, opened[i], cfg.Size, cfg.Depth)
 			wg.Go(func() { cl.runPipeline(st) })
 		}
 	}
@@ -90,13 +94,19 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
-// upgrade is the dial hook of cfg's protocol: the WebSocket handshake for
-// ProtoWS, nil (nothing to do) for ProtoTCP.
-func (cfg Config) upgrade(_ int, c *net.TCPConn) error {
-	if cfg.Proto != ProtoWS {
-		return nil
+// open runs the handshake of cfg's protocol on a new connection and returns
+// what to send messages over: c itself for ProtoTCP and ProtoWS (after the
+// WebSocket handshake), a *tls.Conn over c, its handshake done, for
+// ProtoTLS. The handshake must end within cfg.DialTimeout; c's deadline is
+// left set to that.
+func (cfg Config) open(c *net.TCPConn) (net.Conn, error) {
+	switch cfg.Proto {
+	case ProtoWS:
+		return c, wsHandshake(c, cfg.Addr, cfg.DialTimeout)
+	case ProtoTLS:
+		return tlsHandshake(c, cfg.tlsConfig(), cfg.DialTimeout)
 	}
-	return wsHandshake(c, cfg.Addr, cfg.DialTimeout)
+	return c, nil
 }
 
 // addCPU fills r's rates and CPU figures from the snapshots at the edges of
@@ -131,17 +141,18 @@ func (r *Result) addCPU(start, end snapshot, pid int) {
 
 // snapshot is the state at one edge of the measured window.
 type snapshot struct {
-	at     time.Time
-	msgs   uint64        // echoes received so far
-	server procstat.CPU  // server's CPU time so far, if a PID was given
-	self   time.Duration // this process's user+system time so far
-	mach   procstat.Machine
+	at      time.Time
+	msgs    uint64        // echoes (RunHandshakes: handshakes) completed so far
+	resumed uint64        // RunHandshakes: resumed handshakes so far
+	server  procstat.CPU  // server's CPU time so far, if a PID was given
+	self    time.Duration // this process's user+system time so far
+	mach    procstat.Machine
 }
 
 // takeSnapshot reads the counters, the server's CPU time (if pid > 0) and
 // this process's own CPU time.
 func takeSnapshot(st *stats, pid int) (snapshot, error) {
-	s := snapshot{at: time.Now(), msgs: st.msgs.Load()}
+	s := snapshot{at: time.Now(), msgs: st.msgs.Load(), resumed: st.resumed.Load()}
 	if pid > 0 {
 		cpu, err := procstat.ReadCPU(pid)
 		if err != nil {

@@ -13,6 +13,7 @@ type stats struct {
 	_         [56]byte      // keep msgs alone on its cache line
 	bad       atomic.Uint64 // cold: echoes that differ from what was sent
 	connErrs  atomic.Uint64 // cold: connections ended by an I/O error before stop
+	resumed   atomic.Uint64 // RunHandshakes: handshakes that resumed a session
 	measuring atomic.Bool   // read per message; written twice a run by Run
 	stop      atomic.Bool   // read per message; written once by Run
 	errMu     sync.Mutex    // guards firstErr
