@@ -54,9 +54,10 @@ type Dialed struct {
 
 // Dial is System.Dial for an actor: it returns at once, and the outcome
 // arrives later as a Dialed message (ID or Err) for this actor. The dial
-// runs on a goroutine of its own; its connect takes at most its DialTimeout (a
-// WebSocket upgrade after it, at most the codec's handshake timeout), and
-// it is cancelled if the system stops. A bad address, codec or factory is refused at once.
+// runs on a goroutine of its own; its connect takes at most its DialTimeout
+// (a TLS handshake after it, at most its TLSHandshakeTimeout; a WebSocket
+// upgrade after those, at most the codec's handshake timeout), and it is
+// cancelled if the system stops. A bad address, codec or factory is refused at once.
 // If this actor is gone when the dial ends, its Dialed is a dead letter and
 // the new connection still runs. Shard goroutine only (call it from
 // Receive).

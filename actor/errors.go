@@ -154,7 +154,8 @@ var (
 // certificate, no common version or cipher suite, an alert from the peer,
 // a record over the maximum size, a peer that closed mid-handshake) or a
 // record after it (Op "read": a bad record MAC, an oversized record, a
-// record cut short by the peer's close, which is io.ErrUnexpectedEOF). It
+// record cut short by the peer's close, which is io.ErrUnexpectedEOF; Op
+// "write": crypto/tls refused to seal, its connection having failed). It
 // matches ErrTLS with errors.Is and unwraps to crypto/tls's error (for
 // example a tls.AlertError, or a *tls.CertificateVerificationError).
 type TLSError struct {

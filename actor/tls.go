@@ -18,7 +18,12 @@ import (
 // ClientAuth and ClientCAs for mutual TLS), optional for a "tls://" or
 // "wss://" Dial (nil means the system's roots; an empty ServerName is the
 // dialled host's name). cfg must not be modified after the call; it may be
-// shared by several listeners.
+// shared by several listeners. Its callbacks (GetCertificate,
+// GetConfigForClient, VerifyPeerCertificate, ...) run on the handshake's
+// goroutine, never on a shard; a panic in one fails that handshake only,
+// and System.Stop does not wait past its context for one that blocks. A
+// Dial never renegotiates (TLS 1.2): Renegotiation is set to
+// RenegotiateNever.
 //
 // A TLS connection's actor sees the same lifecycle as on plain TCP, once
 // the handshake is done: Opened (whose TLS field holds the negotiated
@@ -51,7 +56,8 @@ const DefaultTLSHandshakeTimeout = 10 * time.Second
 // goroutine of its own while it is under way; workers is how many may
 // compute at once (a handshake waiting for its peer's next message holds
 // no place; default GOMAXPROCS), max how many may be under way at once
-// (default 1024). A TLS connection past max waits on its shard, costing no
+// (default 1024), split evenly over the shards (each shard runs up to
+// max/Shards, rounded up, at least one). A TLS connection past max waits on its shard, costing no
 // goroutine, until a place frees or its handshake timeout ends; a server
 // connection starts only once its whole ClientHello has arrived, so a peer
 // that sends nothing, or trickles, never holds a place.
@@ -97,5 +103,9 @@ func clientTLS(cfg *tls.Config, host string) *tls.Config {
 	if cfg.ServerName == "" {
 		cfg.ServerName = host
 	}
+	// A renegotiation runs a handshake inside Read, on the shard, where a
+	// handshake cannot wait for its peer: refused (crypto/tls answers a
+	// server's HelloRequest with a no_renegotiation alert).
+	cfg.Renegotiation = tls.RenegotiateNever
 	return cfg
 }

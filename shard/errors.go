@@ -75,7 +75,7 @@ var (
 // record, a record cut short by the peer's close, which is
 // io.ErrUnexpectedEOF). It matches ErrTLS with errors.Is and unwraps to Err.
 type TLSError struct {
-	Op  string // "handshake" or "read"
+	Op  string // "handshake", "read" or "write"
 	Err error  // crypto/tls's error (for example a tls.AlertError)
 }
 

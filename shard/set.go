@@ -60,7 +60,8 @@ type Config struct {
 	// handshake waiting for its peer holds no place); 0 means GOMAXPROCS.
 	TLSWorkers int
 	// MaxHandshakes is how many TLS handshakes may be under way at once
-	// across the set (split evenly over the shards); a TLS connection past
+	// across the set, split evenly over the shards (each runs up to
+	// MaxHandshakes/Shards, rounded up, at least one); a TLS connection past
 	// it waits on its shard, costing no goroutine, until a place frees or
 	// its handshake timeout ends. 0 means DefaultMaxHandshakes.
 	MaxHandshakes int
@@ -325,7 +326,9 @@ func (set *Set) Stop(ctx context.Context) error {
 		s.waker.Wake()
 	}
 	err := set.waitShards(ctx)
-	set.hsRunning.Wait() // the shards failed every handshake's transport as they closed its connection
+	if e := set.waitHandshakes(ctx); err == nil {
+		err = e
+	}
 	set.mu.Lock()
 	set.state.Store(int32(stateStopped))
 	set.removeUnixFiles()
@@ -346,6 +349,27 @@ func (set *Set) removeUnixFiles() {
 // stopGrace is how long Stop waits for the shards to exit once its context
 // ended and it told them to reset what is left.
 const stopGrace = time.Second
+
+// waitHandshakes waits for the TLS handshake goroutines, whose transports
+// the shards failed as they closed their connections; past ctx's end it
+// waits stopGrace more (a configuration's callback, GetCertificate say,
+// may be blocked where nobody can interrupt it) and gives up.
+func (set *Set) waitHandshakes(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { set.hsRunning.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(stopGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+	return ctx.Err()
+}
 
 // waitShards waits for every shard to exit; once ctx ends it forces them,
 // and waits at most stopGrace more.

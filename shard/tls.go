@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -51,10 +53,11 @@ type tlsState struct {
 	state   *tls.ConnectionState // once established
 	timer   TimerID              // the handshake deadline
 	phase   tlsPhase
-	readEOF bool // the peer closed its side during the handshake
-	paused  bool // not read during the handshake: its input is at maxHandshakeFeed
-	bye     bool // close_notify queued
-	failed  bool // counted in TLSFailures
+	readEOF bool       // the peer closed its side during the handshake
+	paused  bool       // not read during the handshake: its input is at maxHandshakeFeed
+	hello   helloParse // a server's look at its first bytes, resumed at each read
+	bye     bool       // close_notify queued
+	failed  bool       // counted in TLSFailures
 }
 
 // tlsDeadline is the message of a TLS handshake's timer.
@@ -125,7 +128,7 @@ func (s *Shard) consumeTLS(c *Conn, ts *tlsState, data []byte) {
 		return
 	}
 	held := ts.tr.held()
-	ok, err := helloReady(held)
+	ok, err := ts.hello.ready(held)
 	switch {
 	case err != nil:
 		if err == ErrNotTLS && looksHTTP(held) {
@@ -146,6 +149,17 @@ func (s *Shard) queueHandshake(c *Conn, ts *tlsState) {
 	}
 	ts.phase = tlsQueued
 	s.hsWait = append(s.hsWait, s.Addr(c))
+	s.stats.tlsWaiting.Store(int64(len(s.hsWait)))
+}
+
+// unqueue takes the connection at addr off the handshake queue.
+func (s *Shard) unqueue(addr uint64) {
+	for i, a := range s.hsWait {
+		if a == addr {
+			s.hsWait = append(s.hsWait[:i], s.hsWait[i+1:]...)
+			break
+		}
+	}
 	s.stats.tlsWaiting.Store(int64(len(s.hsWait)))
 }
 
@@ -185,24 +199,36 @@ func (s *Shard) runHandshake(c *Conn, ts *tlsState) {
 	go func() {
 		defer s.set.hsRunning.Done()
 		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("shoal.tls", "handshake")))
-		w.acquire()
-		err := conn.Handshake() // no context: a context would cost a goroutine more; the shard's timer fails the transport
-		w.release()
-		if s.postCall(func() { s.handshakeDone(addr, ts, err) }) != nil {
-			// The shard has stopped: nobody waits for this place.
-			return
-		}
+		err := s.handshake(conn, w)
+		_ = s.postCall(func() { s.handshakeDone(addr, ts, err) }) // fails only once the shard stopped: nobody waits for the place then
 	}()
 }
 
-// postCall runs fn on s from another goroutine. A full inbox is waited out
-// (a handshake's outcome must not be lost to a burst), up to a second.
+// handshake runs conn's handshake holding a worker place (given back while
+// it waits for the peer). A panic in the configuration's callbacks
+// (GetCertificate, VerifyPeerCertificate, ...) fails this handshake only,
+// as net/http's server does.
+func (s *Shard) handshake(conn *tls.Conn, w *workerSem) (err error) {
+	w.acquire()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("tls: handshake callback panicked: %v", r)
+			s.set.log.Error("tls handshake callback panicked", "shard", s.index, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+		w.release() // callbacks run holding the place (never inside the transport's wait)
+	}()
+	return conn.Handshake() // no context: one would cost a goroutine more; the shard's timer fails the transport
+}
+
+// postCall runs fn on s from another goroutine. A full inbox is waited
+// out, however long it stays full: a handshake's output and outcome must
+// not be lost (the outcome gives its place back). It fails only once s has
+// stopped.
 func (s *Shard) postCall(fn func()) error {
-	deadline := time.Now().Add(time.Second)
 	for {
 		e := envelope{kind: kindCall, msg: fn}
 		err := s.set.put(s, &e)
-		if err != ErrInboxFull || time.Now().After(deadline) {
+		if err != ErrInboxFull {
 			return err
 		}
 		time.Sleep(time.Millisecond)
@@ -279,6 +305,7 @@ func (s *Shard) established(c *Conn, ts *tlsState) {
 			ts.wire = s.pool.get()
 		}
 		ts.wire.b = append(ts.wire.b, b...)
+		s.markDirty(c) // crypto/tls may write inside a Read (a KeyUpdate's answer, an alert)
 	}
 	st := ts.conn.ConnectionState()
 	ts.state = &st
@@ -422,12 +449,12 @@ func (s *Shard) interest(c *Conn) reactor.Events {
 // sealTLS seals the plaintext c's handler wrote (c.out: own bytes and shared
 // segments, in order) into ts.wire, and the close_notify of a closing
 // connection after it.
-func (s *Shard) sealTLS(c *Conn, ts *tlsState) {
+func (s *Shard) sealTLS(c *Conn, ts *tlsState) error {
 	if ts.phase != tlsDone {
-		return
+		return nil
 	}
+	var err error
 	if out := c.out; out != nil {
-		var err error
 		pos := out.off
 		for _, sg := range out.segs {
 			if sg.at > pos && err == nil {
@@ -448,6 +475,10 @@ func (s *Shard) sealTLS(c *Conn, ts *tlsState) {
 		ts.bye = true
 		_ = ts.conn.CloseWrite() // close_notify; a failed connection has nothing to say
 	}
+	if err != nil {
+		return &TLSError{Op: "write", Err: err}
+	}
+	return nil
 }
 
 // endTLS releases c's TLS state once c is finished; a running handshake
@@ -455,6 +486,9 @@ func (s *Shard) sealTLS(c *Conn, ts *tlsState) {
 func (s *Shard) endTLS(c *Conn, ts *tlsState) {
 	if ts.timer != (TimerID{}) {
 		s.CancelTimer(ts.timer)
+	}
+	if ts.phase == tlsQueued {
+		s.unqueue(s.Addr(c))
 	}
 	if ts.phase != tlsDone {
 		ts.tr.fail(errTransportClosed)

@@ -173,7 +173,12 @@ func (t *tlsTransport) Write(p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := t.post(append([]byte(nil), p...)); err != nil {
+	// A post waits while the shard's inbox is full: that is no work, so
+	// the compute place is not held meanwhile.
+	t.workers.release()
+	err = t.post(append([]byte(nil), p...))
+	t.workers.acquire()
+	if err != nil {
 		t.fail(err)
 		return 0, err
 	}
@@ -284,45 +289,68 @@ var errNotHello = errors.New("tls: first handshake message is not a ClientHello"
 // record of a handshake, or with a *TLSError for a record too long or a
 // first message that is not a ClientHello. It never reads past b.
 func helloReady(b []byte) (bool, error) {
-	var hdr [4]byte // the handshake message header, maybe split over records
-	have, want := 0, -1
-	for len(b) > 0 {
-		if b[0] != recordHandshake || (len(b) > 1 && b[1] != 3) {
+	var p helloParse
+	return p.ready(b)
+}
+
+// helloParse is helloReady resumable: a server's first bytes arrive over
+// many reads, and looking at them again from the first byte at each read
+// would cost a trickling peer's shard quadratic work (a hello may be sent
+// as one-byte records).
+type helloParse struct {
+	off  int     // bytes of whole records already parsed
+	hdr  [4]byte // the handshake message header, maybe split over records
+	have int     // header and body bytes of the message seen
+	want int     // the message body's length; -1 until the header is whole
+	init bool
+	recs int // records parsed, in all calls: linear in the bytes, however they come
+}
+
+// ready goes on parsing b, the same bytes as at the last call and maybe
+// more after them, from the first record not yet parsed.
+func (p *helloParse) ready(b []byte) (bool, error) {
+	if !p.init {
+		p.init, p.want = true, -1
+	}
+	for len(b) > p.off {
+		r := b[p.off:]
+		if r[0] != recordHandshake || (len(r) > 1 && r[1] != 3) {
 			return false, ErrNotTLS
 		}
-		if len(b) < recordHeaderLen {
+		if len(r) < recordHeaderLen {
 			return false, nil
 		}
-		n := int(b[3])<<8 | int(b[4])
+		n := int(r[3])<<8 | int(r[4])
 		switch {
 		case n > maxCiphertext:
 			return false, &TLSError{Op: "handshake", Err: errRecordOverflow}
 		case n == 0:
 			return false, &TLSError{Op: "handshake", Err: errors.New("tls: empty handshake record")}
-		case len(b) < recordHeaderLen+n:
+		case len(r) < recordHeaderLen+n:
 			return false, nil
 		}
-		frag := b[recordHeaderLen : recordHeaderLen+n]
-		b = b[recordHeaderLen+n:]
-		for have < 4 && len(frag) > 0 {
-			hdr[have] = frag[0]
+		frag := r[recordHeaderLen : recordHeaderLen+n]
+		p.off += recordHeaderLen + n
+		p.recs++
+		for p.have < 4 && len(frag) > 0 {
+			p.hdr[p.have] = frag[0]
 			frag = frag[1:]
-			have++
+			p.have++
 		}
-		if have < 4 {
+		if p.have < 4 {
 			continue
 		}
-		if want < 0 {
-			if hdr[0] != msgTypeHello {
+		if p.want < 0 {
+			if p.hdr[0] != msgTypeHello {
 				return false, &TLSError{Op: "handshake", Err: errNotHello}
 			}
-			want = int(hdr[1])<<16 | int(hdr[2])<<8 | int(hdr[3])
-			if want > maxHelloLen {
+			p.want = int(p.hdr[1])<<16 | int(p.hdr[2])<<8 | int(p.hdr[3])
+			if p.want > maxHelloLen {
 				return false, &TLSError{Op: "handshake", Err: errors.New("tls: ClientHello too long")}
 			}
 		}
-		have += len(frag)
-		if have >= 4+want {
+		p.have += len(frag)
+		if p.have >= 4+p.want {
 			return true, nil
 		}
 	}

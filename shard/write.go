@@ -185,7 +185,13 @@ func (s *Shard) flushConn(c *Conn) {
 	out := &c.out // the bytes for the socket
 	if c.flags&flagTLS != 0 {
 		ts := s.tlss[c.slot]
-		s.sealTLS(c, ts)
+		if err := s.sealTLS(c, ts); err != nil && c.state == stateOpen {
+			// crypto/tls refuses to write (its connection failed): what
+			// is sealed still goes out (an alert), then the socket closes.
+			ts.failed = true
+			s.stats.tlsFailures.Add(1)
+			s.Close(c, err)
+		}
 		out = &ts.wire // c.out is plaintext, sealed into ts.wire
 	}
 	if *out != nil && (*out).empty() { // nothing was queued after all

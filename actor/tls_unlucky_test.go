@@ -1,6 +1,7 @@
 package actor_test
 
-// Review of issue 11 (TLS on the shards): unlucky orders of events.
+// TLS on the shards in unlucky orders of events (found in the review of
+// issue 11).
 
 import (
 	"bufio"
@@ -60,12 +61,11 @@ func shardBlocker(blocked chan<- struct{}, release <-chan struct{}) actor.Factor
 	}
 }
 
-// A handshake goroutine whose posts to its shard fail (the inbox stays full
-// for more than postCall's second) returns without giving its place back:
-// hsActive is never decremented, so with TLSHandshakes(_, 1) the shard never
-// starts another handshake. Every later TLS connection waits in TLSWaiting
-// until its handshake timeout closes it.
-func TestTLSReviewHandshakePlaceLostToFullInbox(t *testing.T) {
+// A handshake's outcome reaches its shard however long the shard's inbox
+// stays full (it waited a second once, then gave up, and the place was lost
+// for good: with TLSHandshakes(_, 1) every later TLS connection waited in
+// TLSWaiting until its timeout).
+func TestTLSHandshakePlaceSurvivesFullInbox(t *testing.T) {
 	pki := newPKI(t)
 	inHello := make(chan struct{})
 	proceed := make(chan struct{})
@@ -129,10 +129,9 @@ func TestTLSReviewHandshakePlaceLostToFullInbox(t *testing.T) {
 }
 
 // A connection that waits for a handshake place (TLSWaiting) and closes
-// before it gets one (its peer gives up, or its timeout ends) stays counted
-// in TLSWaiting, and its address stays in the shard's queue, until a place
-// frees: the gauge says a connection waits that is long gone.
-func TestTLSReviewWaitingGaugeKeepsClosedConnections(t *testing.T) {
+// before it gets one (its peer gives up, or its timeout ends) leaves the
+// queue and the gauge at once.
+func TestTLSWaitingGaugeDropsClosedConnections(t *testing.T) {
 	pki := newPKI(t)
 	p := newProbe()
 	sys, l := startSystem(t, "tls://127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory,
@@ -153,16 +152,11 @@ func TestTLSReviewWaitingGaugeKeepsClosedConnections(t *testing.T) {
 		"TLSWaiting still counts the closed connection (it is %d)", stats().TLSWaiting)
 }
 
-// Stop promises to return ctx's error once ctx ends (reset what remains,
-// wait at most a second for a shard busy in Receive). With a handshake
-// inside a crypto/tls callback that takes long (GetCertificate fetching a
-// certificate, as autocert does; a VerifyPeerCertificate asking an OCSP
-// responder), Stop waits for it without bound: Set.Stop calls
-// hsRunning.Wait() after the shards exit, whatever ctx says, and the
-// callback's ClientHelloInfo.Context() is never cancelled (Handshake, not
-// HandshakeContext), so the callback cannot even learn that its connection
-// is gone.
-func TestTLSReviewStopWaitsForSlowCallback(t *testing.T) {
+// Stop returns ctx's error once ctx ends (a second of grace) even while a
+// handshake is inside a crypto/tls callback that takes long (GetCertificate
+// fetching a certificate, as autocert does): such a callback cannot be
+// interrupted, so Stop does not wait for it past its context.
+func TestTLSStopBoundedBySlowCallback(t *testing.T) {
 	pki := newPKI(t)
 	entered, release := make(chan struct{}), make(chan struct{})
 	var enterOnce, releaseOnce sync.Once
@@ -195,19 +189,13 @@ func TestTLSReviewStopWaitsForSlowCallback(t *testing.T) {
 }
 
 // A Shoal Dial over TLS 1.2 whose configuration allows renegotiation
-// (tls.RenegotiateOnceAsClient, which actor.TLS accepts without a word) to
-// a server that asks for one (openssl s_server's "r" command sends a
-// HelloRequest). crypto/tls runs the client's renegotiation handshake inside
-// Conn.Read, on the shard, where the transport's Read returns errWouldBlock:
-// clientHandshake fails with it, handleRenegotiation stores it in
-// c.handshakeErr, and from then on every Read and Write of that tls.Conn
-// returns errWouldBlock from Handshake() before touching the transport. The
-// shard takes that for "no more input": the connection neither works nor
-// fails. Its writes are dropped by sealTLS (the error is ignored), and when
-// the server goes away the end of stream is never seen by crypto/tls, so
-// the actor never gets Closed and the socket, readable at EOF, is polled
-// again every turn (a busy loop).
-func TestTLSReviewClientRenegotiationWedges(t *testing.T) {
+// (tls.RenegotiateOnceAsClient) to a server that asks for one (openssl
+// s_server's "r" command sends a HelloRequest). A renegotiation would run a
+// handshake inside Conn.Read, on the shard, where it cannot wait for its
+// peer (it once left the connection neither working nor failing, its
+// socket polled in a busy loop): Dial forces RenegotiateNever, crypto/tls
+// answers no_renegotiation, and the connection goes on.
+func TestTLSClientRenegotiationRefused(t *testing.T) {
 	openssl := needTool(t, "openssl", ".ci/run installs Debian's openssl")
 	pki := newPKI(t)
 	dir := t.TempDir()
@@ -276,13 +264,11 @@ func TestTLSReviewClientRenegotiationWedges(t *testing.T) {
 	}
 }
 
-// The same promise without any TLS callback: Stop(ctx) must not wait more
-// than a second for a shard busy in an actor's Receive. With a handshake
-// under way on that shard (its goroutine parked in the transport's Read,
-// waiting for the client's next flight), Set.Stop's hsRunning.Wait() waits
-// for the busy shard to fail the handshake's transport, which it does only
-// once Receive returns: Stop blocks as long as the actor does.
-func TestTLSReviewStopWaitsForBusyShardWithHandshake(t *testing.T) {
+// The same promise without any TLS callback: Stop(ctx) does not wait more
+// than a second past ctx for a shard busy in an actor's Receive, also with
+// a handshake under way on that shard (its goroutine parked in the
+// transport's Read, which only that shard can fail).
+func TestTLSStopBoundedByBusyShardWithHandshake(t *testing.T) {
 	pki := newPKI(t)
 	p := newProbe()
 	sys, l := startSystem(t, "tls://127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory, actor.TLS(pki.serverConfig()))
@@ -310,42 +296,35 @@ func TestTLSReviewStopWaitsForBusyShardWithHandshake(t *testing.T) {
 	}
 }
 
-// TLSHandshakes(workers, max) promises at most max handshakes under way at
-// once per system; Config.MaxHandshakes is split over the shards rounding
-// up, with at least one per shard, so TLSHandshakes(1, 1) on two shards
-// lets two run at once (on eight shards, TLSHandshakes(1, 4) lets eight).
-func TestTLSReviewMaxHandshakesPerSystem(t *testing.T) {
+// TLSHandshakes(workers, max) splits max over the shards: with max 2 on two
+// shards each runs one handshake and queues the next.
+func TestTLSMaxHandshakesSplitOverShards(t *testing.T) {
 	pki := newPKI(t)
 	p := newProbe()
 	sys, l := startSystem(t, "tls://127.0.0.1:0", codec.Bytes(codec.Raw()), p.factory,
-		actor.TLS(pki.serverConfig()), actor.TLSHandshakes(1, 1), actor.Shards(2))
+		actor.TLS(pki.serverConfig()), actor.TLSHandshakes(1, 2), actor.Shards(2))
 	hello := recordHello(t, pki)
-	for i := 0; i < 2; i++ { // the balancer puts them on different shards
+	for i := 0; i < 4; i++ { // round-robin: two on each shard
 		c := dial(t, l.Addr())
 		_, err := c.Write(hello)
 		require.NoError(t, err)
 	}
-	total := func() (run, wait int) {
+	require.Eventually(t, func() bool {
 		for _, s := range sys.Stats() {
-			run += s.TLSRunning
-			wait += s.TLSWaiting
+			if s.TLSRunning != 1 || s.TLSWaiting != 1 {
+				return false
+			}
 		}
-		return
-	}
-	require.Eventually(t, func() bool { r, w := total(); return r+w == 2 }, waitFor, time.Millisecond)
-	run, wait := total()
-	require.Equal(t, 1, run, "handshakes under way with TLSHandshakes(1, 1) (%d waiting)", wait)
+		return true
+	}, waitFor, time.Millisecond, "one running and one waiting on each shard: %+v", sys.Stats())
 }
 
 // A crypto/tls callback that panics (GetCertificate with a nil entry in a
-// certificate store being reloaded, a VerifyPeerCertificate bug) panics on
-// the handshake goroutine, where nothing recovers: the whole process dies,
-// every connection of every shard with it. Receive's panics are recovered
-// (supervision), and net/http recovers a panic in the handshake too (it runs
-// inside conn.serve's deferred recover) and closes only that connection.
-// The system runs in a child process (this test binary again) so that its
-// crash does not take the test run down.
-func TestTLSReviewCallbackPanicKillsProcess(t *testing.T) {
+// certificate store being reloaded, a VerifyPeerCertificate bug) fails that
+// handshake only, as net/http's server does; the process and every other
+// connection go on. The system runs in a child process (this test binary
+// again) so that a crash would not take the test run down.
+func TestTLSCallbackPanicFailsOnlyItsHandshake(t *testing.T) {
 	if os.Getenv("SHOAL_REVIEW_PANIC_CHILD") == "1" {
 		pki := newPKI(t)
 		cfg := &tls.Config{GetCertificate: func(hi *tls.ClientHelloInfo) (*tls.Certificate, error) {
@@ -371,7 +350,7 @@ func TestTLSReviewCallbackPanicKillsProcess(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestTLSReviewCallbackPanicKillsProcess$", "-test.count=1")
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestTLSCallbackPanicFailsOnlyItsHandshake$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "SHOAL_REVIEW_PANIC_CHILD=1")
 	out, err := cmd.CombinedOutput()
 	if i := strings.Index(string(out), "panic: assignment to entry in nil map"); err != nil && i >= 0 {
