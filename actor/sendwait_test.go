@@ -177,7 +177,7 @@ func TestSendParkedAcrossStopIsNotLost(t *testing.T) {
 func TestStopWithTheAcceptorWaitingOnAFullShard(t *testing.T) {
 	blocked, release, got := make(chan struct{}, 1), make(chan struct{}), make(chan int, 1000)
 	sys, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory,
-		actor.Shards(1), actor.InboxSize(16), actor.SendWait(time.Hour))
+		actor.Shards(2), actor.InboxSize(16), actor.SendWait(time.Hour)) // two shards: one alone accepts on its own, without the acceptor
 	id, err := sys.Spawn(blocker(blocked, release, got))
 	require.NoError(t, err)
 	require.NoError(t, sys.Send(id, "block"))
@@ -187,7 +187,8 @@ func TestStopWithTheAcceptorWaitingOnAFullShard(t *testing.T) {
 		}
 	}()
 	require.Eventually(t, func() bool { return parkedSenders() == 1 }, waitFor, time.Millisecond)
-	dial(t, l.Addr()) // the acceptor takes it and parks too
+	dial(t, l.Addr()) // round-robin: one of the two goes to the full shard, and the acceptor parks there too
+	dial(t, l.Addr())
 	require.Eventually(t, func() bool { return parkedSenders() == 2 }, waitFor, time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

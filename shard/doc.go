@@ -8,7 +8,8 @@
 // match actor's own sentinels.
 //
 // A Set is the shards of one node plus, unless every shard has its own
-// SO_REUSEPORT listener, an acceptor goroutine that accepts sockets, picks a
+// SO_REUSEPORT listener or there is only one shard, an acceptor goroutine
+// that accepts sockets, picks a
 // shard by the load-balancing policy and publishes each new connection into
 // that shard's disruptor-backed inbox, waking the shard only if it is parked
 // in epoll_wait. (A "group" in this package is always a pub/sub group:

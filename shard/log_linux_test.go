@@ -27,7 +27,7 @@ func TestLogsAcceptBackOff(t *testing.T) {
 		shards    int
 		shard     func(string) bool // accepts the record's "shard"
 	}{
-		{name: "acceptor", shards: 1, shard: func(s string) bool { return s == "" }},
+		{name: "acceptor", shards: 2, shard: func(s string) bool { return s == "" }},
 		{name: "reuseport", reusePort: true, shards: 2, shard: func(s string) bool { return s == "0" || s == "1" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

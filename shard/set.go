@@ -27,7 +27,8 @@ type Config struct {
 	Balance Balance
 	// ReusePort gives every shard its own SO_REUSEPORT socket per TCP or
 	// UDP listener and lets the kernel balance; the acceptor goroutine then
-	// accepts only on Unix sockets (and on TCP ones of a single shard).
+	// accepts only on Unix sockets. (A set of one shard always accepts on
+	// its shard, without the acceptor.)
 	ReusePort bool
 	// InboxSize is each shard's inbox ring size (a power of two); 0 means 8192.
 	InboxSize int
@@ -244,13 +245,16 @@ func (set *Set) Listen(network, address string, c codec.Codec, tag any, lim Limi
 }
 
 // serve hands l to the acceptor, or each of its sockets to a shard: with
-// ReusePort one per shard, and a single UDP socket to one shard chosen by
-// the listener's index. A socket no shard could take (its inbox stayed
+// ReusePort one per shard, a single UDP socket to one shard chosen by the
+// listener's index, and every socket of a set of one shard to that shard,
+// which accepts itself (no acceptor goroutine to wake: with one CPU, two
+// goroutines each blocking in epoll_wait would hand the runtime's one P to
+// each other only when its monitor takes it back from the system call). A socket no shard could take (its inbox stayed
 // full, or serve runs on a shard goroutine whose wait would never end) is
 // closed, and the first such error returned: the listener then serves on
 // the other shards' sockets, if any.
 func (set *Set) serve(l *Listener) error {
-	if len(l.fds) == 1 && !l.packet {
+	if len(l.fds) == 1 && !l.packet && len(set.shards) > 1 {
 		set.acc.add(l)
 		return nil
 	}
