@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -135,26 +136,34 @@ func TestDeliveryDoesNotAllocate(t *testing.T) {
 
 	t.Run("TCP echo", func(t *testing.T) {
 		c := dial(t, l.Addr()) // its deadline bounds every read and write below
-		const line = "0123456789abcde\n"
-		batch := bytes.Repeat([]byte(line), allocBatch)
-		got := make([]byte, len(batch))
-		var failed error
-		allocs := testing.AllocsPerRun(allocRuns, func() {
-			if failed != nil {
-				return
-			}
-			if _, err := c.Write(batch); err != nil {
-				failed = fmt.Errorf("write: %w", err)
-				return
-			}
-			if _, err := io.ReadFull(c, got); err != nil {
-				failed = fmt.Errorf("read the echo: %w", err)
-			}
-		})
-		require.NoError(t, failed)
-		require.Equal(t, batch, got, "the echo of the last batch")
+		allocs := echoBatchAllocs(t, c)
 		t.Logf("%v allocations per batch of %d frames", allocs, allocBatch)
 		require.Zero(t, allocs,
 			"%v allocations per batch of %d frames: the echo path allocates (%.3f per frame)", allocs, allocBatch, allocs/allocBatch)
 	})
+}
+
+// echoBatchAllocs echoes batches of allocBatch lines over c and returns the
+// allocations per batch (process-wide), checking the last echo.
+func echoBatchAllocs(t *testing.T, c net.Conn) float64 {
+	t.Helper()
+	const line = "0123456789abcde\n"
+	batch := bytes.Repeat([]byte(line), allocBatch)
+	got := make([]byte, len(batch))
+	var failed error
+	allocs := testing.AllocsPerRun(allocRuns, func() {
+		if failed != nil {
+			return
+		}
+		if _, err := c.Write(batch); err != nil {
+			failed = fmt.Errorf("write: %w", err)
+			return
+		}
+		if _, err := io.ReadFull(c, got); err != nil {
+			failed = fmt.Errorf("read the echo: %w", err)
+		}
+	})
+	require.NoError(t, failed)
+	require.Equal(t, batch, got, "the echo of the last batch")
+	return allocs
 }

@@ -26,6 +26,11 @@ func pingPong(b *testing.B, addr net.Addr, size int) {
 		b.Fatal(err)
 	}
 	defer c.Close()
+	pingPongOn(b, c, size)
+}
+
+// pingPongOn writes size bytes on c and reads their echo, b.N times.
+func pingPongOn(b *testing.B, c net.Conn, size int) {
 	msg := make([]byte, size)
 	got := make([]byte, size)
 	b.SetBytes(int64(size))

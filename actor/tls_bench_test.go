@@ -1,11 +1,8 @@
 package actor_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"fmt"
-	"io"
 	"net"
 	"testing"
 
@@ -72,19 +69,7 @@ func tlsPingPong(b *testing.B, pki *testPKI, addr net.Addr, size int) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	msg := make([]byte, size)
-	got := make([]byte, size)
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := c.Write(msg); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.ReadFull(c, got); err != nil {
-			b.Fatal(err)
-		}
-	}
+	pingPongOn(b, c, size)
 }
 
 // TestTLSEchoDoesNotAllocate: once established, a TLS connection's records
@@ -102,24 +87,7 @@ func TestTLSEchoDoesNotAllocate(t *testing.T) {
 	pki := newPKI(t)
 	_, l := startSystem(t, "tls://127.0.0.1:0", codec.Bytes(codec.Line()), echoFactory, actor.TLS(pki.serverConfig()))
 	c := tlsDial(t, l.Addr(), pki.clientConfig())
-	const line = "0123456789abcde\n"
-	batch := bytes.Repeat([]byte(line), allocBatch)
-	got := make([]byte, len(batch))
-	var failed error
-	allocs := testing.AllocsPerRun(allocRuns, func() {
-		if failed != nil {
-			return
-		}
-		if _, err := c.Write(batch); err != nil {
-			failed = fmt.Errorf("write: %w", err)
-			return
-		}
-		if _, err := io.ReadFull(c, got); err != nil {
-			failed = fmt.Errorf("read the echo: %w", err)
-		}
-	})
-	require.NoError(t, failed)
-	require.Equal(t, batch, got)
+	allocs := echoBatchAllocs(t, c)
 	t.Logf("%v allocations per batch of %d frames", allocs, allocBatch)
 	require.LessOrEqual(t, allocs, 10.0, "%v allocations per batch of %d frames over TLS", allocs, allocBatch)
 }
