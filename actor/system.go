@@ -121,6 +121,9 @@ type config struct {
 	balance    Balance          // LoadBalancing
 	logger     *slog.Logger     // Logger
 	tlsSet     bool             // TLSHandshakes was given
+	groups     []GroupSettings  // Groups, checked
+	exact      map[string]int   // index in groups of each exact pattern
+	prefixes   []int            // indexes in groups of the prefix patterns, longest first
 }
 
 // Shards sets the number of shards (event loops); the default is 1. One per
@@ -260,7 +263,7 @@ func (c *config) check() error {
 	case c.workers <= 0 || c.queue < 0:
 		return bad("Workers(%d, %d): want at least one worker and a queue of zero or more", c.workers, c.queue)
 	}
-	return nil
+	return c.checkGroups()
 }
 
 // Close stops the listener accepting, without stopping the system: its
