@@ -275,7 +275,7 @@ var (
 type GroupStore interface {
 	// Start is called by System.Start, after the Remote's Start, with the
 	// system's side: where stored publications and presence events go.
-	Start(sink *GroupSink) error
+	Start(sink GroupSink) error
 	// Stop is called by System.Stop before the shards stop: no call to
 	// sink follows its return, and every callback still owed is called
 	// (with an error) before it returns.
@@ -319,31 +319,42 @@ type GroupStorer interface {
 	GroupStore() GroupStore
 }
 
-// GroupSink is the system's side of its GroupStore.
-type GroupSink struct {
+// GroupSink is the system's side of its GroupStore: what Start hands the
+// store. Its methods are safe from any goroutine but a shard's.
+type GroupSink interface {
+	// Settings returns the system's group settings (the Groups option, with
+	// defaults filled in), in the order given. The store must not change
+	// them.
+	Settings() []GroupSettings
+	// Match returns the settings of group, and whether it has any: an
+	// exact pattern's, else the longest matching prefix's.
+	Match(group string) (GroupSettings, bool)
+	// Node returns this system's node number.
+	Node() int
+	// Deliver hands a stored publication to this node's members of its
+	// group. The store calls it from one goroutine, in the order of
+	// positions within each group. It waits like System.Publish while a
+	// shard's inbox is full, then gives up on that shard with ErrInboxFull.
+	Deliver(p *Publication) error
+	// Presence hands a join or leave to this node's actors watching the
+	// group.
+	Presence(ev Presence) error
+}
+
+// sink is the system's GroupSink.
+type sink struct {
 	sys *System
 }
 
-// Settings returns the system's group settings (the Groups option), in the
-// order given. The store must not change them.
-func (k *GroupSink) Settings() []GroupSettings { return k.sys.cfg.groups }
+func (k sink) Settings() []GroupSettings { return k.sys.cfg.groups }
 
-// Match returns the settings of group, and whether it has any.
-func (k *GroupSink) Match(group string) (GroupSettings, bool) {
-	return k.sys.cfg.groupSettings(group)
-}
+func (k sink) Match(group string) (GroupSettings, bool) { return k.sys.cfg.groupSettings(group) }
 
-// Node returns this system's node number.
-func (k *GroupSink) Node() int { return k.sys.cfg.Node }
+func (k sink) Node() int { return k.sys.cfg.Node }
 
-// Deliver hands a stored publication to this node's members of its group.
-// The store calls it from one goroutine, in the order of positions within
-// each group. It waits like System.Publish while a shard's inbox is full,
-// then gives up on that shard with ErrInboxFull.
-func (k *GroupSink) Deliver(p *Publication) error { return k.sys.deliverStored(p) }
+func (k sink) Deliver(p *Publication) error { return k.sys.deliverStored(p) }
 
-// Presence hands a join or leave to this node's actors watching the group.
-func (k *GroupSink) Presence(ev Presence) error { return k.sys.deliverPresence(ev) }
+func (k sink) Presence(ev Presence) error { return k.sys.deliverPresence(ev) }
 
 // checkGroups validates the Groups settings, fills in their defaults and
 // indexes their patterns. Part of config.check.
