@@ -50,3 +50,8 @@ var (
 	// new one's NodeUp follows.
 	ErrNodeRestarted = errors.New("cluster: node restarted")
 )
+
+// ErrNoJetStream is wrapped by the error of a group store's Start when the
+// system has group settings (actor.Groups) and the NATS server it is
+// connected to has no JetStream, where they are kept.
+var ErrNoJetStream = errors.New("cluster: no JetStream on the NATS server")

@@ -27,6 +27,7 @@ const (
 	logDeliver     = "delivering an envelope failed"
 	logNodeEvent   = "telling watchers of a node event failed"
 	logNumberTaken = "another node has this node's number"
+	logStore       = "the group store failed"
 )
 
 // logEvery is the interval of rate-limited records.

@@ -128,6 +128,7 @@ func (n *Node) down(v int, p *peer, reason error) {
 		return
 	}
 	n.npeers.Add(-1)
+	n.store.nodeDown(v, p.id)
 	n.logNodeDown(v, reason)
 	if err := n.local.NodeDown(v, reason); err != nil {
 		n.lostEvent(v, err)

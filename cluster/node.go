@@ -75,6 +75,15 @@ type Config struct {
 	// node's own goroutines and must not block. Each error is also logged
 	// (see Logger), at most once a second for each kind.
 	OnError func(error)
+	// Storage is where JetStream keeps the groups with settings (their
+	// history, presence and names; see GroupStore): FileStorage, the
+	// default, survives a restart of the NATS servers, MemoryStorage does
+	// not. Replicas is how many NATS servers keep each stream and bucket
+	// (default 1; 3 on a three-server NATS cluster survives one server's
+	// death). A node whose system has no group settings uses neither, and
+	// needs no JetStream.
+	Storage  Storage
+	Replicas int
 	// Logger receives the node's structured records (nil: slog.Default()):
 	// connecting to NATS, losing the connection and getting it back, other
 	// nodes coming up and going down (with their number, "peer", and the
@@ -142,6 +151,8 @@ type Node struct {
 	subject string
 	env     actor.Envelope
 
+	store *groupStore // GroupStore's, made by New
+
 	sent, batches, received, malformed, dropped atomic.Uint64
 }
 
@@ -172,6 +183,15 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.MaxPending == 0 {
 		cfg.MaxPending = 16 << 20
+	}
+	if cfg.Storage != FileStorage && cfg.Storage != MemoryStorage {
+		return nil, fmt.Errorf("%w: unknown Storage %d", ErrBadConfig, cfg.Storage)
+	}
+	if cfg.Replicas == 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.Replicas < 1 || cfg.Replicas > 5 {
+		return nil, fmt.Errorf("%w: Replicas %d: want 1 to 5", ErrBadConfig, cfg.Replicas)
 	}
 	if cfg.MaxPending < 0 {
 		return nil, fmt.Errorf("%w: negative MaxPending %d", ErrBadConfig, cfg.MaxPending)
@@ -206,6 +226,7 @@ func New(cfg Config) (*Node, error) {
 		in:       make(chan *nats.Msg, 1<<16),
 		log:      cfg.Logger.With(slog.String("cluster", cfg.Name)),
 	}
+	n.store = newGroupStore(n)
 	n.batch.init()
 	n.hbSubj, n.byeSubj = n.prefix+"hb", n.prefix+"bye"
 	return n, nil

@@ -90,6 +90,12 @@ func (n *Node) deliverOne(b []byte) {
 		n.report(logMalformed, fmt.Errorf("cluster: node %d: from %s: %w", n.node, n.subject, err))
 		return
 	}
+	if e.Kind == actor.KindPublish && n.store.hasHistory(e.Group) {
+		// The store delivers these, with their positions, from JetStream
+		// (an older node may still send them here).
+		*e = actor.Envelope{}
+		return
+	}
 	err := n.local.Deliver(e)
 	*e = actor.Envelope{}
 	if err != nil {

@@ -1,0 +1,585 @@
+package cluster
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shoalrt/shoal/actor"
+)
+
+// History streams. Each GroupSettings with history has one stream,
+// SHOAL_<cluster>_H_<hash> (hash: 8 hex digits of the FNV-32a of its
+// pattern) on the subjects shoal.<cluster>.h.<hash>.>; a group's
+// publications go to shoal.<cluster>.h.<hash>.<token>, token its name in
+// unpadded base64url (any name fits a subject token that way). The limits
+// are per subject (MaxMsgsPerSubject = History, MaxAge = HistoryAge), so a
+// group is a subject, not a stream: 10 000 idle groups cost one stream and
+// 10 000 subjects' index entries.
+//
+// A Position is (stream creation time in nanoseconds, stream sequence):
+// sequences grow across every group of the stream, and a stream deleted and
+// made again is a new epoch.
+
+// digestHeader carries the hex FNV-64a of a keyed publication's payload,
+// to tell a resend (same message) from a key reused for another.
+const digestHeader = "Shoal-Digest"
+
+// patternMeta is the stream metadata key naming the settings pattern a
+// stream was made for (two patterns with the same hash are refused).
+const patternMeta = "shoal_pattern"
+
+// history is one history stream, with this node's live feed of it.
+type history struct {
+	settings actor.GroupSettings
+	name     string // stream name
+	subjects string // subject prefix of its groups: "shoal.<cluster>.h.<hash>."
+	epoch    uint64 // the stream's creation time, unix ns
+	stream   jetstream.Stream
+
+	mu   sync.Mutex
+	it   jetstream.MessagesContext // the feed's iterator; nil once stopped
+	cons jetstream.Consumer
+}
+
+// subject returns group's subject in h.
+func (h *history) subject(group string) string {
+	return h.subjects + base64.RawURLEncoding.EncodeToString([]byte(group))
+}
+
+// group returns the group of a subject of h.
+func (h *history) group(subject string) (string, error) {
+	if len(subject) <= len(h.subjects) || subject[:len(h.subjects)] != h.subjects {
+		return "", malformed("stored publication on subject %q, not under %q", subject, h.subjects)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(subject[len(h.subjects):])
+	if err != nil {
+		return "", malformed("stored publication on subject %q: %v", subject, err)
+	}
+	return string(b), nil
+}
+
+func patternHash(pattern string) string {
+	f := fnv.New32a()
+	f.Write([]byte(pattern))
+	return fmt.Sprintf("%08x", f.Sum32())
+}
+
+func digest(b []byte) string {
+	f := fnv.New64a()
+	f.Write(b)
+	return hex.EncodeToString(f.Sum(nil))
+}
+
+// openHistory creates or updates the stream of g. Start only.
+func (s *groupStore) openHistory(ctx context.Context, js jetstream.JetStream, g actor.GroupSettings, have map[string]*history) (*history, error) {
+	hash := patternHash(g.Pattern)
+	name := "SHOAL_" + s.n.cfg.Name + "_H_" + hash
+	for _, o := range have {
+		if o.name == name {
+			return nil, fmt.Errorf("%w: group patterns %q and %q have the same stream (%s): rename one", ErrBadConfig, o.settings.Pattern, g.Pattern, name)
+		}
+	}
+	h := &history{settings: g, name: name, subjects: s.n.prefix + "h." + hash + "."}
+	if st, err := js.Stream(ctx, name); err == nil {
+		if p := st.CachedInfo().Config.Metadata[patternMeta]; p != g.Pattern {
+			return nil, fmt.Errorf("%w: stream %s holds the groups of pattern %q, not %q: rename one", ErrBadConfig, name, p, g.Pattern)
+		}
+	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, fmt.Errorf("cluster: group store: stream %s: %w", name, err)
+	}
+	perSubject := int64(g.History)
+	if perSubject == 0 {
+		perSubject = -1
+	}
+	dups := g.DedupWindow
+	if g.HistoryAge > 0 && dups > g.HistoryAge { // JetStream keeps no key longer than its messages
+		dups = g.HistoryAge
+	}
+	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:              name,
+		Description:       "shoal cluster " + s.n.cfg.Name + ": history of groups " + g.Pattern,
+		Subjects:          []string{h.subjects + ">"},
+		Retention:         jetstream.LimitsPolicy,
+		MaxConsumers:      -1,
+		MaxMsgs:           -1,
+		MaxBytes:          -1,
+		MaxMsgsPerSubject: perSubject,
+		MaxAge:            g.HistoryAge,
+		Discard:           jetstream.DiscardOld,
+		Duplicates:        dups,
+		Storage:           s.n.cfg.Storage.js(),
+		Replicas:          s.n.cfg.Replicas,
+		Metadata:          map[string]string{patternMeta: g.Pattern},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: group store: stream %s for groups %q: %w", name, g.Pattern, err)
+	}
+	h.stream = st
+	h.epoch = uint64(st.CachedInfo().Created.UnixNano())
+	return h, nil
+}
+
+// startFeed creates h's live feed: an ordered consumer of the whole stream
+// from just after its last message, so every publication stored after
+// Start reaches this node. The consumer exists on the server when it
+// returns (Messages creates it), before any Read is answered: the seam
+// needs that.
+func (h *history) startFeed(ctx context.Context, js jetstream.JetStream) error {
+	info, err := h.stream.Info(ctx)
+	if err != nil {
+		return err
+	}
+	if e := uint64(info.Created.UnixNano()); e != h.epoch {
+		return fmt.Errorf("stream %s made again while starting", h.name)
+	}
+	cons, err := js.OrderedConsumer(ctx, h.name, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   info.State.LastSeq + 1,
+	})
+	if err != nil {
+		return err
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.it, h.cons = it, cons
+	h.mu.Unlock()
+	return nil
+}
+
+// stopFeed stops h's feed: its goroutine's Next returns.
+func (h *history) stopFeed() {
+	h.mu.Lock()
+	it := h.it
+	h.mu.Unlock()
+	if it != nil {
+		it.Stop()
+	}
+}
+
+// deleteFeed deletes the feed's consumer on the server, if it can within
+// ctx and a second. After the feed's goroutine ended.
+func (h *history) deleteFeed(ctx context.Context, js jetstream.JetStream) {
+	h.mu.Lock()
+	cons := h.cons
+	h.it, h.cons = nil, nil
+	h.mu.Unlock()
+	if cons == nil || js == nil || js.Conn().IsClosed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if info := cons.CachedInfo(); info != nil {
+		js.DeleteConsumer(ctx, h.name, info.Name)
+	}
+}
+
+// feed hands every publication of h's stream to sink.Deliver, in stream
+// order, from this one goroutine, until Stop.
+func (s *groupStore) feed(sink actor.GroupSink, h *history) {
+	defer s.wg.Done()
+	h.mu.Lock()
+	it := h.it
+	h.mu.Unlock()
+	var env actor.Envelope
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || s.ctx.Err() != nil {
+				if s.ctx.Err() == nil {
+					s.n.report(logStore, fmt.Errorf("cluster: node %d: the live feed of %s ended", s.n.node, h.name))
+				}
+				return
+			}
+			s.n.report(logStore, fmt.Errorf("cluster: node %d: live feed of %s: %w", s.n.node, h.name, err))
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		p, err := h.publication(m, &env, s.n, h.epoch)
+		if err != nil {
+			s.n.malformed.Add(1)
+			s.n.report(logMalformed, fmt.Errorf("cluster: node %d: %w", s.n.node, err))
+			continue
+		}
+		if err := sink.Deliver(&p); err != nil {
+			s.n.dropped.Add(1)
+			s.n.report(logDeliver, fmt.Errorf("cluster: node %d: delivering a publication of %q: %w", s.n.node, p.Group, err))
+			continue
+		}
+		s.n.received.Add(1)
+	}
+}
+
+// publication decodes a stored message of h.
+func (h *history) publication(m jetstream.Msg, env *actor.Envelope, n *Node, epoch uint64) (actor.Publication, error) {
+	md, err := m.Metadata()
+	if err != nil {
+		return actor.Publication{}, malformed("stored publication without metadata: %v", err)
+	}
+	group, err := h.group(m.Subject())
+	if err != nil {
+		return actor.Publication{}, err
+	}
+	if err := decodeEnvelope(m.Data(), env, n.ser); err != nil {
+		return actor.Publication{}, fmt.Errorf("stored publication %d of %q: %w", md.Sequence.Stream, group, err)
+	}
+	p := actor.Publication{Group: group, Position: actor.Position{Epoch: epoch, Seq: md.Sequence.Stream}, From: env.From, Msg: env.Msg}
+	*env = actor.Envelope{}
+	return p, nil
+}
+
+// historyOf returns the stream of group, which must have history.
+func (s *groupStore) historyOf(group string) (*storeOn, *history, error) {
+	on := s.on.Load()
+	if on == nil {
+		return nil, nil, errStopped
+	}
+	if e := checkText(group, actor.MaxGroupName); e != "" {
+		return nil, nil, fmt.Errorf("%w: %s", actor.ErrBadGroup, e)
+	}
+	g, ok := on.sink.Match(group)
+	if !ok || !g.HasHistory() {
+		return nil, nil, fmt.Errorf("%w: %q", actor.ErrNoHistory, group)
+	}
+	h := on.hist[g.Pattern]
+	if h == nil {
+		return nil, nil, fmt.Errorf("%w: %q", actor.ErrNoHistory, group)
+	}
+	return on, h, nil
+}
+
+// Publish stores p in its group's stream (an asynchronous JetStream
+// publish: the shard never waits), deduplicated by key within the group's
+// DedupWindow; ack gets the PubAck's position, on the connection's
+// goroutine (or, for a duplicate, a worker's, after the stored message's
+// digest was compared). Any goroutine.
+func (s *groupStore) Publish(p *actor.Publication, key string, ack func(actor.Published, error)) error {
+	_, h, err := s.historyOf(p.Group)
+	if err != nil {
+		return err
+	}
+	if key != "" {
+		if e := checkText(key, actor.MaxIdempotencyKey); e != "" {
+			return fmt.Errorf("%w: %s", actor.ErrBadKey, e)
+		}
+	}
+	payload, err := appendEnvelope(nil, &actor.Envelope{Kind: actor.KindPublish, From: p.From, Msg: p.Msg}, s.n.ser)
+	if err != nil {
+		return err
+	}
+	m := &nats.Msg{Subject: h.subject(p.Group), Data: payload}
+	if key != "" {
+		m.Header = nats.Header{
+			jetstream.MsgIDHeader: {m.Subject[len(h.subjects):] + "." + key},
+			digestHeader:          {digest(payload)},
+		}
+	}
+	s.mu.Lock()
+	js := s.js
+	switch {
+	case s.state != storeRunning:
+		s.mu.Unlock()
+		return errStopped
+	case len(s.pubs) >= maxPendingPubs:
+		s.mu.Unlock()
+		return fmt.Errorf("%w (%d publications waiting for JetStream)", ErrBacklog, maxPendingPubs)
+	}
+	if max := js.Conn().MaxPayload(); int64(len(payload)+512+len(m.Subject)) > max {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %d bytes, at most about %d", ErrTooLarge, len(payload), max-512)
+	}
+	s.pubs[m] = &pendingPub{group: p.Group, h: h, ack: ack}
+	s.mu.Unlock()
+	if _, err := js.PublishMsgAsync(m); err != nil {
+		s.mu.Lock()
+		_, mine := s.pubs[m]
+		delete(s.pubs, m)
+		s.mu.Unlock()
+		if !mine { // Stop answered it already
+			return nil
+		}
+		return fmt.Errorf("cluster: publishing to %q: %w", p.Group, err)
+	}
+	return nil
+}
+
+// take removes and returns the publication waiting for m's PubAck, or nil
+// if Stop took it; a publication taken is counted in s.handlers until
+// done() is called.
+func (s *groupStore) take(m *nats.Msg) *pendingPub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pubs[m]
+	if p == nil {
+		return nil
+	}
+	delete(s.pubs, m)
+	s.handlers.Add(1) // before Stop's Wait: Stop empties pubs under mu first
+	return p
+}
+
+// acked is the PubAck handler (the connection's goroutine).
+func (s *groupStore) acked(_ jetstream.JetStream, m *nats.Msg, pa *jetstream.PubAck) {
+	p := s.take(m)
+	if p == nil {
+		return
+	}
+	defer s.handlers.Done()
+	if p.ack == nil {
+		return
+	}
+	pos := actor.Position{Epoch: p.h.epoch, Seq: pa.Sequence}
+	if !pa.Duplicate {
+		p.ack(actor.Published{Group: p.group, Position: pos}, nil)
+		return
+	}
+	want := m.Header.Get(digestHeader)
+	fail := func(err error) { p.ack(actor.Published{Group: p.group}, err) }
+	run := func(ctx context.Context) {
+		stored, err := p.h.stream.GetMsg(ctx, pa.Sequence)
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			// Dropped from history since: it was stored, and its digest
+			// cannot be compared; the resend is taken for what it says.
+		case err != nil:
+			fail(storeErr("checking a duplicate", err))
+			return
+		case stored.Header.Get(digestHeader) != want || stored.Subject != m.Subject:
+			fail(fmt.Errorf("%w: group %q, position %v", actor.ErrKeyReused, p.group, pos))
+			return
+		}
+		p.ack(actor.Published{Group: p.group, Position: pos, Duplicate: true}, nil)
+	}
+	if !s.enqueue(&s.work, job{run: run, fail: fail}) {
+		fail(errStopped)
+	}
+}
+
+// notAcked is the handler of a publication JetStream did not store (the
+// connection's goroutine, or a timer's).
+func (s *groupStore) notAcked(_ jetstream.JetStream, m *nats.Msg, err error) {
+	p := s.take(m)
+	if p == nil {
+		return
+	}
+	defer s.handlers.Done()
+	err = storeErr(fmt.Sprintf("storing a publication of %q", p.group), err)
+	if p.ack != nil {
+		p.ack(actor.Published{Group: p.group}, err)
+		return
+	}
+	s.n.dropped.Add(1)
+	s.n.report(logStore, fmt.Errorf("cluster: node %d: %w", s.n.node, err))
+}
+
+// Read answers with publications of group (see actor.GroupStore), on a
+// worker. Any goroutine.
+func (s *groupStore) Read(group string, recover bool, since actor.Position, n, max int, reply func(actor.History, error)) {
+	_, h, err := s.historyOf(group)
+	if err != nil {
+		go reply(actor.History{Group: group}, err)
+		return
+	}
+	s.submit(&s.work, job{
+		run: func(ctx context.Context) {
+			hist, err := s.read(ctx, h, group, recover, since, n, max)
+			reply(hist, err)
+		},
+		fail: func(err error) { reply(actor.History{Group: group}, err) },
+	})
+}
+
+// read is Read on a worker. The group's latest message is taken first, and
+// what is returned is every message of the group after since (or the last
+// n) up to it: a publication after it was stored after the request began,
+// and reaches the node's members through the feed, which ran before.
+func (s *groupStore) read(ctx context.Context, h *history, group string, recover bool, since actor.Position, n, limit int) (actor.History, error) {
+	hist := actor.History{Group: group}
+	if limit <= 0 || limit > actor.MaxMaxReplay {
+		limit = h.settings.MaxReplay
+	}
+	last := recover && since.IsZero() && n > 0 // JoinOptions.Last
+	if (!recover || last) && (n < 1 || n > limit) {
+		return hist, fmt.Errorf("%w: %d publications asked for, at most %d", actor.ErrHistoryTooLarge, n, limit)
+	}
+	subj := h.subject(group)
+	var opts []jetstream.StreamInfoOpt
+	if !recover || last {
+		opts = append(opts, jetstream.WithSubjectFilter(subj))
+	}
+	info, err := h.stream.Info(ctx, opts...)
+	if err != nil {
+		return hist, storeErr("stream info", err)
+	}
+	epoch := uint64(info.Created.UnixNano())
+	latest, err := h.stream.GetLastMsgForSubject(ctx, subj)
+	if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return hist, storeErr("the group's latest publication", err)
+	}
+	var oldest *jetstream.RawStreamMsg
+	if latest != nil {
+		hist.Latest = actor.Position{Epoch: epoch, Seq: latest.Sequence}
+		oldest, err = h.stream.GetMsg(ctx, max(info.State.FirstSeq, 1), jetstream.WithGetMsgSubject(subj))
+		if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return hist, storeErr("the group's oldest publication", err)
+		}
+		if oldest != nil {
+			hist.Oldest = actor.Position{Epoch: epoch, Seq: oldest.Sequence}
+		} else { // dropped meanwhile: the latest is what there is
+			hist.Oldest = hist.Latest
+		}
+	}
+	if latest == nil {
+		return hist, s.emptyCheck(recover && !last, since, epoch, info.State.LastSeq)
+	}
+	if !recover || last {
+		count := int(info.State.Subjects[subj])
+		pubs, err := s.lastN(ctx, h, epoch, subj, count, n, latest.Sequence)
+		hist.Publications = pubs
+		return hist, err
+	}
+	switch {
+	case since.Epoch != 0 && since.Epoch != epoch:
+		return hist, fmt.Errorf("%w: %v, the group's history is of epoch %d", actor.ErrOtherEpoch, since, epoch)
+	case since.Seq > info.State.LastSeq && since.Seq > latest.Sequence:
+		return hist, fmt.Errorf("%w: %v, the latest is %v", actor.ErrFuturePosition, since, hist.Latest)
+	case since.Seq != 0 && hist.Oldest.Seq > since.Seq+1:
+		// The group's oldest stored message is past since: since was
+		// dropped by the limits, and so may have been later ones (which
+		// cannot be told: conservative).
+		return hist, fmt.Errorf("%w: %v, the oldest kept is %v", actor.ErrHistoryLost, since, hist.Oldest)
+	case since.Seq >= latest.Sequence:
+		return hist, nil
+	}
+	pubs, err := s.fetch(ctx, h, epoch, subj, since.Seq+1, latest.Sequence, limit+1, false)
+	if err != nil {
+		return hist, err
+	}
+	if len(pubs) > limit {
+		return hist, fmt.Errorf("%w: more than %d publications after %v (the oldest kept is %v)", actor.ErrTooFarBehind, limit, since, hist.Oldest)
+	}
+	hist.Publications = pubs
+	return hist, nil
+}
+
+// emptyCheck is the answer of a read of a group with no stored message.
+func (s *groupStore) emptyCheck(recover bool, since actor.Position, epoch, lastSeq uint64) error {
+	switch {
+	case !recover || since.Seq == 0 && (since.Epoch == 0 || since.Epoch == epoch):
+		return nil
+	case since.Epoch != 0 && since.Epoch != epoch:
+		return fmt.Errorf("%w: %v, the group's history is of epoch %d", actor.ErrOtherEpoch, since, epoch)
+	case since.Seq > lastSeq:
+		return fmt.Errorf("%w: %v, the group has no publication kept", actor.ErrFuturePosition, since)
+	case since.Seq == lastSeq: // nothing stored after it, in any group
+		return nil
+	}
+	return fmt.Errorf("%w: %v, the group has no publication kept", actor.ErrHistoryLost, since)
+}
+
+// lastN returns the last n of the count messages of subj up to seq upTo
+// (count as the stream's info said, taken before upTo).
+func (s *groupStore) lastN(ctx context.Context, h *history, epoch uint64, subj string, count, n int, upTo uint64) ([]actor.Publication, error) {
+	start := uint64(1)
+	if skip := count - n; skip > 0 {
+		// Find where the last n begin: headers only, up to that one.
+		heads, err := s.fetch(ctx, h, epoch, subj, 1, upTo, skip+1, true)
+		if err != nil {
+			return nil, err
+		}
+		if len(heads) > 0 {
+			start = heads[len(heads)-1].Position.Seq
+		}
+	}
+	pubs, err := s.fetch(ctx, h, epoch, subj, start, upTo, actor.MaxMaxReplay+1, false)
+	if len(pubs) > n {
+		pubs = pubs[len(pubs)-n:]
+	}
+	return pubs, err
+}
+
+// fetch returns the messages of subj from seq start to seq upTo, at most
+// limit, through an ephemeral consumer deleted after (only positions with
+// headersOnly).
+func (s *groupStore) fetch(ctx context.Context, h *history, epoch uint64, subj string, start, upTo uint64, limit int, headersOnly bool) ([]actor.Publication, error) {
+	cons, err := s.js.CreateConsumer(ctx, h.name, jetstream.ConsumerConfig{
+		FilterSubject:     subj,
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       start,
+		AckPolicy:         jetstream.AckNonePolicy,
+		InactiveThreshold: time.Minute, // if this node dies before deleting it
+		Replicas:          1,
+		MemoryStorage:     true,
+		HeadersOnly:       headersOnly,
+	})
+	if err != nil {
+		return nil, storeErr("reading history", err)
+	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		s.js.DeleteConsumer(dctx, h.name, cons.CachedInfo().Name)
+		cancel()
+	}()
+	var (
+		out  []actor.Publication
+		env  actor.Envelope
+		done bool
+	)
+	for !done && len(out) < limit {
+		batch, err := cons.FetchNoWait(min(limit-len(out), 256))
+		if err != nil {
+			return out, storeErr("reading history", err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			if done {
+				continue // (drained)
+			}
+			md, err := m.Metadata()
+			if err != nil {
+				return out, storeErr("reading history", err)
+			}
+			if md.Sequence.Stream > upTo {
+				done = true
+				continue
+			}
+			if headersOnly {
+				out = append(out, actor.Publication{Position: actor.Position{Epoch: epoch, Seq: md.Sequence.Stream}})
+			} else {
+				p, err := h.publication(m, &env, s.n, epoch)
+				if err != nil {
+					s.n.malformed.Add(1)
+					s.n.report(logMalformed, fmt.Errorf("cluster: node %d: %w", s.n.node, err))
+				} else {
+					out = append(out, p)
+				}
+			}
+			if md.Sequence.Stream == upTo {
+				done = true
+			}
+		}
+		if err := batch.Error(); err != nil {
+			return out, storeErr("reading history", err)
+		}
+		if got == 0 {
+			break
+		}
+	}
+	return out, ctx.Err()
+}
