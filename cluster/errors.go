@@ -55,3 +55,10 @@ var (
 // system has group settings (actor.Groups) and the NATS server it is
 // connected to has no JetStream, where they are kept.
 var ErrNoJetStream = errors.New("cluster: no JetStream on the NATS server")
+
+// ErrFeedGap is wrapped by the error OnError sees when a node's live feed
+// of a history stream found publications gone before it read them: a
+// group got more publications than its History while the feed was behind,
+// and JetStream dropped the oldest. This node's members of that group miss
+// them (as a member recovering from before them would).
+var ErrFeedGap = errors.New("cluster: publications dropped before the live feed read them")

@@ -367,6 +367,14 @@ func (s *groupStore) hasHistory(group string) bool {
 	return ok && g.HasHistory()
 }
 
+// report reports err, unless the store is stopping (and err is likely
+// its cancellation).
+func (s *groupStore) report(err error) {
+	if s.ctx.Err() == nil {
+		s.n.report(logStore, err)
+	}
+}
+
 // storeErr wraps err, a JetStream failure, for a callback.
 func storeErr(what string, err error) error {
 	if errors.Is(err, context.Canceled) {

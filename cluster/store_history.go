@@ -45,6 +45,8 @@ type history struct {
 	epoch    uint64 // the stream's creation time, unix ns
 	stream   jetstream.Stream
 
+	from uint64 // the feed's first sequence
+
 	mu   sync.Mutex
 	it   jetstream.MessagesContext // the feed's iterator; nil once stopped
 	cons jetstream.Consumer
@@ -153,7 +155,7 @@ func (h *history) startFeed(ctx context.Context, js jetstream.JetStream) error {
 		return err
 	}
 	h.mu.Lock()
-	h.it, h.cons = it, cons
+	h.it, h.cons, h.from = it, cons, info.State.LastSeq+1
 	h.mu.Unlock()
 	return nil
 }
@@ -190,7 +192,7 @@ func (h *history) deleteFeed(ctx context.Context, js jetstream.JetStream) {
 func (s *groupStore) feed(sink actor.GroupSink, h *history) {
 	defer s.wg.Done()
 	h.mu.Lock()
-	it := h.it
+	it, last := h.it, h.from-1 // last: the sequence last delivered
 	h.mu.Unlock()
 	var env actor.Envelope
 	for {
@@ -216,6 +218,16 @@ func (s *groupStore) feed(sink actor.GroupSink, h *history) {
 			s.n.report(logMalformed, fmt.Errorf("cluster: node %d: %w", s.n.node, err))
 			continue
 		}
+		if seq := p.Position.Seq; seq > last+1 {
+			// Sequences of a stream are consecutive but for messages
+			// deleted: these were dropped by the limits before this node
+			// read them (a group got more than History publications while
+			// the feed was behind), and its members here miss them.
+			s.n.dropped.Add(seq - last - 1)
+			s.n.report(logStore, fmt.Errorf("%w: node %d, stream %s: %d publications dropped by the history limits before the live feed read them (after %d)",
+				ErrFeedGap, s.n.node, h.name, seq-last-1, last))
+		}
+		last = p.Position.Seq
 		if err := sink.Deliver(&p); err != nil {
 			s.n.dropped.Add(1)
 			s.n.report(logDeliver, fmt.Errorf("cluster: node %d: delivering a publication of %q: %w", s.n.node, p.Group, err))

@@ -113,7 +113,7 @@ func (s *groupStore) Present(group string, m actor.Member, on bool) {
 				err = st.presence.Delete(ctx, key)
 			}
 			if err != nil {
-				s.n.report(logStore, fmt.Errorf("cluster: node %d: presence of %v in %q: %w", s.n.node, m.ID, group, err))
+				s.report(fmt.Errorf("cluster: node %d: presence of %v in %q: %w", s.n.node, m.ID, group, err))
 			}
 		},
 		fail: func(error) {}, // stopping: the others clean up after this node
@@ -232,7 +232,7 @@ func (s *groupStore) Watch(group string, on bool) {
 			kw, err := st.presence.WatchFiltered(wctx, []string{presenceFilter(group)})
 			if err != nil {
 				cancel()
-				s.n.report(logStore, fmt.Errorf("cluster: node %d: watching the presence of %q: %w", s.n.node, group, err))
+				s.report(fmt.Errorf("cluster: node %d: watching the presence of %q: %w", s.n.node, group, err))
 				return
 			}
 			w := &watcher{kw: kw, cancel: cancel}
@@ -388,7 +388,7 @@ func (s *groupStore) Unregister(name string, id actor.ID) {
 			e, err := kv.Get(ctx, key)
 			if err != nil {
 				if !errors.Is(err, jetstream.ErrKeyNotFound) {
-					s.n.report(logStore, fmt.Errorf("cluster: node %d: releasing name %q: %w", s.n.node, name, err))
+					s.report(fmt.Errorf("cluster: node %d: releasing name %q: %w", s.n.node, name, err))
 				}
 				return
 			}
@@ -396,7 +396,7 @@ func (s *groupStore) Unregister(name string, id actor.ID) {
 				return
 			}
 			if err := kv.Delete(ctx, key, jetstream.LastRevision(e.Revision())); err != nil {
-				s.n.report(logStore, fmt.Errorf("cluster: node %d: releasing name %q: %w", s.n.node, name, err))
+				s.report(fmt.Errorf("cluster: node %d: releasing name %q: %w", s.n.node, name, err))
 			}
 		},
 		fail: func(error) {},
@@ -458,7 +458,7 @@ func (s *groupStore) nodeDown(v int, inc string) {
 			dead := func(i string) bool { return i == inc }
 			if on.presence != nil {
 				if err := s.cleanPresence(ctx, on.presence, v, dead); err != nil {
-					s.n.report(logStore, fmt.Errorf("cluster: node %d: removing the presence of dead node %d: %w", s.n.node, v, err))
+					s.report(fmt.Errorf("cluster: node %d: removing the presence of dead node %d: %w", s.n.node, v, err))
 				}
 			}
 			s.mu.Lock()
@@ -466,7 +466,7 @@ func (s *groupStore) nodeDown(v int, inc string) {
 			s.mu.Unlock()
 			if names != nil {
 				if err := s.cleanNames(ctx, names, v, dead); err != nil {
-					s.n.report(logStore, fmt.Errorf("cluster: node %d: releasing the names of dead node %d: %w", s.n.node, v, err))
+					s.report(fmt.Errorf("cluster: node %d: releasing the names of dead node %d: %w", s.n.node, v, err))
 				}
 			}
 		},
