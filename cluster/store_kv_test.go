@@ -1,0 +1,136 @@
+package cluster_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/shoalrt/shoal/actor"
+)
+
+var lobby = actor.GroupSettings{Pattern: "lobby:*", Presence: true}
+
+// Presence across two nodes: joins and leaves reach the watcher on the
+// other node, once each; Members lists every node's; a node's death (its
+// NodeDown on the other) removes its members, announced as leaves.
+func TestStorePresence(t *testing.T) {
+	url := jsServer(t, true)
+	n1 := startStore(t, url, "presence", 1, lobby)
+	n2 := startStore(t, url, "presence", 2, lobby)
+	const g = "lobby:ünïcode room"
+	n2.store.Watch(g, true)
+	n2.store.Watch(g, true) // a second first watcher changes nothing
+	require.Eventually(t, func() bool { return len(n2.members(t, g)) == 0 }, waitFor, 10*time.Millisecond)
+	// The watch is set up by the serial worker, before later presence
+	// writes of node 2; node 1's writes race with it, so wait until a write
+	// of node 2 shows up first.
+	n2.store.Present(g, actor.Member{ID: 200, Info: "bob"}, true)
+	require.Equal(t, actor.Presence{Group: g, Member: actor.Member{ID: 200, Info: "bob"}, Joined: true}, nextPresence(t, n2.sink))
+
+	n1.store.Present(g, actor.Member{ID: 100, Info: "ann"}, true)
+	require.Equal(t, actor.Presence{Group: g, Member: actor.Member{ID: 100, Info: "ann"}, Joined: true}, nextPresence(t, n2.sink))
+	n1.store.Present(g, actor.Member{ID: 101, Info: "cy"}, true)
+	require.Equal(t, actor.Presence{Group: g, Member: actor.Member{ID: 101, Info: "cy"}, Joined: true}, nextPresence(t, n2.sink))
+	require.Equal(t, []actor.Member{{ID: 100, Info: "ann"}, {ID: 101, Info: "cy"}, {ID: 200, Info: "bob"}}, n1.members(t, g))
+
+	n1.store.Present(g, actor.Member{ID: 101}, false)
+	require.Equal(t, actor.Presence{Group: g, Member: actor.Member{ID: 101, Info: "cy"}}, nextPresence(t, n2.sink), "a leave carries the info")
+	n1.store.Present(g, actor.Member{ID: 101}, false) // not present: no second leave
+	n1.store.Present(g, actor.Member{ID: 102, Info: "dee"}, true)
+	require.Equal(t, actor.Presence{Group: g, Member: actor.Member{ID: 102, Info: "dee"}, Joined: true}, nextPresence(t, n2.sink))
+
+	// Node 1 goes down: node 2 removes its members.
+	n1.stop(t)
+	left := map[actor.ID]bool{}
+	for range 2 {
+		ev := nextPresence(t, n2.sink)
+		require.False(t, ev.Joined)
+		left[ev.Member.ID] = true
+	}
+	require.Equal(t, map[actor.ID]bool{100: true, 102: true}, left)
+	require.Equal(t, []actor.Member{{ID: 200, Info: "bob"}}, n2.members(t, g))
+	select {
+	case ev := <-n2.sink.presence:
+		t.Fatalf("an event too many: %+v", ev)
+	case <-time.After(100 * time.Millisecond):
+	}
+
+	// Bad input and groups without presence.
+	got := make(chan error, 1)
+	n2.store.Members("hall", func(_ []actor.Member, err error) { got <- err })
+	require.ErrorIs(t, <-got, actor.ErrNoPresence)
+	n2.store.Members("lobby:\x01", func(_ []actor.Member, err error) { got <- err })
+	require.ErrorIs(t, <-got, actor.ErrBadGroup)
+}
+
+// A node's entries from an earlier incarnation are removed when it starts
+// again (nobody was left to remove them).
+func TestStoreStaleIncarnation(t *testing.T) {
+	url := jsServer(t, true)
+	n := startStore(t, url, "stale", 1, lobby)
+	n.store.Present("lobby:a", actor.Member{ID: 5, Info: "ghost"}, true)
+	require.NoError(t, call(t, func(r func(error)) { n.store.Register("ghost", 5, r) }))
+	require.Eventually(t, func() bool { return len(n.members(t, "lobby:a")) == 1 }, waitFor, 10*time.Millisecond)
+	n.stop(t)
+
+	n = startStore(t, url, "stale", 1, lobby)
+	require.Empty(t, n.members(t, "lobby:a"))
+	_, err := n.lookup(t, "ghost")
+	require.ErrorIs(t, err, actor.ErrNoName)
+}
+
+// Names: registered on one node, refused to another actor on another,
+// looked up anywhere, released by their holder only, and at the holder's
+// node's death.
+func TestStoreNames(t *testing.T) {
+	url := jsServer(t, true)
+	n1 := startStore(t, url, "names", 1, lobby)
+	n2 := startStore(t, url, "names", 2, lobby)
+	const name = "zoë the great"
+	require.NoError(t, call(t, func(r func(error)) { n1.store.Register(name, 11, r) }))
+	require.NoError(t, call(t, func(r func(error)) { n1.store.Register(name, 11, r) }), "its holder again")
+	err := call(t, func(r func(error)) { n2.store.Register(name, 22, r) })
+	require.ErrorIs(t, err, actor.ErrNameTaken)
+	id, err := n2.lookup(t, name)
+	require.NoError(t, err)
+	require.Equal(t, actor.ID(11), id)
+
+	n2.store.Unregister(name, 22) // not its holder: nothing
+	n1.store.Unregister(name, 11)
+	require.Eventually(t, func() bool {
+		_, err := n2.lookup(t, name)
+		return errors.Is(err, actor.ErrNoName)
+	}, waitFor, 10*time.Millisecond)
+	require.NoError(t, call(t, func(r func(error)) { n2.store.Register(name, 22, r) }), "free again")
+	id, err = n1.lookup(t, name)
+	require.NoError(t, err)
+	require.Equal(t, actor.ID(22), id)
+
+	require.NoError(t, call(t, func(r func(error)) { n1.store.Register("held by 1", 12, r) }))
+	n1.stop(t)
+	require.Eventually(t, func() bool {
+		_, err := n2.lookup(t, "held by 1")
+		return errors.Is(err, actor.ErrNoName)
+	}, waitFor, 10*time.Millisecond, "released at its node's NodeDown")
+	id, err = n2.lookup(t, name)
+	require.NoError(t, err, "the other node's names stay")
+	require.Equal(t, actor.ID(22), id)
+
+	err = call(t, func(r func(error)) { n2.store.Register("", 1, r) })
+	require.ErrorIs(t, err, actor.ErrBadName)
+	_, err = n2.lookup(t, "bad\x7fname")
+	require.ErrorIs(t, err, actor.ErrBadName)
+}
+
+// Names work on a node without group settings (the bucket is opened at
+// the first request).
+func TestStoreNamesWithoutSettings(t *testing.T) {
+	url := jsServer(t, true)
+	n := startStore(t, url, "plainnames", 1)
+	require.NoError(t, call(t, func(r func(error)) { n.store.Register("solo", 3, r) }))
+	id, err := n.lookup(t, "solo")
+	require.NoError(t, err)
+	require.Equal(t, actor.ID(3), id)
+}
