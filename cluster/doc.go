@@ -39,6 +39,32 @@
 // once with ErrNoNode. See Config.HeartbeatMisses for the bound on how soon
 // a dead node is reported.
 //
+// Groups with settings (actor.Groups: history, positions, acknowledged
+// publications, presence, names) are kept in JetStream by the node's
+// GroupStore, which the system uses instead of its in-memory one. Each
+// GroupSettings with history is one stream, SHOAL_<cluster>_H_<hash of its
+// pattern>, on the subjects "h.<hash>.>": a group is the subject
+// "h.<hash>.<name in base64url>", its limits are per subject (History,
+// HistoryAge), so 10 000 idle groups are one stream's 10 000 subjects, not
+// 10 000 streams. A position is the stream's creation time (its epoch) and
+// the message's stream sequence. PublishAck publishes with Nats-Msg-Id
+// (group and key) and a digest of the message, which tells a resend
+// (answered with the first position) from a key reused for another message
+// (actor.ErrKeyReused). Every node reads every history stream through one
+// ordered consumer from its Start, and hands each publication to its
+// members in stream order: the cost of a history publication is one
+// delivery to every node, whether it has members of the group or not (those
+// without drop it at once); publications of history groups no longer travel
+// by core NATS. Recovery and History read a group's subject through an
+// ephemeral consumer, up to the group's latest message at the time of the
+// request. Presence and names are the key-value buckets
+// SHOAL_<cluster>_presence and SHOAL_<cluster>_names; a node that goes down
+// has its entries removed by the lowest-numbered live node, and a node
+// starting removes those of its number's earlier incarnation. Config.Storage
+// and Config.Replicas say how JetStream keeps them. A system without group
+// settings makes no JetStream request (and needs none) unless it registers
+// names.
+//
 // Config.Logger receives structured records of the connection, of nodes
 // coming up and going down, and of the errors OnError sees (rate-limited);
 // nothing per message. The node's Prometheus collector is in
@@ -52,6 +78,8 @@
 // envelopes and receiving them), interest.go (subscribing to groups with
 // local members), membership.go (heartbeats, goodbyes, node events),
 // subjects.go, wire.go (the envelope's encoding), batch.go (batches and the
-// flusher), server.go (Server, a NATS server the node runs), log.go (the
-// structured records), errors.go.
+// flusher), server.go (Server, a NATS server the node runs), store.go (the
+// group store: start, stop, workers), store_history.go (history streams,
+// publications, the live feed, reads), store_kv.go (presence and names),
+// log.go (the structured records), errors.go.
 package cluster

@@ -369,3 +369,49 @@ func TestStoreTenThousandGroups(t *testing.T) {
 	t.Logf("%d groups, one publication each, acknowledged in %v: stream %s holds %d messages, %d bytes, %d subjects",
 		groups, elapsed.Round(time.Millisecond), info.Config.Name, info.State.Msgs, info.State.Bytes, info.State.NumSubjects)
 }
+
+// Publications of a history group come from the store only: an envelope
+// for one arriving by core NATS (a node that still sends them there) is
+// not delivered; plain groups are, as ever.
+func TestStoreHistoryGroupsSkipCoreNATS(t *testing.T) {
+	url := jsServer(t, true)
+	n1 := startStore(t, url, "core", 1, rooms)
+	n2 := startStore(t, url, "core", 2) // no settings: it sends every publication by core NATS
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	require.NoError(t, n1.node.WaitNodes(ctx, 2))
+	require.NoError(t, n2.node.WaitNodes(ctx, 1))
+	got := make(chan string, 64)
+	spawn(t, n1.sys, func(ctx *actor.Context) {
+		switch m := ctx.Message().(type) {
+		case actor.Started:
+			ctx.Join("room:a")
+			ctx.Join("hall")
+		case Chat:
+			got <- m.Text
+		}
+	})
+	deadline := time.After(waitFor)
+	for heard := false; !heard; {
+		require.NoError(t, n2.sys.Publish("room:a", Chat{Text: "history group"}))
+		require.NoError(t, n2.sys.Publish("hall", Chat{Text: "plain group"}))
+		select {
+		case s := <-got:
+			require.Equal(t, "plain group", s)
+			heard = true
+		case <-deadline:
+			t.Fatal("node 1's member never heard the plain group")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	require.NoError(t, n2.sys.Publish("room:a", Chat{Text: "history group"}))
+	require.NoError(t, n2.sys.Publish("hall", Chat{Text: "plain group"}))
+	for {
+		select {
+		case s := <-got:
+			require.Equal(t, "plain group", s)
+		case <-time.After(200 * time.Millisecond):
+			return
+		}
+	}
+}
