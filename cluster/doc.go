@@ -72,7 +72,8 @@
 //
 // The package owns the wire form of envelopes, membership (heartbeats) and
 // the NATS connection; it knows actor only through actor.Remote,
-// actor.Local and actor.MaxNode, and nothing of the event loop (package
+// actor.Local, actor.MaxNode and the group store's types (actor.GroupStore,
+// GroupSink and what they carry), and nothing of the event loop (package
 // shard), of sockets, of the NATS server or of Prometheus. Its files, one
 // concept each: node.go (Config, Node, start and stop), route.go (sending
 // envelopes and receiving them), interest.go (subscribing to groups with
