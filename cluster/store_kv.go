@@ -480,15 +480,18 @@ func (s *groupStore) cleanPresence(ctx context.Context, kv jetstream.KeyValue, n
 	if err != nil {
 		return err
 	}
+	var first error
 	for _, e := range entries {
 		if _, inc, ok := parsePresence(e.Key(), e.Value()); ok && !match(inc) {
 			continue
 		}
-		if err := kv.Delete(ctx, e.Key(), jetstream.LastRevision(e.Revision())); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-			return err
+		// Only that revision: an entry written again since (a new
+		// incarnation's) stays.
+		if err := kv.Delete(ctx, e.Key(), jetstream.LastRevision(e.Revision())); err != nil && first == nil && ctx.Err() == nil && !wrongRevision(err) {
+			first = err
 		}
 	}
-	return nil
+	return first
 }
 
 // cleanNames deletes the names held on node by an incarnation that
@@ -498,13 +501,23 @@ func (s *groupStore) cleanNames(ctx context.Context, kv jetstream.KeyValue, node
 	if err != nil {
 		return err
 	}
+	var first error
 	for _, e := range entries {
 		if _, n, inc, ok := parseName(e.Value()); !ok || n != node || !match(inc) {
 			continue
 		}
-		if err := kv.Delete(ctx, e.Key(), jetstream.LastRevision(e.Revision())); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-			return err
+		// Only that revision: an entry written again since (a new
+		// incarnation's) stays.
+		if err := kv.Delete(ctx, e.Key(), jetstream.LastRevision(e.Revision())); err != nil && first == nil && ctx.Err() == nil && !wrongRevision(err) {
+			first = err
 		}
 	}
-	return nil
+	return first
+}
+
+// wrongRevision reports whether err is JetStream's refusal of a write whose
+// expected last revision is not the key's.
+func wrongRevision(err error) bool {
+	var api *jetstream.APIError
+	return errors.Is(err, jetstream.ErrKeyExists) || errors.As(err, &api) && api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }
