@@ -425,8 +425,11 @@ func (s *groupStore) read(ctx context.Context, h *history, group string, recover
 	if limit <= 0 || limit > actor.MaxMaxReplay {
 		limit = h.settings.MaxReplay
 	}
-	last := recover && since.IsZero() && n > 0 // JoinOptions.Last
-	if (!recover || last) && (n < 1 || n > limit) {
+	last := recover && since.IsZero() // the last n held (JoinOptions.Last), or the last limit
+	switch {
+	case last && (n <= 0 || n > limit):
+		n = limit
+	case !recover && (n < 1 || n > limit):
 		return hist, fmt.Errorf("%w: %d publications asked for, at most %d", actor.ErrHistoryTooLarge, n, limit)
 	}
 	subj := h.subject(group)
@@ -439,6 +442,7 @@ func (s *groupStore) read(ctx context.Context, h *history, group string, recover
 		return hist, storeErr("stream info", err)
 	}
 	epoch := uint64(info.Created.UnixNano())
+	hist.Latest = actor.Position{Epoch: epoch} // with the seq of the latest held, if any
 	latest, err := h.stream.GetLastMsgForSubject(ctx, subj)
 	if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return hist, storeErr("the group's latest publication", err)

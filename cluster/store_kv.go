@@ -309,6 +309,9 @@ func (s *groupStore) namesBucket(ctx context.Context) (jetstream.KeyValue, error
 		return nil, err
 	}
 	if kv, err = s.bucket(ctx, js, "names"); err != nil {
+		if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+			return nil, fmt.Errorf("%w: %w: the name registry is kept in JetStream (%v)", actor.ErrNoStore, ErrNoJetStream, err)
+		}
 		return nil, fmt.Errorf("%w: %w", actor.ErrNoStore, err)
 	}
 	s.mu.Lock()

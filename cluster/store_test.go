@@ -115,6 +115,9 @@ func TestStoreRead(t *testing.T) {
 	h, err = n.read(t, "room:a", true, actor.Position{}, 0, 0)
 	require.NoError(t, err)
 	require.Len(t, h.Publications, 10, "a zero position recovers everything")
+	h, err = n.read(t, "room:a", true, actor.Position{}, 0, 4)
+	require.NoError(t, err, "a zero position is never too far behind")
+	require.Equal(t, []string{"6", "7", "8", "9"}, texts(h), "the last max")
 	h, err = n.read(t, "room:a", true, pos[9], 0, 0)
 	require.NoError(t, err)
 	require.Empty(t, h.Publications, "nothing after the latest")
@@ -147,7 +150,7 @@ func TestStoreRead(t *testing.T) {
 
 	h, err = n.read(t, "room:empty", true, actor.Position{}, 0, 0)
 	require.NoError(t, err)
-	require.Equal(t, actor.History{Group: "room:empty"}, h)
+	require.Equal(t, actor.History{Group: "room:empty", Latest: actor.Position{Epoch: pos[0].Epoch}}, h, "the epoch, always")
 	_, err = n.read(t, "hall", true, actor.Position{}, 0, 0)
 	require.ErrorIs(t, err, actor.ErrNoHistory)
 }
@@ -317,6 +320,9 @@ func TestStoreWithoutJetStream(t *testing.T) {
 	url := jsServer(t, false)
 	plain := startStore(t, url, "nojs", 1)
 	require.NoError(t, plain.sys.Publish("room:a", Chat{Text: "plain groups work"}))
+	err := call(t, func(r func(error)) { plain.store.Register("name", 1, r) })
+	require.ErrorIs(t, err, actor.ErrNoStore)
+	require.ErrorIs(t, err, cluster.ErrNoJetStream)
 
 	node, err := cluster.New(cluster.Config{Name: "nojs", URL: url, Messages: []any{Chat{}}})
 	require.NoError(t, err)
