@@ -323,16 +323,19 @@ func (h *handler) replay(c *shard.Conn, a Actor, self ID, m *recoveryAnswer) {
 	ctx.conn, ctx.msg = nil, nil
 	buf := r.buf
 	r.buf = nil
+	seam := r.last
 	for _, s := range buf {
 		if !c.Open() || h.recov[k] != r {
-			return
+			return // closed or left in a Receive
 		}
 		if s.pub.Position.Seq <= r.last {
 			continue
 		}
 		r.last = s.pub.Position.Seq
-		delete(h.recov, k) // past the seam: what follows is live and in order
 		h.deliverPub(c, a, self, &s.pub)
+	}
+	if r.last > seam && h.recov[k] == r {
+		delete(h.recov, k) // past the seam for good: what follows is live and in order
 	}
 }
 
