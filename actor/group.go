@@ -1,6 +1,9 @@
 package actor
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Join makes this actor a member of the named group. Joining twice is a
 // no-op; members leave automatically when they stop or close.
@@ -14,7 +17,11 @@ func (c *Context) Join(group string) {
 	}
 	if len(c.sys.cfg.groups) != 0 {
 		if _, ok := c.sys.cfg.groupSettings(group); ok {
-			c.JoinWith(group, JoinOptions{}) // joined already: a no-op, as documented
+			if err := c.JoinWith(group, JoinOptions{}); err != nil && !errors.Is(err, ErrJoined) {
+				// A name the store cannot keep (ErrBadGroup), or no store:
+				// a plain member then, never silently none.
+				c.sh.Join(c.conn, group)
+			}
 			return
 		}
 	}
