@@ -17,7 +17,8 @@ type Context struct {
 	self ID
 	from ID
 	msg  any
-	req  *request // the request being handled, for Respond; nil otherwise
+	req  *request     // the request being handled, for Respond; nil otherwise
+	pub  *Publication // the stored publication being handled (Publication); nil otherwise
 }
 
 // Message returns the message being handled: a value decoded by the

@@ -24,6 +24,14 @@ type handler struct {
 	deadLog   limited                      // rate of dead-letter records (log.go)
 	fullLog   limited                      // rate of inbox-full records
 	failLog   limited                      // rate of actor-failure records
+
+	// Groups with settings (durable.go): recoveries under way or just past
+	// their seam, presence groups, watched groups and names of this shard's
+	// actors, so each actor's end undoes them.
+	recov    map[memberKey]*recovery
+	presence map[ID][]string
+	watching map[ID][]string
+	names    map[ID][]string
 }
 
 // remote hands e to the cluster through the handler's own Envelope, so a
@@ -144,6 +152,7 @@ func (h *handler) Closed(c *shard.Conn, err error) {
 		h.receive(c, 0, Closed{Err: userErr(err)})
 	}
 	h.nodesClosed(c) // a watcher that goes stops watching (nodes.go)
+	h.gone(ID(h.sh.Addr(c)), true)
 	c.User = nil
 }
 
@@ -161,6 +170,12 @@ func (h *handler) DeadLetter(to, from uint64, msg any) {
 		if p, ok := h.pending[m.ID]; ok && p.from == ID(to) {
 			h.forgetRequest(m.ID) // its requester is gone (and was on this shard: request numbers are per shard)
 		}
+	case *recoveryAnswer:
+		return // the member is gone: nothing to recover for
+	case *recoveredNote:
+		msg = m.Recovered
+	case *nameAnswer:
+		msg = m.Response
 	}
 	h.logDeadLetter(ID(to), ID(from), msg)
 	if f := h.sys.cfg.deadLetter; f != nil {
@@ -224,8 +239,27 @@ func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) {
 		return
 	}
 	ctx := &h.ctx
-	ctx.req = nil
+	ctx.req, ctx.pub = nil, nil
 	switch m := msg.(type) {
+	case *stored:
+		if !h.admitStored(c, ID(h.sh.Addr(c)), m) {
+			return
+		}
+		ctx.pub, msg = &m.pub, m.pub.Msg
+	case *recoveryAnswer:
+		h.replay(c, a, ID(h.sh.Addr(c)), m)
+		return
+	case *recoveredNote:
+		msg = m.Recovered
+	case *nameAnswer:
+		if m.Err != nil {
+			h.refused(ID(h.sh.Addr(c)), m.name)
+		}
+		if _, ok := h.pending[m.ID]; !ok {
+			return // its time-out was delivered already
+		}
+		h.forgetRequest(m.ID)
+		msg = m.Response
 	case *request:
 		ctx.req, msg = m, m.msg
 	case *response:
@@ -246,7 +280,7 @@ func (h *handler) Deliver(c *shard.Conn, from uint64, msg any) {
 	ctx.conn, ctx.msg = c, msg
 	ctx.self, ctx.from = ID(h.sh.Addr(c)), ID(from)
 	a.Receive(ctx)
-	ctx.conn, ctx.msg, ctx.req = nil, nil, nil
+	ctx.conn, ctx.msg, ctx.req, ctx.pub = nil, nil, nil, nil
 }
 
 // startNow is the message that makes a fresh spawned actor receive Started
@@ -324,6 +358,7 @@ func (h *handler) failed(c *shard.Conn, r any) {
 		} else if a, err := build(cl.f); err == nil {
 			f.Action = ActionRestarted
 			h.sh.Reset(c) // the old incarnation's timers and groups go with it
+			h.gone(f.ID, false)
 			h.forgetRequests(f.ID)
 			cl.a = a
 			h.fresh(c, cl)

@@ -256,6 +256,12 @@ var (
 	// keeps no groups (it does not implement GroupStorer), or a store that
 	// is not running.
 	ErrNoStore = errors.New("actor: no group store")
+	// ErrStoreBusy: a publication to a group with history found too many
+	// publications waiting to be stored; it was not published.
+	ErrStoreBusy = errors.New("actor: group store busy")
+	// ErrBroadcastHistory: Broadcast to a group with history (whose
+	// publications are stored: use Publish).
+	ErrBroadcastHistory = errors.New("actor: Broadcast to a group with history")
 	// ErrRecoveryOverflow: more live publications arrived while a member
 	// waited for its replay than MaxReplay: the recovery is given up (the
 	// member may join again).
@@ -466,5 +472,11 @@ type stored struct {
 
 // deliverPresence hands a presence event to this node's watchers.
 func (s *System) deliverPresence(ev Presence) error {
-	return nil // TODO(issue 12): watchers
+	var first error
+	for _, id := range s.watchers.of(ev.Group) {
+		if err := s.set.Send(uint64(id), 0, ev); err != nil && first == nil {
+			first = userErr(err)
+		}
+	}
+	return first
 }

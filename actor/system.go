@@ -209,6 +209,9 @@ type System struct {
 	nodes    nodeWatch  // the other nodes of the cluster and the actors watching them
 	handlers []*handler // each shard's, by index; touched only on its shard but for Post
 
+	store    GroupStore // the groups with settings' store, if there are settings
+	watchers watchers   // actors watching groups' presence
+
 	dials      sync.WaitGroup     // Context.Dial goroutines in flight
 	dialCtx    context.Context    // their context, cancelled by Stop
 	dialCancel context.CancelFunc //
@@ -335,6 +338,14 @@ func NewSystem(opts ...Option) (*System, error) {
 	if r := cfg.remote; r != nil {
 		cfg.OnGroup = r.Interest
 	}
+	switch gs, ok := cfg.remote.(GroupStorer); {
+	case ok:
+		s.store = gs.GroupStore()
+	case cfg.remote == nil:
+		s.store = newMemStore()
+	case len(cfg.groups) > 0:
+		return nil, fmt.Errorf("%w: Groups: the cluster (%T) keeps no groups: it does not implement GroupStorer", ErrBadOption, cfg.remote)
+	}
 	s.cfg = cfg
 	s.dialCtx, s.dialCancel = context.WithCancel(context.Background())
 	s.workers = &workers{sys: s, jobs: make(chan job, cfg.queue), size: cfg.workers}
@@ -401,6 +412,15 @@ func (s *System) Start() error {
 			return fmt.Errorf("actor: joining the cluster: %w", err)
 		}
 	}
+	if s.store != nil {
+		if err := s.store.Start(sink{s}); err != nil {
+			if r := s.cfg.remote; r != nil {
+				r.Stop(context.Background())
+			}
+			s.set.Stop(context.Background())
+			return fmt.Errorf("actor: starting the group store: %w", err)
+		}
+	}
 	s.workers.start()
 	if s.cfg.onStarted != nil {
 		s.cfg.onStarted(s)
@@ -429,8 +449,11 @@ func (s *System) Stop(ctx context.Context) error {
 		s.cfg.onStopping(s)
 	}
 	var rerr error
+	if s.store != nil && running {
+		rerr = s.store.Stop(ctx) // every answer it owed is on its way
+	}
 	if r := s.cfg.remote; r != nil && running {
-		rerr = r.Stop(ctx) // nothing more comes in from other nodes
+		rerr = first(rerr, r.Stop(ctx)) // nothing more comes in from other nodes
 	}
 	s.dialCancel() // dials in flight end; their Dialed become dead letters
 	err := userErr(s.set.Stop(ctx))

@@ -80,6 +80,17 @@ func (s *Shard) Join(c *Conn, name string) {
 	s.joined[c.slot] = append(s.joined[c.slot], name)
 }
 
+// IsMember reports whether c is a member of group name. Shard goroutine
+// only.
+func (s *Shard) IsMember(c *Conn, name string) bool {
+	for _, g := range s.joined[c.slot] {
+		if g == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Leave removes c from group name, if it is a member. Shard goroutine only.
 func (s *Shard) Leave(c *Conn, name string) {
 	groups := s.joined[c.slot]
