@@ -84,6 +84,15 @@ func (k *sink) Presence(ev actor.Presence) error {
 	return nil
 }
 
+// remoteOnly is a node without its GroupStore (it does not implement
+// actor.GroupStorer): the test starts the store itself, with its sink.
+type remoteOnly struct{ n *cluster.Node }
+
+func (r remoteOnly) Start(l *actor.Local) error     { return r.n.Start(l) }
+func (r remoteOnly) Stop(ctx context.Context) error { return r.n.Stop(ctx) }
+func (r remoteOnly) Send(e *actor.Envelope) error   { return r.n.Send(e) }
+func (r remoteOnly) Interest(group string, on bool) { r.n.Interest(group, on) }
+
 // storeNode is a started system on node with its node, and the node's
 // group store started with sink.
 type storeNode struct {
@@ -103,7 +112,7 @@ func startStore(t *testing.T, url, name string, node int, settings ...actor.Grou
 	sn.node, err = cluster.New(cluster.Config{Name: name, URL: url, Messages: []any{Chat{}}, Heartbeat: 100 * time.Millisecond,
 		Storage: cluster.MemoryStorage, OnError: func(err error) { t.Log(err) }})
 	require.NoError(t, err)
-	sn.sys, err = actor.NewSystem(actor.Node(node), actor.Shards(1), actor.Cluster(sn.node))
+	sn.sys, err = actor.NewSystem(actor.Node(node), actor.Shards(1), actor.Cluster(remoteOnly{sn.node}))
 	require.NoError(t, err)
 	require.NoError(t, sn.sys.Start())
 	sn.store = sn.node.GroupStore()

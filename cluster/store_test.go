@@ -326,7 +326,7 @@ func TestStoreWithoutJetStream(t *testing.T) {
 
 	node, err := cluster.New(cluster.Config{Name: "nojs", URL: url, Messages: []any{Chat{}}})
 	require.NoError(t, err)
-	sys, err := actor.NewSystem(actor.Node(2), actor.Cluster(node))
+	sys, err := actor.NewSystem(actor.Node(2), actor.Cluster(remoteOnly{node}))
 	require.NoError(t, err)
 	require.NoError(t, sys.Start())
 	defer stop(t, sys)
