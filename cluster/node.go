@@ -84,6 +84,11 @@ type Config struct {
 	// needs no JetStream.
 	Storage  Storage
 	Replicas int
+	// JetStreamWait bounds how long the group store's Start tries again
+	// to set up its streams and buckets while JetStream is not ready (a
+	// NATS cluster electing its leader, fewer servers up than Replicas):
+	// default 30 seconds. Only a system with group settings waits.
+	JetStreamWait time.Duration
 	// Logger receives the node's structured records (nil: slog.Default()):
 	// connecting to NATS, losing the connection and getting it back, other
 	// nodes coming up and going down (with their number, "peer", and the
@@ -189,6 +194,12 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.Replicas == 0 {
 		cfg.Replicas = 1
+	}
+	if cfg.JetStreamWait == 0 {
+		cfg.JetStreamWait = 30 * time.Second
+	}
+	if cfg.JetStreamWait < 0 {
+		return nil, fmt.Errorf("%w: negative JetStreamWait %v", ErrBadConfig, cfg.JetStreamWait)
 	}
 	if cfg.Replicas < 1 || cfg.Replicas > 5 {
 		return nil, fmt.Errorf("%w: Replicas %d: want 1 to 5", ErrBadConfig, cfg.Replicas)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,8 +43,8 @@ const (
 	// maxPendingPubs bounds the publications waiting for their PubAck:
 	// past it Publish fails with ErrBacklog.
 	maxPendingPubs = 1 << 16
-	// setupTimeout bounds each step of Start.
-	setupTimeout = 10 * time.Second
+	// setupTimeout bounds each try of a step of Start.
+	setupTimeout = 5 * time.Second
 )
 
 // errStopped is the answer of a request to a store that is not running.
@@ -177,19 +178,26 @@ func (s *groupStore) Start(sink actor.GroupSink) error {
 }
 
 // setup makes the JetStream context, the streams and buckets, and starts
-// the feeds (returned, also on error: the caller stops them). Start only.
+// the feeds (returned, also on error: the caller stops them). Each step is
+// tried again on a transient failure (a NATS cluster still electing its
+// JetStream leader, too few servers up yet for Replicas) until
+// Config.JetStreamWait has passed. Start only.
 func (s *groupStore) setup(nc *nats.Conn, on *storeOn, settings []actor.GroupSettings) ([]*history, error) {
 	js, err := s.jetStream(nc)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, setupTimeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.n.cfg.JetStreamWait)
 	defer cancel()
-	if _, err := js.AccountInfo(ctx); err != nil {
+	try := func(what string, step func(ctx context.Context) error) error {
+		return s.retry(ctx, nc, what, step)
+	}
+	err = try("asking for JetStream", func(ctx context.Context) error { _, err := js.AccountInfo(ctx); return err })
+	if err != nil {
 		if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
 			return nil, fmt.Errorf("%w: the NATS server at %s: %v (groups with settings are kept in JetStream)", ErrNoJetStream, nc.ConnectedUrlRedacted(), err)
 		}
-		return nil, fmt.Errorf("cluster: group store: asking for JetStream: %w", err)
+		return nil, err
 	}
 	var feeds []*history
 	presence := false
@@ -198,35 +206,93 @@ func (s *groupStore) setup(nc *nats.Conn, on *storeOn, settings []actor.GroupSet
 		if !g.HasHistory() {
 			continue
 		}
-		h, err := s.openHistory(ctx, js, g, on.hist)
-		if err != nil {
+		var h *history
+		if err := try("the stream of "+g.Pattern, func(ctx context.Context) (err error) {
+			h, err = s.openHistory(ctx, js, g, on.hist)
+			return err
+		}); err != nil {
 			return feeds, err
 		}
 		on.hist[g.Pattern] = h
-		if err := h.startFeed(ctx, js); err != nil {
-			return feeds, fmt.Errorf("cluster: group store: live feed of %s: %w", h.name, err)
+		if err := try("the live feed of "+h.name, func(ctx context.Context) error { return h.startFeed(ctx, js) }); err != nil {
+			return feeds, err
 		}
 		feeds = append(feeds, h)
 	}
+	mine := func(inc string) bool { return inc != s.n.id } // an earlier incarnation's
 	if presence {
-		if on.presence, err = s.bucket(ctx, js, "presence"); err != nil {
+		if err := try("the presence bucket", func(ctx context.Context) (err error) {
+			on.presence, err = s.bucket(ctx, js, "presence")
+			return err
+		}); err != nil {
 			return feeds, err
 		}
-		if err := s.cleanPresence(ctx, on.presence, s.n.node, func(inc string) bool { return inc != s.n.id }); err != nil {
-			return feeds, fmt.Errorf("cluster: group store: removing an earlier incarnation's presence: %w", err)
+		if err := try("removing an earlier incarnation's presence", func(ctx context.Context) error {
+			return s.cleanPresence(ctx, on.presence, s.n.node, mine)
+		}); err != nil {
+			return feeds, err
 		}
 	}
-	names, err := s.bucket(ctx, js, "names")
-	if err != nil {
+	var names jetstream.KeyValue
+	if err := try("the names bucket", func(ctx context.Context) (err error) {
+		names, err = s.bucket(ctx, js, "names")
+		return err
+	}); err != nil {
 		return feeds, err
 	}
-	if err := s.cleanNames(ctx, names, s.n.node, func(inc string) bool { return inc != s.n.id }); err != nil {
-		return feeds, fmt.Errorf("cluster: group store: removing an earlier incarnation's names: %w", err)
+	if err := try("removing an earlier incarnation's names", func(ctx context.Context) error {
+		return s.cleanNames(ctx, names, s.n.node, mine)
+	}); err != nil {
+		return feeds, err
 	}
 	s.mu.Lock()
 	s.names = names
 	s.mu.Unlock()
 	return feeds, nil
+}
+
+// retry runs step (each try within setupTimeout) until it succeeds, fails
+// for good, or ctx ends.
+func (s *groupStore) retry(ctx context.Context, nc *nats.Conn, what string, step func(ctx context.Context) error) error {
+	wait := 250 * time.Millisecond
+	for tries := 1; ; tries++ {
+		sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+		err := step(sctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if !transient(err, nc) || ctx.Err() != nil {
+			if tries > 1 {
+				return fmt.Errorf("cluster: group store: %s: %w (%d tries)", what, err, tries)
+			}
+			return fmt.Errorf("cluster: group store: %s: %w", what, err)
+		}
+		s.n.log.LogAttrs(context.Background(), slog.LevelInfo, "group store: trying again", slog.String("step", what), slog.Any("err", err))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// transient reports whether a JetStream failure may pass: a timeout, no
+// responders, a server error (503: no leader yet, too few servers), and
+// JetStream not enabled from a server in a cluster (which says so while
+// the cluster forms).
+func transient(err error, nc *nats.Conn) bool {
+	if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+		return nc.ConnectedClusterName() != ""
+	}
+	var api *jetstream.APIError
+	if errors.As(err, &api) {
+		return api.Code >= 500
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoServers)
 }
 
 // jetStream returns the store's JetStream context, made on first use.
