@@ -30,6 +30,14 @@
 // (-heartbeat × 4 by default). -standalone runs a single server without a
 // cluster.
 //
+// On several machines each node can run its own embedded NATS server, the
+// servers routed into one NATS cluster (no NATS to install; see
+// docs/cluster.md): give every node the same -nats-routes, its own
+// -nats-cluster address, and a -nats-data directory for JetStream:
+//
+//	go run ./examples/chat -node 1 -nats-listen a:4222 -nats-cluster a:6222 \
+//		-nats-routes nats-route://a:6222,nats-route://b:6222,nats-route://c:6222 -nats-data /var/lib/chat
+//
 // With -tls-cert FILE and -tls-key FILE (a PEM certificate and its key,
 // reloaded when the files change) both listeners speak TLS: the page is
 // served over https and its WebSocket is wss:// (the page picks wss:// when
