@@ -223,7 +223,16 @@ type roomClient struct {
 	seen    map[string]int  // text -> times received
 	acked   map[string]bool // its own acknowledged texts
 	errs    []string
-	retries int // recoveries the store could not answer at once
+	retries int      // recoveries the store could not answer at once
+	trace   []string // the last lines it exchanged, for a failure's report
+}
+
+// note keeps line in the client's trace. c.mu held.
+func (c *roomClient) note(line string) {
+	if len(c.trace) == 12 {
+		c.trace = append(c.trace[:0], c.trace[1:]...)
+	}
+	c.trace = append(c.trace, time.Now().Format("15:04:05.000 ")+line)
 }
 
 func (c *roomClient) run(ctx context.Context, done *sync.WaitGroup) {
@@ -231,6 +240,9 @@ func (c *roomClient) run(ctx context.Context, done *sync.WaitGroup) {
 	next := 0 // the next of its lines to publish
 	for try := 0; ctx.Err() == nil; try++ {
 		conn, err := net.DialTimeout("tcp", c.addrs[try%len(c.addrs)], time.Second)
+		c.mu.Lock()
+		c.note(fmt.Sprintf("dial %s: %v", c.addrs[try%len(c.addrs)], err))
+		c.mu.Unlock()
 		if err != nil {
 			time.Sleep(50 * time.Millisecond)
 			continue
@@ -261,6 +273,9 @@ func (c *roomClient) session(ctx context.Context, conn net.Conn, next int) int {
 	w.Flush()
 	for r.Scan() {
 		f := strings.SplitN(r.Text(), " ", 4)
+		c.mu.Lock()
+		c.note("< " + r.Text())
+		c.mu.Unlock()
 		switch f[0] {
 		case "msg":
 			c.mu.Lock()
@@ -367,7 +382,10 @@ func durableRun(t *testing.T, addrs []string, crash func()) {
 			if n == lines {
 				break
 			}
-			require.True(t, time.Now().Before(deadline), "client %d: %d of %d lines acknowledged", c.id, n, lines)
+			if time.Now().After(deadline) {
+				c.mu.Lock()
+				t.Fatalf("client %d: %d of %d lines acknowledged; its last lines:\n%s", c.id, n, lines, strings.Join(c.trace, "\n"))
+			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
@@ -391,7 +409,10 @@ func durableRun(t *testing.T, addrs []string, crash func()) {
 			if missing == 0 {
 				break
 			}
-			require.True(t, time.Now().Before(deadline), "client %d (%s): %d acknowledged lines missing", c.id, c.room, missing)
+			if time.Now().After(deadline) {
+				c.mu.Lock()
+				t.Fatalf("client %d (%s): %d acknowledged lines missing; its last lines:\n%s", c.id, c.room, missing, strings.Join(c.trace, "\n"))
+			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}

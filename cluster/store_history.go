@@ -29,8 +29,9 @@ import (
 // sequences grow across every group of the stream, and a stream deleted and
 // made again is a new epoch.
 
-// digestHeader carries the hex FNV-64a of a keyed publication's payload,
-// to tell a resend (same message) from a key reused for another.
+// digestHeader carries the hex FNV-64a of a keyed publication's message (its
+// payload encoded without the publisher), to tell a resend (same message)
+// from a key reused for another.
 const digestHeader = "Shoal-Digest"
 
 // patternMeta is the stream metadata key naming the settings pattern a
@@ -296,9 +297,18 @@ func (s *groupStore) Publish(p *actor.Publication, key string, ack func(actor.Pu
 	}
 	m := &nats.Msg{Subject: h.subject(p.Group), Data: payload}
 	if key != "" {
+		// The digest is the message's alone: a client that resends after
+		// a reconnect does so through another actor, maybe on another
+		// node, so the publisher differs and must not count.
+		alone := payload
+		if p.From != 0 {
+			if alone, err = appendEnvelope(nil, &actor.Envelope{Kind: actor.KindPublish, Msg: p.Msg}, s.n.ser); err != nil {
+				return err
+			}
+		}
 		m.Header = nats.Header{
 			jetstream.MsgIDHeader: {m.Subject[len(h.subjects):] + "." + key},
-			digestHeader:          {digest(payload)},
+			digestHeader:          {digest(alone)},
 		}
 	}
 	s.mu.Lock()

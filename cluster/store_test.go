@@ -62,6 +62,14 @@ func TestStoreDedup(t *testing.T) {
 	again, err := n.publish(t, "room:a", Chat{Text: "hi"}, "key-1")
 	require.NoError(t, err)
 	require.Equal(t, actor.Published{Group: "room:a", Position: first.Position, Duplicate: true}, again)
+	// A resend through another actor (a client reconnected elsewhere): the
+	// publisher differs, the message does not: a duplicate still.
+	got := make(chan ackd, 1)
+	require.NoError(t, n.store.Publish(&actor.Publication{Group: "room:a", From: 9, Msg: Chat{Text: "hi"}}, "key-1",
+		func(p actor.Published, err error) { got <- ackd{p, err} }))
+	resent := <-got
+	require.NoError(t, resent.err)
+	require.Equal(t, actor.Published{Group: "room:a", Position: first.Position, Duplicate: true}, resent.p)
 	_, err = n.publish(t, "room:a", Chat{Text: "other"}, "key-1")
 	require.ErrorIs(t, err, actor.ErrKeyReused)
 	other, err := n.publish(t, "room:b", Chat{Text: "other"}, "key-1")
