@@ -230,15 +230,11 @@ func TestProbeRecoveryBoundaries(t *testing.T) {
 	probeQuiet(t, mc, 100*time.Millisecond, "not a member after a failed recovery")
 }
 
-// FAILS: once every publication aged out, History answers Oldest =
-// {epoch, 0} (Epoch set, Seq 0) with Latest zero, not both zero; and
-// JoinSince from the last position (aged out) recovers with Err nil instead
-// of ErrHistoryLost (same off-by-one as TestProbeCoveredBoundary).
-// GroupSettings.HistoryAge "keeps them for that long"; History: "Oldest and
-// Latest are zero when it is empty"; "A position is covered while the
-// publication at it is still held"; Position: Seq "grows with every
-// publication of the group" and Epoch changes only "when the group's
-// history is lost or reset".
+// HistoryAge "keeps them for that long"; History: Oldest "zero when it
+// holds none", Latest "{Epoch, 0} when it holds none"; a position is
+// covered "when no publication after it has been dropped" (exactly, in
+// memory); Position: Seq "grows with every publication of the group" and
+// Epoch changes only "when the group's history is lost or reset".
 func TestProbeHistoryAgeOut(t *testing.T) {
 	sys := storeSystem(t, []actor.GroupSettings{{Pattern: "age", HistoryAge: time.Second}})
 	p1 := probeAck(t, sys, "age", "a", "a").Position
@@ -259,28 +255,30 @@ func TestProbeHistoryAgeOut(t *testing.T) {
 	h, err = sys.History(probeCtx(t), "age", 10)
 	require.NoError(t, err)
 	require.Empty(t, h.Publications)
-	assert.Zero(t, h.Oldest, "Oldest and Latest are zero when it is empty")
-	assert.Zero(t, h.Latest, "Oldest and Latest are zero when it is empty")
+	assert.Zero(t, h.Oldest, "Oldest is zero when history holds nothing")
+	assert.Equal(t, actor.Position{Epoch: p2.Epoch}, h.Latest, "Latest is {Epoch, 0} when history holds nothing")
 
-	// The last position seen, aged out: history no longer reaches it.
+	// The last position seen, aged out, but nothing after it: covered, and
+	// nothing to replay.
 	m, mc := spawnPuppet(t, sys)
 	require.NoError(t, on(t, sys, m, func(c *actor.Context) error { return c.JoinSince("age", p2) }))
 	r, _ := next[actor.Recovered](t, mc)
-	assert.ErrorIs(t, r.Err, actor.ErrHistoryLost, "an aged-out position is not covered (and not from the future)")
+	require.NoError(t, r.Err, "nothing after the position was dropped")
+	assert.Equal(t, 0, r.Count)
+	assert.Equal(t, p2, r.Last)
+	// The one before it, aged out with something after it dropped too: lost.
+	require.NoError(t, on(t, sys, m, func(c *actor.Context) error { c.Leave("age"); return c.JoinSince("age", p1) }))
+	r, _ = next[actor.Recovered](t, mc)
+	assert.ErrorIs(t, r.Err, actor.ErrHistoryLost, "p2, after p1, was dropped")
 
 	p3 := probeAck(t, sys, "age", "c", "c").Position
 	require.Equal(t, p2.Epoch, p3.Epoch, "aging is not a loss of history")
 	require.Greater(t, p3.Seq, p2.Seq, "Seq grows with every publication")
 }
 
-// FAILS: JoinSince from the position just before the oldest held one (its
-// publication dropped by History: 3) recovers the 3 held publications with
-// Recovered.Err nil instead of ErrHistoryLost; and with History 10 /
-// MaxReplay 4, a since of the just-dropped position gets ErrTooFarBehind
-// where a since far older gets ErrHistoryLost (the boundary is off by one
-// against the doc's "covered while the publication at it is still held").
-// A position just before the oldest held: the publication at it is gone,
-// so it is not covered, though everything after it is still held.
+// A position is covered "when no publication after it has been dropped":
+// the position just before the oldest held one is covered (its own
+// publication is gone, nothing after it is), the one before that is not.
 func TestProbeCoveredBoundary(t *testing.T) {
 	sys := storeSystem(t, []actor.GroupSettings{{Pattern: "r", History: 3, MaxReplay: 100}})
 	var pos []actor.Position
@@ -293,37 +291,38 @@ func TestProbeCoveredBoundary(t *testing.T) {
 	for {
 		g := recv(t, mc)
 		if r, ok := g.msg.(actor.Recovered); ok {
-			assert.ErrorIs(t, r.Err, actor.ErrHistoryLost, "since %v, oldest held %v; delivered %v", pos[1], pos[2], got)
+			require.NoError(t, r.Err, "since %v, oldest held %v", pos[1], pos[2])
 			assert.Equal(t, pos[2], r.Oldest)
-			assert.Empty(t, got, "nothing was delivered")
+			assert.Equal(t, []any{2, 3, 4}, got, "every publication after the position")
 			break
 		}
 		got = append(got, g.msg)
 	}
-	// Precedence, as for a position far behind: lost wins over too far behind.
+	require.NoError(t, on(t, sys, m, func(c *actor.Context) error { c.Leave("r"); return c.JoinSince("r", pos[0]) }))
+	r, _ := next[actor.Recovered](t, mc)
+	assert.ErrorIs(t, r.Err, actor.ErrHistoryLost, "the publication after pos[0] was dropped")
+	// Precedence, as for a position far behind: lost wins over too far
+	// behind; a covered position too far behind is too far behind.
 	sys2 := storeSystem(t, []actor.GroupSettings{{Pattern: "r", History: 10, MaxReplay: 4}})
 	pos = pos[:0]
 	for i := range 15 {
 		pos = append(pos, probeAck(t, sys2, "r", fmt.Sprint(i), i).Position)
 	}
 	n, nc := spawnPuppet(t, sys2)
-	for _, since := range []actor.Position{pos[0], pos[4]} {
+	for since, want := range map[actor.Position]error{pos[0]: actor.ErrHistoryLost, pos[4]: actor.ErrTooFarBehind} {
 		require.NoError(t, on(t, sys2, n, func(c *actor.Context) error { return c.JoinSince("r", since) }))
 		r, _ := next[actor.Recovered](t, nc)
-		assert.ErrorIs(t, r.Err, actor.ErrHistoryLost, "since %v (oldest held %v)", since, pos[5])
+		assert.ErrorIs(t, r.Err, want, "since %v (oldest held %v)", since, pos[5])
 	}
 }
 
-// FAILS: NewSystem refuses HistoryAge: time.Millisecond with ErrBadOption
-// ("HistoryAge 1ms: at least a second"),
-// but the doc of Groups names only "a bad pattern or negative limits"
-// (docs say nothing of a minimum HistoryAge; the existing
-// TestStoreBadInput expects the refusal).
-// Groups: "Settings with a bad pattern or negative limits fail NewSystem
-// with ErrBadOption." Positive limits are fine.
+// Groups: "a bad pattern, negative limits, a HistoryAge under a second or
+// a MaxReplay over MaxMaxReplay fail NewSystem with ErrBadOption"; small
+// positive limits are fine.
 func TestProbeSmallLimitsAccepted(t *testing.T) {
+	_, err := actor.NewSystem(actor.Groups(actor.GroupSettings{Pattern: "a", HistoryAge: time.Millisecond}))
+	assert.ErrorIs(t, err, actor.ErrBadOption)
 	for _, s := range []actor.GroupSettings{
-		{Pattern: "a", HistoryAge: time.Millisecond},
 		{Pattern: "a", HistoryAge: time.Second},
 		{Pattern: "a", History: 1, DedupWindow: time.Millisecond},
 		{Pattern: "a", History: 1, MaxReplay: 1},
@@ -436,9 +435,6 @@ func TestProbeDedupSameTurn(t *testing.T) {
 	probeQuiet(t, ac, 0, "no extra Response")
 }
 
-// FAILS: C1 control characters (U+0085, U+009B) are accepted in
-// idempotency keys, group names and registry names (only C0 and DEL are
-// refused); two publications with such keys were stored.
 // ErrBadKey: "holding a control character"; ErrBadGroup: "holding a control
 // character"; ErrBadName: "holding a control character". DEL and the C1
 // controls are control characters.

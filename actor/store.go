@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -26,8 +27,8 @@ type GroupSettings struct {
 	Pattern string
 	// History keeps the last History publications of each matching group
 	// (0: no limit by count). HistoryAge keeps them for that long (0: no
-	// limit by age). A group has history when either is set; without
-	// history a group can still have presence.
+	// limit by age; else at least a second). A group has history when
+	// either is set; without history a group can still have presence.
 	History    int
 	HistoryAge time.Duration
 	// Presence makes the system keep who the members of each matching group
@@ -65,7 +66,8 @@ const (
 )
 
 // Groups configures groups by name or prefix (see GroupSettings). Settings
-// with a bad pattern or negative limits fail NewSystem with ErrBadOption.
+// with a bad pattern, negative limits, a HistoryAge under a second or a
+// MaxReplay over MaxMaxReplay fail NewSystem with ErrBadOption.
 // A system with a cluster keeps them only if its Remote implements
 // GroupStorer (package cluster does).
 func Groups(settings ...GroupSettings) Option {
@@ -140,7 +142,9 @@ type Published struct {
 
 // History answers Context.History and ends a recovery's replay in
 // Recovered: the publications asked for, in order, and what the group's
-// history holds now (Oldest and Latest are zero when it is empty).
+// history holds now: Oldest is the oldest publication held (zero when it
+// holds none), Latest the latest held, or {Epoch, 0} when it holds none
+// (the epoch is always there).
 type History struct {
 	Group        string
 	Publications []Publication
@@ -219,7 +223,12 @@ var (
 	// ErrNoPresence: Members or WatchPresence on a group without presence.
 	ErrNoPresence = errors.New("actor: the group has no presence")
 	// ErrHistoryLost: a recovery from a position the history no longer
-	// reaches (older publications were dropped by the group's limits).
+	// covers: a publication after it was dropped by the group's limits. The
+	// in-memory store knows that exactly (its positions are consecutive
+	// within a group); on JetStream (package cluster), where a group's
+	// positions are not consecutive, a position is covered while the
+	// publication at it is still held, so a recovery from a publication
+	// just dropped fails even if nothing after it was.
 	ErrHistoryLost = errors.New("actor: history no longer reaches the position")
 	// ErrOtherEpoch: a recovery from a position of a history that was lost
 	// or reset.
@@ -453,7 +462,7 @@ func checkText(s string, max int) string {
 		return "not valid UTF-8"
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) { // C0, DEL and C1
 			return "holds a control character"
 		}
 	}
