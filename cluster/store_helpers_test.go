@@ -137,6 +137,18 @@ func (sn *storeNode) stop(t *testing.T) {
 	})
 }
 
+// follow makes node have members of groups, as a join does (Interest), and
+// waits for its live feed of each to begin (a recovery's Read waits for
+// it): what is stored from then on reaches the sink.
+func (sn *storeNode) follow(t *testing.T, groups ...string) {
+	t.Helper()
+	for _, g := range groups {
+		sn.node.Interest(g, true)
+		_, err := sn.read(t, g, true, actor.Position{}, 1, 0)
+		require.NoError(t, err)
+	}
+}
+
 // publish publishes msg to group with key and waits for the ack.
 func (sn *storeNode) publish(t *testing.T, group string, msg any, key string) (actor.Published, error) {
 	t.Helper()
