@@ -84,6 +84,8 @@ type follow struct {
 	lastSeen uint64    // the last sequence handed to the sink
 	lastAt   time.Time // when lastSeen was stored (nothing held: when the follow began)
 	unknown  bool      // begin failed: the first message takes its chain for granted
+
+	skip atomic.Int32 // tests: republished messages to drop as if missed (export_test.go)
 }
 
 // feed is the store's live feed of its followed groups; under the store's
@@ -248,7 +250,7 @@ func (s *groupStore) begin(f *follow) {
 		}()
 		if err != nil {
 			f.unknown = true
-			s.report(fmt.Errorf("%w: node %d, group %q: starting its live feed: %v (publications stored meanwhile may be missed)", ErrFeedGap, s.n.node, f.group, err))
+			s.report(&FeedGapError{Node: s.n.node, Group: f.group, Err: fmt.Errorf("starting the live feed (publications stored meanwhile may be missed): %w", err)})
 		}
 	})
 }
@@ -345,6 +347,9 @@ func (s *groupStore) republished(sink actor.GroupSink, m *nats.Msg, env *actor.E
 	s.fmu.Unlock()
 	if f == nil {
 		return // no members any more
+	}
+	if f.skip.Load() > 0 && f.skip.Add(-1) >= 0 {
+		return
 	}
 	seq, err1 := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64)
 	last, err2 := strconv.ParseUint(m.Header.Get(jetstream.LastSequenceHeader), 10, 64)
@@ -458,7 +463,7 @@ func (s *groupStore) repair(sink actor.GroupSink, f *follow, upTo uint64, env *a
 	})
 	if err != nil {
 		s.n.dropped.Add(1)
-		s.report(fmt.Errorf("%w: node %d, group %q: repairing the live feed after %d (up to %d): %v", ErrFeedGap, s.n.node, f.group, f.lastSeen, upTo, err))
+		s.report(&FeedGapError{Node: s.n.node, Group: f.group, After: f.lastSeen, Before: upTo, Err: fmt.Errorf("reading the missed publications back: %w", err)})
 		return
 	}
 	s.n.repaired.Add(uint64(count))
@@ -473,8 +478,7 @@ func (s *groupStore) repair(sink actor.GroupSink, f *follow, upTo uint64, env *a
 		return
 	}
 	s.n.dropped.Add(1)
-	s.report(fmt.Errorf("%w: node %d, group %q: its publications after %d and before %d were dropped by the history limits before this node got them",
-		ErrFeedGap, s.n.node, f.group, from, end))
+	s.report(&FeedGapError{Node: s.n.node, Group: f.group, After: from, Before: end})
 }
 
 // mayHaveDropped reports whether the history limits of f's group may have

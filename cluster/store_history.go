@@ -494,18 +494,34 @@ func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, u
 	if upTo < start {
 		return nil
 	}
-	cons, err := s.js.CreateConsumer(ctx, h.name, jetstream.ConsumerConfig{
-		FilterSubject:     subj,
-		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:       start,
-		AckPolicy:         jetstream.AckNonePolicy,
-		InactiveThreshold: time.Minute, // if this node dies before deleting it
-		Replicas:          1,
-		MemoryStorage:     true,
-		HeadersOnly:       headersOnly,
-	})
-	if err != nil {
-		return storeErr("reading history", err)
+	var (
+		cons jetstream.Consumer
+		err  error
+	)
+	for tries := 1; ; tries++ {
+		cons, err = s.js.CreateConsumer(ctx, h.name, jetstream.ConsumerConfig{
+			FilterSubject:     subj,
+			DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+			OptStartSeq:       start,
+			AckPolicy:         jetstream.AckNonePolicy,
+			InactiveThreshold: time.Minute, // if this node dies before deleting it
+			Replicas:          1,
+			MemoryStorage:     true,
+			HeadersOnly:       headersOnly,
+		})
+		if err == nil {
+			break
+		}
+		// A NATS cluster still forming, or electing a leader, answers
+		// no one for a moment: try again within ctx.
+		if tries == 5 || !transient(err, s.js.Conn()) || ctx.Err() != nil {
+			return storeErr("reading history", err)
+		}
+		select {
+		case <-ctx.Done():
+			return storeErr("reading history", ctx.Err())
+		case <-time.After(time.Duration(tries) * 50 * time.Millisecond):
+		}
 	}
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
