@@ -30,6 +30,14 @@
 // (-heartbeat × 4 by default). -standalone runs a single server without a
 // cluster.
 //
+// On several machines each node can run its own embedded NATS server, the
+// servers routed into one NATS cluster (no NATS to install; see
+// docs/cluster.md): give every node the same -nats-routes, its own
+// -nats-cluster address, and a -nats-data directory for JetStream:
+//
+//	go run ./examples/chat -node 1 -nats-listen a:4222 -nats-cluster a:6222 \
+//		-nats-routes nats-route://a:6222,nats-route://b:6222,nats-route://c:6222 -nats-data /var/lib/chat
+//
 // With -tls-cert FILE and -tls-key FILE (a PEM certificate and its key,
 // reloaded when the files change) both listeners speak TLS: the page is
 // served over https and its WebSocket is wss:// (the page picks wss:// when
@@ -168,10 +176,13 @@ type config struct {
 	node       int    // this server's node number in the cluster
 	nats       string // NATS servers to join; "" runs an embedded one on natsListen
 	natsListen string
-	heartbeat  time.Duration // the cluster's heartbeat period
-	standalone bool          // no cluster
-	metrics    string        // address of a Prometheus /metrics endpoint; "" for none
-	tls        *tls.Config   // both listeners over TLS (wss:// and https, tls://); nil for none
+	// With the embedded server: routes to the other nodes' servers (one NATS
+	// cluster), and JetStream's data directory.
+	natsCluster, natsRoutes, natsData string
+	heartbeat                         time.Duration // the cluster's heartbeat period
+	standalone                        bool          // no cluster
+	metrics                           string        // address of a Prometheus /metrics endpoint; "" for none
+	tls                               *tls.Config   // both listeners over TLS (wss:// and https, tls://); nil for none
 }
 
 // listenAddrs are the addresses of the web and TCP listeners, and the
@@ -201,6 +212,9 @@ func main() {
 	flag.IntVar(&cfg.node, "node", 1, "this server's node number in the cluster (0-1023, one per server)")
 	flag.StringVar(&cfg.nats, "nats", "", "NATS server URL(s) of the cluster to join; empty runs an embedded NATS server on -nats-listen")
 	flag.StringVar(&cfg.natsListen, "nats-listen", natsserver.DefaultListen, "address of the embedded NATS server, for the other nodes' -nats")
+	flag.StringVar(&cfg.natsCluster, "nats-cluster", "", "with the embedded NATS server: host:port it listens on for routes from the other nodes' servers (a NATS cluster; see docs/cluster.md)")
+	flag.StringVar(&cfg.natsRoutes, "nats-routes", "", "with -nats-cluster: comma-separated nats-route://host:port of every node's server, this one's included")
+	flag.StringVar(&cfg.natsData, "nats-data", "", "with the embedded NATS server: JetStream's data directory (kept across restarts)")
 	flag.DurationVar(&cfg.heartbeat, "heartbeat", time.Second, "how often nodes tell each other they are alive; a node silent for 3 is presumed dead")
 	flag.BoolVar(&cfg.standalone, "standalone", false, "run alone, without a cluster")
 	flag.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9102)")
@@ -248,7 +262,11 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 		ccfg := cluster.Config{Name: "chat", URL: cfg.nats, Heartbeat: cfg.heartbeat,
 			Messages: append([]any{hello{}, roster{}, moved{}}, messages...)}
 		if cfg.nats == "" { // the first node runs the NATS server the others join
-			ccfg.Server = &natsserver.Server{Listen: cfg.natsListen}
+			srv := &natsserver.Server{Listen: cfg.natsListen, Cluster: cfg.natsCluster, DataDir: cfg.natsData}
+			if cfg.natsRoutes != "" {
+				srv.Routes = strings.Split(cfg.natsRoutes, ",")
+			}
+			ccfg.Server = srv
 		}
 		node, err = cluster.New(ccfg)
 		if err != nil {

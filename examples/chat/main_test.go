@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -380,5 +381,50 @@ func TestChatMetrics(t *testing.T) {
 				t.Fatalf("shoal_cluster_peers 0 served: %v, want %v, in\n%s", got, tc.clusterWant, body)
 			}
 		})
+	}
+}
+
+// TestChatNodesWithRoutedServers runs two chat servers each with its own
+// embedded NATS server, the two routed into one NATS cluster
+// (-nats-cluster, -nats-routes): a member on each node shares a room.
+func TestChatNodesWithRoutedServers(t *testing.T) {
+	var ports []string
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports = append(ports, l.Addr().String())
+		l.Close()
+	}
+	routes := "nats-route://" + ports[0] + ",nats-route://" + ports[1]
+	one := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 1, node: 1, natsListen: "127.0.0.1:0", natsCluster: ports[0], natsRoutes: routes})
+	two := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 1, node: 2, natsListen: "127.0.0.1:0", natsCluster: ports[1], natsRoutes: routes})
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	defer cancel()
+	if err := one.node.WaitNodes(ctx, 2); err != nil { // heartbeats cross the route
+		t.Fatal(err)
+	}
+	ann, bob := dialTCP(t, one.tcp.String()), dialTCP(t, two.tcp.String())
+	ann.send(t, "Join", `{"Room":"lobby","Name":"ann"}`)
+	expect(t, ann, "Joined", `{"Room":"lobby","Name":"ann"}`)
+	bob.send(t, "Join", `{"Room":"lobby","Name":"bob"}`)
+	expect(t, bob, "Joined", `{"Room":"lobby","Name":"bob"}`)
+	annJoined := func(m wire) bool { return m.Type == "Joined" && string(m.Data) == `{"Room":"lobby","Name":"ann"}` }
+	said := `{"Room":"lobby","From":"bob","Text":"over the route"}`
+	for { // until node 1's interest in the room crossed the route
+		bob.send(t, "Say", `{"Text":"over the route"}`)
+		expectAfter(t, bob, annJoined, "Said", said)
+		ann.c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		line, err := ann.r.ReadString('\n')
+		if err == nil && strings.Contains(line, "over the route") {
+			break
+		}
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatal(err)
+		}
+		if ctx.Err() != nil {
+			t.Fatal("ann on node 1 never heard bob on node 2")
+		}
 	}
 }
