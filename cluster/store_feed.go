@@ -84,6 +84,7 @@ type follow struct {
 	lastSeen uint64    // the last sequence handed to the sink
 	lastAt   time.Time // when lastSeen was stored (nothing held: when the follow began)
 	unknown  bool      // begin failed: the first message takes its chain for granted
+	probing  time.Time // since when probes of the group have failed (zero: they have not)
 
 	skip atomic.Int32 // tests: republished messages to drop as if missed (export_test.go)
 }
@@ -368,7 +369,7 @@ func (s *groupStore) republished(sink actor.GroupSink, m *nats.Msg, env *actor.E
 		return // delivered already, or stored before the follow began
 	}
 	if last > f.lastSeen {
-		s.repair(sink, f, seq, env)
+		s.repairUntil(sink, f, seq, env)
 	}
 	at, err := time.Parse(time.RFC3339Nano, m.Header.Get(jetstream.TimeStampHeaer))
 	if err != nil {
@@ -406,24 +407,61 @@ func (s *groupStore) probeLast(sink actor.GroupSink, f *follow, env *actor.Envel
 	cancel()
 	switch {
 	case errors.Is(err, jetstream.ErrMsgNotFound):
+		f.probing = time.Time{}
 		return
-	case err != nil:
-		s.report(fmt.Errorf("cluster: node %d: probing the live feed of %q: %w", s.n.node, f.group, err))
-		return
-	}
-	if f.unknown {
+	case err == nil && f.unknown:
 		f.unknown = false
 		f.lastSeen = max(f.lastSeen, last.Sequence)
+	case err == nil && last.Sequence > f.lastSeen:
+		err = s.repair(sink, f, last.Sequence+1, env)
+	}
+	if err == nil || s.ctx.Err() != nil {
+		f.probing = time.Time{}
 		return
 	}
-	if last.Sequence > f.lastSeen {
-		s.repair(sink, f, last.Sequence+1, env)
+	// The stream cannot be read now (a leader being elected, a server
+	// gone): nothing is lost yet, look again later.
+	if f.probing.IsZero() {
+		f.probing = time.Now()
+	}
+	if time.Since(f.probing) < s.n.cfg.JetStreamWait {
+		s.probe(f, probeAfter)
+		return
+	}
+	f.probing = time.Time{}
+	s.n.dropped.Add(1)
+	s.report(&FeedGapError{Node: s.n.node, Group: f.group, After: f.lastSeen, Err: fmt.Errorf("probing for missed publications: %w", err)})
+}
+
+// repairUntil is repair for a republished message at upTo whose chain
+// shows missed ones: while the stream cannot be read (a leader being
+// elected), it tries again for up to Config.JetStreamWait, holding the
+// feed (the group's later publications must wait for these), then reports
+// the gap and goes on.
+func (s *groupStore) repairUntil(sink actor.GroupSink, f *follow, upTo uint64, env *actor.Envelope) {
+	deadline := time.Now().Add(s.n.cfg.JetStreamWait)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		err := s.repair(sink, f, upTo, env)
+		if err == nil || s.ctx.Err() != nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.n.dropped.Add(1)
+			s.report(&FeedGapError{Node: s.n.node, Group: f.group, After: f.lastSeen, Before: upTo, Err: fmt.Errorf("reading the missed publications back: %w", err)})
+			return
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-time.After(wait):
+		}
 	}
 }
 
 // repair delivers the messages of f's group after lastSeen and before seq
 // upTo, read from the stream, and reports those the stream no longer
-// holds. The delivery goroutine only.
+// holds; it returns the error of a read of the stream that failed (what
+// was read before it was delivered). The delivery goroutine only.
 //
 // What may be gone: history drops a group's oldest messages first (its
 // count limit, its age limit), so if the message at lastSeen is still
@@ -432,7 +470,7 @@ func (s *groupStore) probeLast(sink actor.GroupSink, f *follow, env *actor.Envel
 // limit the count never falls), nor by age if lastSeen was stored less
 // than HistoryAge ago; else the messages between lastSeen and the first
 // one still held may have been dropped, and that range is reported.
-func (s *groupStore) repair(sink actor.GroupSink, f *follow, upTo uint64, env *actor.Envelope) {
+func (s *groupStore) repair(sink actor.GroupSink, f *follow, upTo uint64, env *actor.Envelope) error {
 	ctx, cancel := context.WithTimeout(s.ctx, actor.StoreTimeout)
 	defer cancel()
 	from, at := f.lastSeen, f.lastAt
@@ -461,24 +499,19 @@ func (s *groupStore) repair(sink actor.GroupSink, f *follow, upTo uint64, env *a
 		s.hand(sink, &p)
 		return true
 	})
-	if err != nil {
-		s.n.dropped.Add(1)
-		s.report(&FeedGapError{Node: s.n.node, Group: f.group, After: f.lastSeen, Before: upTo, Err: fmt.Errorf("reading the missed publications back: %w", err)})
-		return
-	}
 	s.n.repaired.Add(uint64(count))
-	if anchored || !s.mayHaveDropped(ctx, f, at) {
-		return
+	if err != nil && first == 0 {
+		return err // nothing read: the caller tries again from the same place
 	}
 	end := upTo
 	if first != 0 {
 		end = first
 	}
-	if end <= from+1 {
-		return
+	if !anchored && end > from+1 && s.mayHaveDropped(ctx, f, at) {
+		s.n.dropped.Add(1)
+		s.report(&FeedGapError{Node: s.n.node, Group: f.group, After: from, Before: end})
 	}
-	s.n.dropped.Add(1)
-	s.report(&FeedGapError{Node: s.n.node, Group: f.group, After: from, Before: end})
+	return err
 }
 
 // mayHaveDropped reports whether the history limits of f's group may have
