@@ -75,15 +75,19 @@ type follow struct {
 	subj  string // the group's stream subject
 	rsubj string // its republished subject
 
-	once sync.Once // begin: subscribe, flush, the group's last stored message
 	mu   sync.Mutex
 	sub  *nats.Subscription
 	shut bool // no more members: unsubscribed, or never to subscribe
 
-	// Set by begin, then the delivery goroutine's own.
+	bmu    sync.Mutex // held by begin
+	begun  bool       // subscribed, flushed, base read
+	base   uint64     // the group's last stored message when the follow began (0: none)
+	baseAt time.Time  // when it was stored (none: when the follow began)
+
+	// The delivery goroutine's own.
+	based    bool      // lastSeen set: from base, or (begin failing) from the first message's chain
 	lastSeen uint64    // the last sequence handed to the sink
-	lastAt   time.Time // when lastSeen was stored (nothing held: when the follow began)
-	unknown  bool      // begin failed: the first message takes its chain for granted
+	lastAt   time.Time // when lastSeen was stored
 	probing  time.Time // since when probes of the group have failed (zero: they have not)
 
 	skip atomic.Int32 // tests: republished messages to drop as if missed (export_test.go)
@@ -203,57 +207,84 @@ func (s *groupStore) follower() {
 				f.end()
 				continue
 			}
-			s.begin(f)
+			if err := s.begin(f); err != nil {
+				// A Read or a republished message tries again.
+				s.report(fmt.Errorf("cluster: node %d: beginning the live feed of %q: %w", s.n.node, f.group, err))
+			}
 			s.probe(f, probeAfter)
 		}
 	}
 }
 
 // begin subscribes to f's republished subject, flushes (the server has the
-// subscription), and sets lastSeen to the group's last stored message: every
-// message stored after it reaches this node, republished or repaired. Once
-// per follow, whoever needs it first (the follower, a Read, the delivery
-// goroutine); the others wait for it.
-func (s *groupStore) begin(f *follow) {
-	f.once.Do(func() {
-		ctx, cancel := context.WithTimeout(s.ctx, actor.StoreTimeout)
-		defer cancel()
-		began := time.Now()
-		nc := s.js.Conn()
-		err := func() error {
-			f.mu.Lock()
-			if f.shut {
-				f.mu.Unlock()
-				return nil
-			}
-			if f.sub == nil {
-				sub, err := nc.ChanSubscribe(f.rsubj, s.feed.in)
-				if err != nil {
-					f.mu.Unlock()
-					return err
-				}
-				f.sub = sub
-			}
-			f.mu.Unlock()
-			if err := nc.FlushWithContext(ctx); err != nil {
-				return err
-			}
-			last, err := f.h.stream.GetLastMsgForSubject(ctx, f.subj)
-			switch {
-			case errors.Is(err, jetstream.ErrMsgNotFound):
-				f.lastSeen, f.lastAt = 0, began
-			case err != nil:
-				return err
-			default:
-				f.lastSeen, f.lastAt = last.Sequence, last.Time
-			}
-			return nil
-		}()
+// subscription), and reads base, the group's last stored message: every
+// message stored after it reaches this node, republished or repaired.
+// Whoever needs it first does it (the follower, a Read, the delivery
+// goroutine), the others wait for it; if it fails, the next one tries
+// again.
+func (s *groupStore) begin(f *follow) error {
+	f.bmu.Lock()
+	defer f.bmu.Unlock()
+	if f.begun {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, actor.StoreTimeout)
+	defer cancel()
+	began := time.Now()
+	nc := s.js.Conn()
+	f.mu.Lock()
+	if f.shut { // no members any more: nothing to begin
+		f.mu.Unlock()
+		return nil
+	}
+	if f.sub == nil {
+		sub, err := nc.ChanSubscribe(f.rsubj, s.feed.in)
 		if err != nil {
-			f.unknown = true
-			s.report(&FeedGapError{Node: s.n.node, Group: f.group, Err: fmt.Errorf("starting the live feed (publications stored meanwhile may be missed): %w", err)})
+			f.mu.Unlock()
+			return storeErr("subscribing to the live feed", err)
 		}
-	})
+		f.sub = sub
+	}
+	f.mu.Unlock()
+	if err := nc.FlushWithContext(ctx); err != nil {
+		return storeErr("subscribing to the live feed", err)
+	}
+	last, err := f.h.stream.GetLastMsgForSubject(ctx, f.subj)
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		f.base, f.baseAt = 0, began
+	case err != nil:
+		return storeErr("the group's last publication", err)
+	default:
+		f.base, f.baseAt = last.Sequence, last.Time
+	}
+	f.begun = true
+	return nil
+}
+
+// based sets lastSeen from base, beginning f if need be, and reports
+// whether it is set. If begin fails and the delivery goroutine holds a
+// republished message of the group (have), whose previous one is last,
+// that chain is taken for granted: what this node missed before it stays
+// missed (reported), but no Read can have answered meanwhile (Read needs
+// begin), so no recovery depends on it. The delivery goroutine only.
+func (s *groupStore) based(f *follow, have bool, last uint64) bool {
+	if f.based {
+		return true
+	}
+	err := s.begin(f)
+	switch {
+	case err == nil:
+		f.lastSeen, f.lastAt = f.base, f.baseAt
+	case have:
+		f.lastSeen, f.lastAt = last, time.Now()
+		s.n.dropped.Add(1)
+		s.report(&FeedGapError{Node: s.n.node, Group: f.group, Before: last + 1, Err: fmt.Errorf("beginning the live feed (publications stored before the first one it got are missed): %w", err)})
+	default:
+		return false
+	}
+	f.based = true
+	return true
 }
 
 // end unsubscribes f: its group has no members here any more.
@@ -360,11 +391,7 @@ func (s *groupStore) republished(sink actor.GroupSink, m *nats.Msg, env *actor.E
 			m.Header.Get(jetstream.SequenceHeader), m.Header.Get(jetstream.LastSequenceHeader)))
 		return
 	}
-	s.begin(f)
-	if f.unknown {
-		f.unknown = false
-		f.lastSeen = max(f.lastSeen, last)
-	}
+	s.based(f, true, last)
 	if seq <= f.lastSeen {
 		return // delivered already, or stored before the follow began
 	}
@@ -401,17 +428,21 @@ func (s *groupStore) probeLast(sink actor.GroupSink, f *follow, env *actor.Envel
 	if !s.current(f) {
 		return
 	}
-	s.begin(f)
-	ctx, cancel := context.WithTimeout(s.ctx, actor.StoreTimeout)
-	last, err := f.h.stream.GetLastMsgForSubject(ctx, f.subj)
-	cancel()
+	var (
+		last *jetstream.RawStreamMsg
+		err  error
+	)
+	if s.based(f, false, 0) {
+		ctx, cancel := context.WithTimeout(s.ctx, actor.StoreTimeout)
+		last, err = f.h.stream.GetLastMsgForSubject(ctx, f.subj)
+		cancel()
+	} else {
+		err = errors.New("the live feed could not begin")
+	}
 	switch {
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 		f.probing = time.Time{}
 		return
-	case err == nil && f.unknown:
-		f.unknown = false
-		f.lastSeen = max(f.lastSeen, last.Sequence)
 	case err == nil && last.Sequence > f.lastSeen:
 		err = s.repair(sink, f, last.Sequence+1, env)
 	}

@@ -316,7 +316,10 @@ func (s *groupStore) Read(group string, recover bool, since actor.Position, n, m
 				// The seam (see read): this node's live feed of the group
 				// must have begun before the group's latest is read.
 				if f := s.followed(group); f != nil {
-					s.begin(f)
+					if err := s.begin(f); err != nil {
+						reply(actor.History{Group: group}, err)
+						return
+					}
 				}
 			}
 			hist, err := s.read(ctx, h, group, recover, since, n, max)
