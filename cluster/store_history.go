@@ -336,9 +336,10 @@ func (s *groupStore) Read(group string, recover bool, since actor.Position, n, m
 //
 // Why there is no gap at the seam of a recovery. The member's shard joined
 // it before asking (Interest came first, on that shard), so the group is
-// followed, and Read began the follow before reading: subscribed, flushed,
-// and lastSeen set to the group's last stored message, L0, all before the
-// latest, H >= L0, is read here. Every message of the group after L0
+// followed, and Read began the follow before reading (or failed, if it
+// could not): subscribed, flushed, and the group's last stored message, L0,
+// read (lastSeen starts there), all before the latest, H >= L0, is read
+// here. Every message of the group after L0
 // reaches this node's sink, in order, after the join: a republished one
 // directly; one whose republication this node missed (in a NATS cluster the
 // subscription reaches the other servers over routes after the flush, so
