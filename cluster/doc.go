@@ -50,18 +50,29 @@
 // the message's stream sequence. PublishAck publishes with Nats-Msg-Id
 // (group and key) and a digest of the message, which tells a resend
 // (answered with the first position) from a key reused for another message
-// (actor.ErrKeyReused). Every node reads every history stream through one
-// ordered consumer from its Start, and hands each publication to its
-// members in stream order: the cost of a history publication is one
-// delivery to every node, whether it has members of the group or not (those
-// without drop it at once); publications of history groups no longer travel
-// by core NATS. Recovery and History read a group's subject through an
-// ephemeral consumer, up to the group's latest message at the time of the
-// request. Presence and names are the key-value buckets
-// SHOAL_<cluster>_presence and SHOAL_<cluster>_names; a node that goes down
-// has its entries removed by the lowest-numbered live node, and a node
-// starting removes those of its number's earlier incarnation. Config.Storage
-// and Config.Replicas say how JetStream keeps them. A system without group
+// (actor.ErrKeyReused). Live delivery: each history stream republishes
+// (JetStream RePublish) every message it stores on core NATS, on the
+// group's subject "r.<hash>.<name in base64url>", with its sequence and the
+// sequence of the group's previous message; a node subscribes to the
+// republished subjects of the history groups it has members of (and no
+// others: a publication costs one message per node with members), and
+// hands each group's publications to its members in order. A node that
+// missed some (a slow consumer, a reconnect, a NATS route still learning
+// of the subscription, a new stream leader) sees it in the next one's
+// previous sequence, or in a probe of the group's last message after such
+// an event, and reads the missed ones back from the stream; what the
+// group's limits dropped first is reported (FeedGapError). Publications of
+// history groups do not travel by core NATS otherwise. Recovery and
+// History read a group's subject through an ephemeral consumer, up to the
+// group's latest message at the time of the request (the node's feed of
+// the group began first: see the seam in store_history.go). Presence and
+// names are the key-value buckets
+// SHOAL_<cluster>_presence and SHOAL_<cluster>_names; when a node goes
+// down, the lowest-numbered live node removes its entries, and those of
+// any other incarnation not alive older than a grace period (what a
+// cleaner that died before cleaning left), and a node starting removes
+// those of its number's earlier incarnation. Config.Storage and
+// Config.Replicas say how JetStream keeps them. A system without group
 // settings makes no JetStream request (and needs none) unless it registers
 // names.
 //
@@ -81,6 +92,7 @@
 // subjects.go, wire.go (the envelope's encoding), batch.go (batches and the
 // flusher), server.go (Server, a NATS server the node runs), store.go (the
 // group store: start, stop, workers), store_history.go (history streams,
-// publications, the live feed, reads), store_kv.go (presence and names),
+// publications, reads), store_feed.go (the live feed of history groups),
+// store_kv.go (presence and names),
 // log.go (the structured records), errors.go.
 package cluster

@@ -56,9 +56,41 @@ var (
 // connected to has no JetStream, where they are kept.
 var ErrNoJetStream = errors.New("cluster: no JetStream on the NATS server")
 
-// ErrFeedGap is wrapped by the error OnError sees when a node's live feed
-// of a history stream found publications gone before it read them: a
-// group got more publications than its History while the feed was behind,
-// and JetStream dropped the oldest. This node's members of that group miss
-// them (as a member recovering from before them would).
-var ErrFeedGap = errors.New("cluster: publications dropped before the live feed read them")
+// ErrFeedGap is wrapped by the error OnError sees (a *FeedGapError) when
+// this node's live feed of a history group missed publications it cannot
+// read back from the stream: they were republished while this node could
+// not take them (a slow consumer, a reconnect, a route still learning of
+// its subscription) and the group's limits (History, HistoryAge) dropped
+// them before the feed read them back. This node's members of the group
+// miss them (as a member recovering from before them would).
+var ErrFeedGap = errors.New("cluster: publications of a history group missed by the live feed")
+
+// FeedGapError is the error of a gap of the live feed of a history group:
+// the group's publications after position After and before Before (stream
+// sequences, both excluded) that this node did not deliver. With Err nil
+// they were dropped by the group's history limits before the feed read
+// them back (what was there may have been fewer: the stream does not
+// remember what it dropped); with Err set, the feed failed to read them
+// (the stream could not be read, Err says why) and the range may be open
+// (Before 0: up to the next publication delivered).
+type FeedGapError struct {
+	Node          int
+	Group         string
+	After, Before uint64
+	Err           error
+}
+
+func (e *FeedGapError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%v: node %d, group %q: after %d: %v", ErrFeedGap, e.Node, e.Group, e.After, e.Err)
+	}
+	return fmt.Sprintf("%v: node %d, group %q: after %d and before %d, dropped by the history limits before this node got them", ErrFeedGap, e.Node, e.Group, e.After, e.Before)
+}
+
+// Unwrap returns ErrFeedGap, and Err if set.
+func (e *FeedGapError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrFeedGap, e.Err}
+	}
+	return []error{ErrFeedGap}
+}

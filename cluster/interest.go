@@ -5,7 +5,9 @@ import "fmt"
 // Interest records that this node got its first member of group (on) or
 // lost its last; the flusher goroutine then subscribes to the group's
 // publications or unsubscribes, so the shard that called it never waits for
-// NATS. Called by the system on shard goroutines.
+// NATS. A group with history is the group store's instead: it follows the
+// group's republished stream messages (store_feed.go), and the group needs
+// no subscription of the node's. Called by the system on shard goroutines.
 func (n *Node) Interest(group string, on bool) {
 	n.imu.Lock()
 	if on {
@@ -14,6 +16,7 @@ func (n *Node) Interest(group string, on bool) {
 		delete(n.want, group)
 	}
 	n.dirty[group] = struct{}{}
+	n.store.interest(group, on)
 	n.imu.Unlock()
 	select { // the flusher applies it
 	case n.batch.kick <- struct{}{}:
@@ -46,6 +49,13 @@ func (n *Node) applyInterest() {
 	}
 	for _, c := range changes {
 		s := n.groups[c.group]
+		if n.store.hasHistory(c.group) { // the store follows it (a subscription from before the store ran goes)
+			if s != nil {
+				s.Unsubscribe()
+				delete(n.groups, c.group)
+			}
+			continue
+		}
 		switch {
 		case c.on && s == nil:
 			if err := n.subscribeGroup(c.group); err != nil {

@@ -84,9 +84,15 @@ func (n *Node) report(kind string, err error) {
 // and losing the connection and getting it back.
 func (n *Node) connHandlers() []nats.Option {
 	return []nats.Option{
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrSlowConsumer) {
 				n.dropped.Add(1)
+				if sub != nil && n.store.feeds(sub) {
+					// The history feed lost republished messages: the
+					// chain repairs a group at its next one; probe for
+					// the last ones.
+					n.store.probeAll(nil, probeAfter)
+				}
 			}
 			n.report(logNATSError, fmt.Errorf("cluster: node %d: %w", n.node, err))
 		}),
@@ -100,6 +106,7 @@ func (n *Node) connHandlers() []nats.Option {
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			n.log.LogAttrs(context.Background(), slog.LevelInfo, "reconnected to NATS",
 				slog.String("url", nc.ConnectedUrlRedacted()), slog.String("server", nc.ConnectedServerName()))
+			n.store.probeAll(nil, probeAfter) // what was republished while disconnected
 		}),
 	}
 }

@@ -104,7 +104,8 @@ type Stats struct {
 	Batches   uint64 // NATS messages published with envelopes (a batch each)
 	Received  uint64 // envelopes handed to the local system
 	Malformed uint64 // messages from the cluster that were not valid envelopes
-	Dropped   uint64 // envelopes the local system could not take (a shard's inbox stayed full), and NATS slow-consumer drops
+	Dropped   uint64 // envelopes the local system could not take (a shard's inbox stayed full), NATS slow-consumer drops, and gaps of the history feed (ErrFeedGap, one each)
+	Repaired  uint64 // publications of history groups this node missed on core NATS and read back from their stream instead
 }
 
 // Node links one actor.System to a cluster over NATS: pass it to
@@ -158,7 +159,7 @@ type Node struct {
 
 	store *groupStore // GroupStore's, made by New
 
-	sent, batches, received, malformed, dropped atomic.Uint64
+	sent, batches, received, malformed, dropped, repaired atomic.Uint64
 }
 
 // New returns a node for cfg. It connects nothing until the system starts.
@@ -396,5 +397,6 @@ func (n *Node) Stats() Stats {
 		Received:  n.received.Load(),
 		Malformed: n.malformed.Load(),
 		Dropped:   n.dropped.Load(),
+		Repaired:  n.repaired.Load(),
 	}
 }

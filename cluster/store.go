@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,8 +79,14 @@ type groupStore struct {
 	names    jetstream.KeyValue        // the names bucket, once opened
 	js       jetstream.JetStream       // once made (Start with settings, or the first name request)
 
+	fmu  sync.Mutex // guards feed; after n.imu when both are held
+	feed feed       // the live feed of the history groups with members here (store_feed.go)
+
+	since   time.Time   // when Start began
+	resweep *time.Timer // the sweep to come (nodeDown), stopped by Stop
+
 	handlers sync.WaitGroup // PubAck handlers holding a publication: Stop waits for them
-	wg       sync.WaitGroup // workers, feeds, watchers
+	wg       sync.WaitGroup // workers, the feed's goroutines, watchers
 }
 
 // storeOn is a running store's fixed parts.
@@ -114,6 +121,7 @@ func newGroupStore(n *Node) *groupStore {
 	s := &groupStore{n: n, pubs: make(map[*nats.Msg]*pendingPub), watchers: make(map[string]*watcher)}
 	s.work.cond = sync.NewCond(&s.mu)
 	s.serial.cond = sync.NewCond(&s.mu)
+	s.feed.init()
 	return s
 }
 
@@ -128,7 +136,8 @@ func (n *Node) GroupStore() actor.GroupStore { return n.store }
 var _ actor.GroupStorer = (*Node)(nil)
 
 // Start sets up the streams of the settings with history, the presence and
-// names buckets, and the live delivery of every history stream to sink; it
+// names buckets, and the live feed of the history groups with members on
+// this node (store_feed.go); it
 // removes what an earlier incarnation of this node left in the buckets.
 // Without settings it does nothing. It fails (ErrNoJetStream) if there are
 // settings and the NATS server has no JetStream. Called by System.Start
@@ -145,16 +154,12 @@ func (s *groupStore) Start(sink actor.GroupSink) error {
 		return fmt.Errorf("cluster: starting the group store: %w", ErrNotRunning)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.since = time.Now()
 	s.mu.Unlock()
 	on := &storeOn{sink: sink, hist: make(map[string]*history)}
 	settings := sink.Settings()
-	var feeds []*history
 	if len(settings) > 0 {
-		var err error
-		if feeds, err = s.setup(nc, on, settings); err != nil {
-			for _, h := range feeds {
-				h.stopFeed()
-			}
+		if err := s.setup(nc, on, settings); err != nil {
 			s.mu.Lock()
 			s.state = storeStopped
 			s.mu.Unlock()
@@ -165,27 +170,24 @@ func (s *groupStore) Start(sink actor.GroupSink) error {
 	s.mu.Lock()
 	s.on.Store(on)
 	s.state = storeRunning
-	s.wg.Add(storeWorkers + 1 + len(feeds))
+	s.wg.Add(storeWorkers + 1)
 	for range storeWorkers {
 		go s.worker(&s.work)
 	}
 	go s.worker(&s.serial)
-	for _, h := range feeds {
-		go s.feed(on.sink, h)
-	}
 	s.mu.Unlock()
+	s.followFeed(on)
 	return nil
 }
 
-// setup makes the JetStream context, the streams and buckets, and starts
-// the feeds (returned, also on error: the caller stops them). Each step is
+// setup makes the JetStream context, the streams and buckets. Each step is
 // tried again on a transient failure (a NATS cluster still electing its
 // JetStream leader, too few servers up yet for Replicas) until
 // Config.JetStreamWait has passed. Start only.
-func (s *groupStore) setup(nc *nats.Conn, on *storeOn, settings []actor.GroupSettings) ([]*history, error) {
+func (s *groupStore) setup(nc *nats.Conn, on *storeOn, settings []actor.GroupSettings) error {
 	js, err := s.jetStream(nc)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.n.cfg.JetStreamWait)
 	defer cancel()
@@ -195,11 +197,10 @@ func (s *groupStore) setup(nc *nats.Conn, on *storeOn, settings []actor.GroupSet
 	err = try("asking for JetStream", func(ctx context.Context) error { _, err := js.AccountInfo(ctx); return err })
 	if err != nil {
 		if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
-			return nil, fmt.Errorf("%w: the NATS server at %s: %v (groups with settings are kept in JetStream)", ErrNoJetStream, nc.ConnectedUrlRedacted(), err)
+			return fmt.Errorf("%w: the NATS server at %s: %v (groups with settings are kept in JetStream)", ErrNoJetStream, nc.ConnectedUrlRedacted(), err)
 		}
-		return nil, err
+		return err
 	}
-	var feeds []*history
 	presence := false
 	for _, g := range settings {
 		presence = presence || g.Presence
@@ -211,26 +212,22 @@ func (s *groupStore) setup(nc *nats.Conn, on *storeOn, settings []actor.GroupSet
 			h, err = s.openHistory(ctx, js, g, on.hist)
 			return err
 		}); err != nil {
-			return feeds, err
+			return err
 		}
 		on.hist[g.Pattern] = h
-		if err := try("the live feed of "+h.name, func(ctx context.Context) error { return h.startFeed(ctx, js) }); err != nil {
-			return feeds, err
-		}
-		feeds = append(feeds, h)
 	}
-	mine := func(inc string) bool { return inc != s.n.id } // an earlier incarnation's
+	mine := func(node int, inc string, _ time.Time) bool { return node == s.n.node && inc != s.n.id } // an earlier incarnation's
 	if presence {
 		if err := try("the presence bucket", func(ctx context.Context) (err error) {
 			on.presence, err = s.bucket(ctx, js, "presence")
 			return err
 		}); err != nil {
-			return feeds, err
+			return err
 		}
 		if err := try("removing an earlier incarnation's presence", func(ctx context.Context) error {
-			return s.cleanPresence(ctx, on.presence, s.n.node, mine)
+			return s.cleanPresence(ctx, on.presence, strconv.Itoa(s.n.node)+".>", mine)
 		}); err != nil {
-			return feeds, err
+			return err
 		}
 	}
 	var names jetstream.KeyValue
@@ -238,17 +235,17 @@ func (s *groupStore) setup(nc *nats.Conn, on *storeOn, settings []actor.GroupSet
 		names, err = s.bucket(ctx, js, "names")
 		return err
 	}); err != nil {
-		return feeds, err
+		return err
 	}
 	if err := try("removing an earlier incarnation's names", func(ctx context.Context) error {
-		return s.cleanNames(ctx, names, s.n.node, mine)
+		return s.cleanNames(ctx, names, mine)
 	}); err != nil {
-		return feeds, err
+		return err
 	}
 	s.mu.Lock()
 	s.names = names
 	s.mu.Unlock()
-	return feeds, nil
+	return nil
 }
 
 // retry runs step (each try within setupTimeout) until it succeeds, fails
@@ -317,7 +314,7 @@ func (s *groupStore) jetStream(nc *nats.Conn) (jetstream.JetStream, error) {
 
 // Stop ends every request in flight, answers with an error every callback
 // still owed (publications waiting for their PubAck, requests not yet
-// run), stops the feeds and watchers, and returns when none of the store's
+// run), stops the live feed and the watchers, and returns when none of the store's
 // goroutines is left: no call to the sink follows. Called by System.Stop.
 func (s *groupStore) Stop(ctx context.Context) error {
 	s.mu.Lock()
@@ -332,6 +329,9 @@ func (s *groupStore) Stop(ctx context.Context) error {
 	s.pubs = make(map[*nats.Msg]*pendingPub)
 	watchers := s.watchers
 	s.watchers = make(map[string]*watcher)
+	if s.resweep != nil {
+		s.resweep.Stop()
+	}
 	s.work.cond.Broadcast()
 	s.serial.cond.Broadcast()
 	s.mu.Unlock()
@@ -340,10 +340,7 @@ func (s *groupStore) Stop(ctx context.Context) error {
 			p.ack(actor.Published{Group: p.group}, errStopped)
 		}
 	}
-	on := s.on.Load()
-	for _, h := range on.hist {
-		h.stopFeed()
-	}
+	s.stopFeed()
 	for _, w := range watchers {
 		w.stop()
 	}
@@ -357,11 +354,6 @@ func (s *groupStore) Stop(ctx context.Context) error {
 		for _, j := range jobs {
 			j.fail(errStopped)
 		}
-	}
-	// The feeds' consumers would go after their inactivity threshold; say
-	// so now, while the connection may still be up.
-	for _, h := range on.hist {
-		h.deleteFeed(ctx, s.js)
 	}
 	return nil
 }

@@ -37,11 +37,13 @@ func jsServer(t *testing.T, jetStream bool) string {
 
 // sink is a GroupSink that records: every Deliver and Presence goes to a
 // channel (never failing the test: the store's goroutines call it).
+// Deliver waits while the test holds hold (Lock).
 type sink struct {
 	settings []actor.GroupSettings
 	node     int
 	pubs     chan actor.Publication
 	presence chan actor.Presence
+	hold     sync.RWMutex
 }
 
 func newSink(node int, settings ...actor.GroupSettings) *sink {
@@ -75,6 +77,8 @@ func (k *sink) Match(group string) (actor.GroupSettings, bool) {
 func (k *sink) Node() int { return k.node }
 
 func (k *sink) Deliver(p *actor.Publication) error {
+	k.hold.RLock()
+	k.hold.RUnlock()
 	k.pubs <- *p
 	return nil
 }
@@ -100,6 +104,7 @@ type storeNode struct {
 	node  *cluster.Node
 	store actor.GroupStore
 	sink  *sink
+	errs  chan error // what OnError saw (the first 4096)
 	once  sync.Once
 }
 
@@ -107,10 +112,24 @@ type storeNode struct {
 // store with settings; both stop when the test ends.
 func startStore(t *testing.T, url, name string, node int, settings ...actor.GroupSettings) *storeNode {
 	t.Helper()
-	sn := &storeNode{sink: newSink(node, settings...)}
+	return startStoreWith(t, cluster.Config{Name: name, URL: url, Storage: cluster.MemoryStorage}, node, settings...)
+}
+
+// startStoreWith is startStore with cfg (its Messages, Heartbeat and
+// OnError are the tests').
+func startStoreWith(t *testing.T, cfg cluster.Config, node int, settings ...actor.GroupSettings) *storeNode {
+	t.Helper()
+	sn := &storeNode{sink: newSink(node, settings...), errs: make(chan error, 4096)}
+	cfg.Messages, cfg.Heartbeat = []any{Chat{}}, 100*time.Millisecond
+	cfg.OnError = func(err error) {
+		select {
+		case sn.errs <- err:
+		default:
+		}
+		t.Log(err)
+	}
 	var err error
-	sn.node, err = cluster.New(cluster.Config{Name: name, URL: url, Messages: []any{Chat{}}, Heartbeat: 100 * time.Millisecond,
-		Storage: cluster.MemoryStorage, OnError: func(err error) { t.Log(err) }})
+	sn.node, err = cluster.New(cfg)
 	require.NoError(t, err)
 	sn.sys, err = actor.NewSystem(actor.Node(node), actor.Shards(1), actor.Cluster(remoteOnly{sn.node}))
 	require.NoError(t, err)
@@ -135,6 +154,18 @@ func (sn *storeNode) stop(t *testing.T) {
 		}
 		stop(t, sn.sys)
 	})
+}
+
+// follow makes node have members of groups, as a join does (Interest), and
+// waits for its live feed of each to begin (a recovery's Read waits for
+// it): what is stored from then on reaches the sink.
+func (sn *storeNode) follow(t *testing.T, groups ...string) {
+	t.Helper()
+	for _, g := range groups {
+		sn.node.Interest(g, true)
+		_, err := sn.read(t, g, true, actor.Position{}, 1, 0)
+		require.NoError(t, err)
+	}
 }
 
 // publish publishes msg to group with key and waits for the ack.

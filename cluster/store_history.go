@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -38,24 +37,25 @@ const digestHeader = "Shoal-Digest"
 // stream was made for (two patterns with the same hash are refused).
 const patternMeta = "shoal_pattern"
 
-// history is one history stream, with this node's live feed of it.
+// history is one history stream.
 type history struct {
-	settings actor.GroupSettings
-	name     string // stream name
-	subjects string // subject prefix of its groups: "shoal.<cluster>.h.<hash>."
-	epoch    uint64 // the stream's creation time, unix ns
-	stream   jetstream.Stream
-
-	from uint64 // the feed's first sequence
-
-	mu   sync.Mutex
-	it   jetstream.MessagesContext // the feed's iterator; nil once stopped
-	cons jetstream.Consumer
+	settings  actor.GroupSettings
+	name      string // stream name
+	subjects  string // subject prefix of its groups: "shoal.<cluster>.h.<hash>."
+	republish string // prefix of their republished subjects: "shoal.<cluster>.r.<hash>."
+	epoch     uint64 // the stream's creation time, unix ns
+	stream    jetstream.Stream
 }
 
 // subject returns group's subject in h.
 func (h *history) subject(group string) string {
 	return h.subjects + base64.RawURLEncoding.EncodeToString([]byte(group))
+}
+
+// republished returns the subject on which group's stored messages are
+// republished.
+func (h *history) republished(group string) string {
+	return h.republish + base64.RawURLEncoding.EncodeToString([]byte(group))
 }
 
 // group returns the group of a subject of h.
@@ -91,7 +91,7 @@ func (s *groupStore) openHistory(ctx context.Context, js jetstream.JetStream, g 
 			return nil, fmt.Errorf("%w: group patterns %q and %q have the same stream (%s): rename one", ErrBadConfig, o.settings.Pattern, g.Pattern, name)
 		}
 	}
-	h := &history{settings: g, name: name, subjects: s.n.prefix + "h." + hash + "."}
+	h := &history{settings: g, name: name, subjects: s.n.prefix + "h." + hash + ".", republish: s.n.prefix + "r." + hash + "."}
 	if st, err := js.Stream(ctx, name); err == nil {
 		if p := st.CachedInfo().Config.Metadata[patternMeta]; p != g.Pattern {
 			return nil, fmt.Errorf("%w: stream %s holds the groups of pattern %q, not %q: rename one", ErrBadConfig, name, p, g.Pattern)
@@ -122,6 +122,11 @@ func (s *groupStore) openHistory(ctx context.Context, js jetstream.JetStream, g 
 		Storage:           s.n.cfg.Storage.js(),
 		Replicas:          s.n.cfg.Replicas,
 		Metadata:          map[string]string{patternMeta: g.Pattern},
+		// The live feed (store_feed.go): the stream's leader publishes
+		// every message it stores, whole, on the group's subject under
+		// "r." with its sequence and the sequence of the group's
+		// previous message (Nats-Sequence, Nats-Last-Sequence).
+		RePublish: &jetstream.RePublish{Source: h.subjects + "*", Destination: h.republish + "{{wildcard(1)}}"},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: group store: stream %s for groups %q: %w", name, g.Pattern, err)
@@ -129,113 +134,6 @@ func (s *groupStore) openHistory(ctx context.Context, js jetstream.JetStream, g 
 	h.stream = st
 	h.epoch = uint64(st.CachedInfo().Created.UnixNano())
 	return h, nil
-}
-
-// startFeed creates h's live feed: an ordered consumer of the whole stream
-// from just after its last message, so every publication stored after
-// Start reaches this node. The consumer exists on the server when it
-// returns (Messages creates it), before any Read is answered: the seam
-// needs that.
-func (h *history) startFeed(ctx context.Context, js jetstream.JetStream) error {
-	info, err := h.stream.Info(ctx)
-	if err != nil {
-		return err
-	}
-	if e := uint64(info.Created.UnixNano()); e != h.epoch {
-		return fmt.Errorf("stream %s made again while starting", h.name)
-	}
-	cons, err := js.OrderedConsumer(ctx, h.name, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:   info.State.LastSeq + 1,
-	})
-	if err != nil {
-		return err
-	}
-	it, err := cons.Messages()
-	if err != nil {
-		return err
-	}
-	h.mu.Lock()
-	h.it, h.cons, h.from = it, cons, info.State.LastSeq+1
-	h.mu.Unlock()
-	return nil
-}
-
-// stopFeed stops h's feed: its goroutine's Next returns.
-func (h *history) stopFeed() {
-	h.mu.Lock()
-	it := h.it
-	h.mu.Unlock()
-	if it != nil {
-		it.Stop()
-	}
-}
-
-// deleteFeed deletes the feed's consumer on the server, if it can within
-// ctx and a second. After the feed's goroutine ended.
-func (h *history) deleteFeed(ctx context.Context, js jetstream.JetStream) {
-	h.mu.Lock()
-	cons := h.cons
-	h.it, h.cons = nil, nil
-	h.mu.Unlock()
-	if cons == nil || js == nil || js.Conn().IsClosed() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	if info := cons.CachedInfo(); info != nil {
-		js.DeleteConsumer(ctx, h.name, info.Name)
-	}
-}
-
-// feed hands every publication of h's stream to sink.Deliver, in stream
-// order, from this one goroutine, until Stop.
-func (s *groupStore) feed(sink actor.GroupSink, h *history) {
-	defer s.wg.Done()
-	h.mu.Lock()
-	it, last := h.it, h.from-1 // last: the sequence last delivered
-	h.mu.Unlock()
-	var env actor.Envelope
-	for {
-		m, err := it.Next()
-		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || s.ctx.Err() != nil {
-				if s.ctx.Err() == nil {
-					s.n.report(logStore, fmt.Errorf("cluster: node %d: the live feed of %s ended", s.n.node, h.name))
-				}
-				return
-			}
-			s.n.report(logStore, fmt.Errorf("cluster: node %d: live feed of %s: %w", s.n.node, h.name, err))
-			select {
-			case <-s.ctx.Done():
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			continue
-		}
-		p, err := h.publication(m, &env, s.n, h.epoch)
-		if err != nil {
-			s.n.malformed.Add(1)
-			s.n.report(logMalformed, fmt.Errorf("cluster: node %d: %w", s.n.node, err))
-			continue
-		}
-		if seq := p.Position.Seq; seq > last+1 {
-			// Sequences of a stream are consecutive but for messages
-			// deleted: these were dropped by the limits before this node
-			// read them (a group got more than History publications while
-			// the feed was behind), and its members here miss them.
-			s.n.dropped.Add(seq - last - 1)
-			s.n.report(logStore, fmt.Errorf("%w: node %d, stream %s: %d publications dropped by the history limits before the live feed read them (after %d)",
-				ErrFeedGap, s.n.node, h.name, seq-last-1, last))
-		}
-		last = p.Position.Seq
-		if err := sink.Deliver(&p); err != nil {
-			s.n.dropped.Add(1)
-			s.n.report(logDeliver, fmt.Errorf("cluster: node %d: delivering a publication of %q: %w", s.n.node, p.Group, err))
-			continue
-		}
-		s.n.received.Add(1)
-	}
 }
 
 // publication decodes a stored message of h.
@@ -248,10 +146,15 @@ func (h *history) publication(m jetstream.Msg, env *actor.Envelope, n *Node, epo
 	if err != nil {
 		return actor.Publication{}, err
 	}
-	if err := decodeEnvelope(m.Data(), env, n.ser); err != nil {
-		return actor.Publication{}, fmt.Errorf("stored publication %d of %q: %w", md.Sequence.Stream, group, err)
+	return decodePublication(group, epoch, md.Sequence.Stream, m.Data(), env, n)
+}
+
+// decodePublication decodes the stored message at seq of group.
+func decodePublication(group string, epoch, seq uint64, data []byte, env *actor.Envelope, n *Node) (actor.Publication, error) {
+	if err := decodeEnvelope(data, env, n.ser); err != nil {
+		return actor.Publication{}, fmt.Errorf("stored publication %d of %q: %w", seq, group, err)
 	}
-	p := actor.Publication{Group: group, Position: actor.Position{Epoch: epoch, Seq: md.Sequence.Stream}, From: env.From, Msg: env.Msg}
+	p := actor.Publication{Group: group, Position: actor.Position{Epoch: epoch, Seq: seq}, From: env.From, Msg: env.Msg}
 	*env = actor.Envelope{}
 	return p, nil
 }
@@ -419,6 +322,16 @@ func (s *groupStore) Read(group string, recover bool, since actor.Position, n, m
 	}
 	s.submit(&s.work, job{
 		run: func(ctx context.Context) {
+			if recover {
+				// The seam (see read): this node's live feed of the group
+				// must have begun before the group's latest is read.
+				if f := s.followed(group); f != nil {
+					if err := s.begin(f); err != nil {
+						reply(actor.History{Group: group}, err)
+						return
+					}
+				}
+			}
 			hist, err := s.read(ctx, h, group, recover, since, n, max)
 			reply(hist, err)
 		},
@@ -429,7 +342,26 @@ func (s *groupStore) Read(group string, recover bool, since actor.Position, n, m
 // read is Read on a worker. The group's latest message is taken first, and
 // what is returned is every message of the group after since (or the last
 // n) up to it: a publication after it was stored after the request began,
-// and reaches the node's members through the feed, which ran before.
+// and reaches the node's members through the live feed.
+//
+// Why there is no gap at the seam of a recovery. The member's shard joined
+// it before asking (Interest came first, on that shard), so the group is
+// followed, and Read began the follow before reading (or failed, if it
+// could not): subscribed, flushed, and the group's last stored message, L0,
+// read (lastSeen starts there), all before the latest, H >= L0, is read
+// here. Every message of the group after L0
+// reaches this node's sink, in order, after the join: a republished one
+// directly; one whose republication this node missed (in a NATS cluster the
+// subscription reaches the other servers over routes after the flush, so
+// the stream leader's server may not know of it yet; or a slow-consumer
+// drop, a leader change) through the chain: the group's next republished
+// message names it in Nats-Last-Sequence, which is then past lastSeen, and
+// the feed reads it from the stream and delivers it first (and the probe
+// a moment after the follow began finds a last one with nothing after
+// it). So the shard's buffer plus this answer cover every position: <= H
+// here, > H live (those <= H delivered live too are dropped by the shard,
+// which dedups by position). Only what the history limits dropped before
+// the feed could read it back is lost, and reported (ErrFeedGap).
 func (s *groupStore) read(ctx context.Context, h *history, group string, recover bool, since actor.Position, n, limit int) (actor.History, error) {
 	hist := actor.History{Group: group}
 	if limit <= 0 || limit > actor.MaxMaxReplay {
@@ -540,36 +472,80 @@ func (s *groupStore) lastN(ctx context.Context, h *history, epoch uint64, subj s
 }
 
 // fetch returns the messages of subj from seq start to seq upTo, at most
-// limit, through an ephemeral consumer deleted after (only positions with
-// headersOnly).
+// limit (only positions with headersOnly).
 func (s *groupStore) fetch(ctx context.Context, h *history, epoch uint64, subj string, start, upTo uint64, limit int, headersOnly bool) ([]actor.Publication, error) {
-	cons, err := s.js.CreateConsumer(ctx, h.name, jetstream.ConsumerConfig{
-		FilterSubject:     subj,
-		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:       start,
-		AckPolicy:         jetstream.AckNonePolicy,
-		InactiveThreshold: time.Minute, // if this node dies before deleting it
-		Replicas:          1,
-		MemoryStorage:     true,
-		HeadersOnly:       headersOnly,
+	var (
+		out []actor.Publication
+		env actor.Envelope
+	)
+	if limit <= 0 {
+		return nil, nil
+	}
+	err := s.scan(ctx, h, subj, start, upTo, headersOnly, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
+		if headersOnly {
+			out = append(out, actor.Publication{Position: actor.Position{Epoch: epoch, Seq: md.Sequence.Stream}})
+		} else if p, err := decodePublication(subjGroup(h, m.Subject()), epoch, md.Sequence.Stream, m.Data(), &env, s.n); err != nil {
+			s.n.malformed.Add(1)
+			s.n.report(logMalformed, fmt.Errorf("cluster: node %d: %w", s.n.node, err))
+		} else {
+			out = append(out, p)
+		}
+		return len(out) < limit
 	})
-	if err != nil {
-		return nil, storeErr("reading history", err)
+	return out, err
+}
+
+// subjGroup is the group of a subject of h ("" if it is none).
+func subjGroup(h *history, subject string) string {
+	g, _ := h.group(subject)
+	return g
+}
+
+// scan calls fn with the messages of subj from seq start to seq upTo, in
+// order, until fn returns false, through an ephemeral consumer deleted
+// after (headers only with headersOnly).
+func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, upTo uint64, headersOnly bool, fn func(m jetstream.Msg, md *jetstream.MsgMetadata) bool) error {
+	if upTo < start {
+		return nil
+	}
+	var (
+		cons jetstream.Consumer
+		err  error
+	)
+	for tries := 1; ; tries++ {
+		cons, err = s.js.CreateConsumer(ctx, h.name, jetstream.ConsumerConfig{
+			FilterSubject:     subj,
+			DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+			OptStartSeq:       start,
+			AckPolicy:         jetstream.AckNonePolicy,
+			InactiveThreshold: time.Minute, // if this node dies before deleting it
+			Replicas:          1,
+			MemoryStorage:     true,
+			HeadersOnly:       headersOnly,
+		})
+		if err == nil {
+			break
+		}
+		// A NATS cluster still forming, or electing a leader, answers
+		// no one for a moment: try again within ctx.
+		if tries == 5 || !transient(err, s.js.Conn()) || ctx.Err() != nil {
+			return storeErr("reading history", err)
+		}
+		select {
+		case <-ctx.Done():
+			return storeErr("reading history", ctx.Err())
+		case <-time.After(time.Duration(tries) * 50 * time.Millisecond):
+		}
 	}
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		s.js.DeleteConsumer(dctx, h.name, cons.CachedInfo().Name)
 		cancel()
 	}()
-	var (
-		out  []actor.Publication
-		env  actor.Envelope
-		done bool
-	)
-	for !done && len(out) < limit {
-		batch, err := cons.FetchNoWait(min(limit-len(out), 256))
+	for done := false; !done; {
+		batch, err := cons.FetchNoWait(256)
 		if err != nil {
-			return out, storeErr("reading history", err)
+			return storeErr("reading history", err)
 		}
 		got := 0
 		for m := range batch.Messages() {
@@ -579,33 +555,22 @@ func (s *groupStore) fetch(ctx context.Context, h *history, epoch uint64, subj s
 			}
 			md, err := m.Metadata()
 			if err != nil {
-				return out, storeErr("reading history", err)
+				return storeErr("reading history", err)
 			}
 			if md.Sequence.Stream > upTo {
 				done = true
 				continue
 			}
-			if headersOnly {
-				out = append(out, actor.Publication{Position: actor.Position{Epoch: epoch, Seq: md.Sequence.Stream}})
-			} else {
-				p, err := h.publication(m, &env, s.n, epoch)
-				if err != nil {
-					s.n.malformed.Add(1)
-					s.n.report(logMalformed, fmt.Errorf("cluster: node %d: %w", s.n.node, err))
-				} else {
-					out = append(out, p)
-				}
-			}
-			if md.Sequence.Stream == upTo {
+			if !fn(m, md) || md.Sequence.Stream == upTo {
 				done = true
 			}
 		}
 		if err := batch.Error(); err != nil {
-			return out, storeErr("reading history", err)
+			return storeErr("reading history", err)
 		}
 		if got == 0 {
 			break
 		}
 	}
-	return out, ctx.Err()
+	return ctx.Err()
 }

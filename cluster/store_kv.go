@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -442,7 +443,10 @@ func (s *groupStore) Lookup(name string, reply func(actor.ID, error)) {
 
 // nodeDown removes, if this node is the lowest-numbered live one, the
 // presence and names of node v's incarnation inc (its watchers see the
-// leaves). Called by membership under n.mmu: it only queues the work.
+// leaves), and those of every other incarnation of any node that is not
+// alive (a cleaner that died before it cleaned leaves nothing behind for
+// the next), once now and once more a grace period later. Called by
+// membership under n.mmu: it only queues the work.
 func (s *groupStore) nodeDown(v int, inc string) {
 	on := s.running()
 	if on == nil {
@@ -456,36 +460,75 @@ func (s *groupStore) nodeDown(v int, inc string) {
 	if !lowest {
 		return
 	}
-	s.enqueue(&s.serial, job{
-		run: func(ctx context.Context) {
-			dead := func(i string) bool { return i == inc }
-			if on.presence != nil {
-				if err := s.cleanPresence(ctx, on.presence, v, dead); err != nil {
-					s.report(fmt.Errorf("cluster: node %d: removing the presence of dead node %d: %w", s.n.node, v, err))
-				}
-			}
-			s.mu.Lock()
-			names := s.names
-			s.mu.Unlock()
-			if names != nil {
-				if err := s.cleanNames(ctx, names, v, dead); err != nil {
-					s.report(fmt.Errorf("cluster: node %d: releasing the names of dead node %d: %w", s.n.node, v, err))
-				}
-			}
-		},
+	sweep := job{
+		run:  func(ctx context.Context) { s.sweep(ctx, on, v, inc) },
 		fail: func(error) {},
-	})
+	}
+	s.enqueue(&s.serial, sweep)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == storeRunning {
+		// Entries younger than the grace period are spared (their node may be
+		// alive and not yet heard of): look again once they are older.
+		if s.resweep != nil {
+			s.resweep.Stop()
+		}
+		s.resweep = time.AfterFunc(s.grace(), func() { s.enqueue(&s.serial, sweep) })
+	}
 }
 
-// cleanPresence deletes node's presence entries whose incarnation matches.
-func (s *groupStore) cleanPresence(ctx context.Context, kv jetstream.KeyValue, node int, match func(inc string) bool) error {
-	entries, err := snapshot(ctx, kv, strconv.Itoa(node)+".>")
+// grace is how long a presence or name entry of a node not known to be
+// alive is spared by a sweep: a live node is heard within a heartbeat, and
+// one that died is reported down within HeartbeatMisses+1 of them.
+func (s *groupStore) grace() time.Duration {
+	return time.Duration(s.n.cfg.HeartbeatMisses+1)*s.n.cfg.Heartbeat + time.Second
+}
+
+// sweep removes the presence and names of node v's incarnation inc, and of
+// every incarnation not alive by this node's view whose entry is older
+// than the grace period (if this node itself has run that long, so it
+// knows the live ones). The serial worker.
+func (s *groupStore) sweep(ctx context.Context, on *storeOn, v int, inc string) {
+	grace := s.grace()
+	known := time.Since(s.since) > grace
+	dead := func(node int, i string, written time.Time) bool {
+		switch {
+		case node == v && i == inc:
+			return true
+		case !known || time.Since(written) < grace:
+			return false
+		case node == s.n.node:
+			return i != s.n.id
+		}
+		p, ok := s.n.peers.Load(node)
+		return !ok || p.(*peer).id != i
+	}
+	if on.presence != nil {
+		if err := s.cleanPresence(ctx, on.presence, ">", dead); err != nil {
+			s.report(fmt.Errorf("cluster: node %d: removing the presence of dead nodes (%d): %w", s.n.node, v, err))
+		}
+	}
+	s.mu.Lock()
+	names := s.names
+	s.mu.Unlock()
+	if names != nil {
+		if err := s.cleanNames(ctx, names, dead); err != nil {
+			s.report(fmt.Errorf("cluster: node %d: releasing the names of dead nodes (%d): %w", s.n.node, v, err))
+		}
+	}
+}
+
+// cleanPresence deletes the presence entries whose keys match filter and
+// whose node and incarnation match.
+func (s *groupStore) cleanPresence(ctx context.Context, kv jetstream.KeyValue, filter string, match func(node int, inc string, written time.Time) bool) error {
+	entries, err := snapshot(ctx, kv, filter)
 	if err != nil {
 		return err
 	}
 	var first error
 	for _, e := range entries {
-		if _, inc, ok := parsePresence(e.Key(), e.Value()); ok && !match(inc) {
+		node, err := strconv.Atoi(e.Key()[:max(strings.IndexByte(e.Key(), '.'), 0)])
+		if _, inc, ok := parsePresence(e.Key(), e.Value()); ok && err == nil && !match(node, inc, e.Created()) {
 			continue
 		}
 		// Only that revision: an entry written again since (a new
@@ -497,16 +540,15 @@ func (s *groupStore) cleanPresence(ctx context.Context, kv jetstream.KeyValue, n
 	return first
 }
 
-// cleanNames deletes the names held on node by an incarnation that
-// matches.
-func (s *groupStore) cleanNames(ctx context.Context, kv jetstream.KeyValue, node int, match func(inc string) bool) error {
+// cleanNames deletes the names held by a node and incarnation that match.
+func (s *groupStore) cleanNames(ctx context.Context, kv jetstream.KeyValue, match func(node int, inc string, written time.Time) bool) error {
 	entries, err := snapshot(ctx, kv, ">")
 	if err != nil {
 		return err
 	}
 	var first error
 	for _, e := range entries {
-		if _, n, inc, ok := parseName(e.Value()); !ok || n != node || !match(inc) {
+		if _, n, inc, ok := parseName(e.Value()); !ok || !match(n, inc, e.Created()) {
 			continue
 		}
 		// Only that revision: an entry written again since (a new

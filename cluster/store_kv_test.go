@@ -1,7 +1,12 @@
 package cluster_test
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -133,4 +138,73 @@ func TestStoreNamesWithoutSettings(t *testing.T) {
 	id, err := n.lookup(t, "solo")
 	require.NoError(t, err)
 	require.Equal(t, actor.ID(3), id)
+}
+
+// When a node goes down, the cleaner (the lowest-numbered live node)
+// removes the entries of every incarnation not alive, not only the one
+// that went down: what a node left whose cleaner died before cleaning (here
+// node 7's, written straight into the buckets) goes at the next NodeDown,
+// once older than the grace period (entries younger than it may be a live
+// node's not yet heard of: node 8's goes at the sweep a grace period
+// later). Live nodes' entries stay.
+func TestStoreSweepLeftovers(t *testing.T) {
+	url := jsServer(t, true)
+	n1 := startStore(t, url, "sweep", 1, lobby)
+	n2 := startStore(t, url, "sweep", 2, lobby)
+	n3 := startStore(t, url, "sweep", 3, lobby)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	for _, n := range []*storeNode{n1, n2, n3} {
+		require.NoError(t, n.node.WaitNodes(ctx, 1, 2, 3))
+	}
+	const g = "lobby:a"
+	n1.store.Present(g, actor.Member{ID: 100, Info: "one"}, true)
+	n3.store.Present(g, actor.Member{ID: 300, Info: "three"}, true)
+	require.NoError(t, call(t, func(r func(error)) { n3.store.Register("three's", 33, r) }))
+
+	js := jsOf(t, url)
+	presence, err := js.KeyValue(ctx, "SHOAL_sweep_presence")
+	require.NoError(t, err)
+	names, err := js.KeyValue(ctx, "SHOAL_sweep_names")
+	require.NoError(t, err)
+	tok := base64.RawURLEncoding.EncodeToString([]byte(g))
+	ghost := func(node int, id actor.ID) {
+		inc := fmt.Sprint("dead-", node)
+		_, err := presence.Put(ctx, fmt.Sprintf("%d.%s.%d", node, tok, id), append(append(binary.AppendUvarint(nil, uint64(len(inc))), inc...), "ghost"...))
+		require.NoError(t, err)
+		v := binary.LittleEndian.AppendUint64(nil, uint64(id))
+		v = append(binary.AppendUvarint(v, uint64(node)), inc...)
+		_, err = names.Put(ctx, base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "ghost %d", node)), v)
+		require.NoError(t, err)
+	}
+	ghost(7, 700)
+	grace := 4*100*time.Millisecond + time.Second // (HeartbeatMisses+1) heartbeats and a second
+	time.Sleep(grace + 200*time.Millisecond)
+	ghost(8, 800)
+	ids := func() (out []actor.ID) {
+		for _, m := range n1.members(t, g) {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	require.Equal(t, []actor.ID{100, 300, 700, 800}, ids())
+
+	n2.stop(t)
+	require.Eventually(t, func() bool { return slices.Equal(ids(), []actor.ID{100, 300, 800}) }, waitFor, 10*time.Millisecond, "node 7's presence goes at node 2's NodeDown")
+	require.Eventually(t, func() bool {
+		_, err := n1.lookup(t, "ghost 7")
+		return errors.Is(err, actor.ErrNoName)
+	}, waitFor, 10*time.Millisecond, "and its names (swept after the presence)")
+	_, err = n1.lookup(t, "ghost 8")
+	require.NoError(t, err, "node 8's are too young yet")
+	start := time.Now()
+	require.Eventually(t, func() bool { return slices.Equal(ids(), []actor.ID{100, 300}) }, waitFor, 10*time.Millisecond, "node 8's go a grace period later")
+	t.Logf("the young leftovers went %v after the first sweep", time.Since(start).Round(time.Millisecond))
+	require.Eventually(t, func() bool {
+		_, err := n1.lookup(t, "ghost 8")
+		return errors.Is(err, actor.ErrNoName)
+	}, waitFor, 10*time.Millisecond)
+	id, err := n1.lookup(t, "three's")
+	require.NoError(t, err, "a live node's names stay")
+	require.Equal(t, actor.ID(33), id)
 }
