@@ -298,7 +298,7 @@ type roomClient struct {
 	retries int       // recoveries the store could not answer at once
 	named   time.Time // when its nickname was last registered
 	members string    // the last "members" line it got
-	trace   []string // the last lines it exchanged, for a failure's report
+	trace   []string  // the last lines it exchanged, for a failure's report
 }
 
 // note keeps line in the client's trace. c.mu held.
