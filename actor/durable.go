@@ -3,6 +3,7 @@ package actor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/shoalrt/shoal/shard"
@@ -370,20 +371,25 @@ func (h *handler) present(id ID, group, info string) {
 
 // absent forgets id's presence in group, telling the store, if it had one.
 func (h *handler) absent(id ID, group string) {
-	gs := h.presence[id]
-	for i, g := range gs {
-		if g == group {
-			gs[i] = gs[len(gs)-1]
-			gs = gs[:len(gs)-1]
-			if len(gs) == 0 {
-				delete(h.presence, id)
-			} else {
-				h.presence[id] = gs
-			}
-			h.sys.store.Present(group, Member{ID: id}, false)
-			return
-		}
+	if drop(h.presence, id, group) {
+		h.sys.store.Present(group, Member{ID: id}, false)
 	}
+}
+
+// drop removes s from id's list in m, forgetting an emptied list, and
+// reports whether it was there.
+func drop(m map[ID][]string, id ID, s string) bool {
+	l := m[id]
+	i := slices.Index(l, s)
+	if i < 0 {
+		return false
+	}
+	if l = slices.Delete(l, i, i+1); len(l) == 0 {
+		delete(m, id)
+	} else {
+		m[id] = l
+	}
+	return true
 }
 
 // leftGroup is Leave's bookkeeping for groups with settings.
@@ -458,20 +464,8 @@ func (c *Context) WatchPresence(group string) error {
 
 // UnwatchPresence stops WatchPresence.
 func (c *Context) UnwatchPresence(group string) {
-	h := c.h
-	ws := h.watching[c.self]
-	for i, g := range ws {
-		if g == group {
-			ws[i] = ws[len(ws)-1]
-			ws = ws[:len(ws)-1]
-			if len(ws) == 0 {
-				delete(h.watching, c.self)
-			} else {
-				h.watching[c.self] = ws
-			}
-			c.sys.watchers.remove(c.sys, group, c.self)
-			return
-		}
+	if drop(c.h.watching, c.self, group) {
+		c.sys.watchers.remove(c.sys, group, c.self)
 	}
 }
 
@@ -515,20 +509,7 @@ type nameAnswer struct {
 }
 
 // refused forgets a name that the store refused to self.
-func (h *handler) refused(self ID, name string) {
-	ns := h.names[self]
-	for i, n := range ns {
-		if n == name {
-			ns = append(ns[:i:i], ns[i+1:]...)
-			if len(ns) == 0 {
-				delete(h.names, self)
-			} else {
-				h.names[self] = ns
-			}
-			return
-		}
-	}
-}
+func (h *handler) refused(self ID, name string) { drop(h.names, self, name) }
 
 // UnregisterName releases a name this actor holds.
 func (c *Context) UnregisterName(name string) error {
@@ -536,19 +517,9 @@ func (c *Context) UnregisterName(name string) error {
 	if st == nil {
 		return ErrNoStore
 	}
-	h := c.h
-	ns := h.names[c.self]
-	for i, n := range ns {
-		if n == name {
-			ns = append(ns[:i:i], ns[i+1:]...)
-			if len(ns) == 0 {
-				delete(h.names, c.self)
-			} else {
-				h.names[c.self] = ns
-			}
-			st.Unregister(name, c.self)
-			return nil
-		}
+	if drop(c.h.names, c.self, name) {
+		st.Unregister(name, c.self)
+		return nil
 	}
 	return fmt.Errorf("%w: %q is not this actor's", ErrNoName, name)
 }
