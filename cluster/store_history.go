@@ -528,13 +528,15 @@ func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, u
 		}
 		// A NATS cluster still forming, or electing a leader, answers
 		// no one for a moment: try again within ctx.
-		if tries == 5 || !transient(err, s.js.Conn()) || ctx.Err() != nil {
+		// (Up to about 5 s: a cluster's first moments can answer no one
+		// for longer than a few tries.)
+		if tries == 20 || !transient(err, s.js.Conn()) || ctx.Err() != nil {
 			return storeErr("reading history", err)
 		}
 		select {
 		case <-ctx.Done():
 			return storeErr("reading history", ctx.Err())
-		case <-time.After(time.Duration(tries) * 50 * time.Millisecond):
+		case <-time.After(time.Duration(min(tries, 5)) * 50 * time.Millisecond):
 		}
 	}
 	defer func() {
@@ -542,9 +544,14 @@ func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, u
 		s.js.DeleteConsumer(dctx, h.name, cons.CachedInfo().Name)
 		cancel()
 	}()
-	for done := false; !done; {
+	for done, tries := false, 1; !done; {
 		batch, err := cons.FetchNoWait(256)
 		if err != nil {
+			if tries < 20 && transient(err, s.js.Conn()) && ctx.Err() == nil { // the consumer's server not answering yet
+				tries++
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
 			return storeErr("reading history", err)
 		}
 		got := 0
