@@ -396,7 +396,7 @@ func (s *groupStore) republished(sink actor.GroupSink, m *nats.Msg, env *actor.E
 		return // delivered already, or stored before the follow began
 	}
 	if last > f.lastSeen {
-		s.repairUntil(sink, f, seq, env)
+		s.repairUntil(sink, f, seq, last, env)
 	}
 	at, err := time.Parse(time.RFC3339Nano, m.Header.Get(jetstream.TimeStampHeaer))
 	if err != nil {
@@ -444,7 +444,7 @@ func (s *groupStore) probeLast(sink actor.GroupSink, f *follow, env *actor.Envel
 		f.probing = time.Time{}
 		return
 	case err == nil && last.Sequence > f.lastSeen:
-		err = s.repair(sink, f, last.Sequence+1, env)
+		err = s.repair(sink, f, last.Sequence+1, last.Sequence, env)
 	}
 	if err == nil || s.ctx.Err() != nil {
 		f.probing = time.Time{}
@@ -469,10 +469,10 @@ func (s *groupStore) probeLast(sink actor.GroupSink, f *follow, env *actor.Envel
 // elected), it tries again for up to Config.JetStreamWait, holding the
 // feed (the group's later publications must wait for these), then reports
 // the gap and goes on.
-func (s *groupStore) repairUntil(sink actor.GroupSink, f *follow, upTo uint64, env *actor.Envelope) {
+func (s *groupStore) repairUntil(sink actor.GroupSink, f *follow, upTo, must uint64, env *actor.Envelope) {
 	deadline := time.Now().Add(s.n.cfg.JetStreamWait)
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-		err := s.repair(sink, f, upTo, env)
+		err := s.repair(sink, f, upTo, must, env)
 		if err == nil || s.ctx.Err() != nil {
 			return
 		}
@@ -492,7 +492,10 @@ func (s *groupStore) repairUntil(sink actor.GroupSink, f *follow, upTo uint64, e
 // repair delivers the messages of f's group after lastSeen and before seq
 // upTo, read from the stream, and reports those the stream no longer
 // holds; it returns the error of a read of the stream that failed (what
-// was read before it was delivered). The delivery goroutine only.
+// was read before it was delivered). must is a message of the group the
+// stream's leader stored before upTo (the one the chain names, or the last
+// a probe found): the read does not end short of it (see scan). The
+// delivery goroutine only.
 //
 // What may be gone: history drops a group's oldest messages first (its
 // count limit, its age limit), so if the message at lastSeen is still
@@ -501,7 +504,7 @@ func (s *groupStore) repairUntil(sink actor.GroupSink, f *follow, upTo uint64, e
 // limit the count never falls), nor by age if lastSeen was stored less
 // than HistoryAge ago; else the messages between lastSeen and the first
 // one still held may have been dropped, and that range is reported.
-func (s *groupStore) repair(sink actor.GroupSink, f *follow, upTo uint64, env *actor.Envelope) error {
+func (s *groupStore) repair(sink actor.GroupSink, f *follow, upTo, must uint64, env *actor.Envelope) error {
 	ctx, cancel := context.WithTimeout(s.ctx, actor.StoreTimeout)
 	defer cancel()
 	from, at := f.lastSeen, f.lastAt
@@ -510,7 +513,7 @@ func (s *groupStore) repair(sink actor.GroupSink, f *follow, upTo uint64, env *a
 		first    uint64 // the first message delivered
 		count    int
 	)
-	err := s.scan(ctx, f.h, f.subj, max(from, 1), upTo-1, false, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
+	err := s.scan(ctx, f.h, f.subj, max(from, 1), upTo-1, must, false, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
 		seq := md.Sequence.Stream
 		if seq <= from {
 			anchored = anchored || seq == from

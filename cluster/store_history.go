@@ -471,8 +471,9 @@ func (s *groupStore) lastN(ctx context.Context, h *history, epoch uint64, subj s
 	return pubs, err
 }
 
-// fetch returns the messages of subj from seq start to seq upTo, at most
-// limit (only positions with headersOnly).
+// fetch returns the messages of subj from seq start to seq upTo, a message
+// of subj (see scan's must), at most limit (only positions with
+// headersOnly).
 func (s *groupStore) fetch(ctx context.Context, h *history, epoch uint64, subj string, start, upTo uint64, limit int, headersOnly bool) ([]actor.Publication, error) {
 	var (
 		out []actor.Publication
@@ -481,7 +482,7 @@ func (s *groupStore) fetch(ctx context.Context, h *history, epoch uint64, subj s
 	if limit <= 0 {
 		return nil, nil
 	}
-	err := s.scan(ctx, h, subj, start, upTo, headersOnly, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
+	err := s.scan(ctx, h, subj, start, upTo, upTo, headersOnly, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
 		if headersOnly {
 			out = append(out, actor.Publication{Position: actor.Position{Epoch: epoch, Seq: md.Sequence.Stream}})
 		} else if p, err := decodePublication(subjGroup(h, m.Subject()), epoch, md.Sequence.Stream, m.Data(), &env, s.n); err != nil {
@@ -504,7 +505,17 @@ func subjGroup(h *history, subject string) string {
 // scan calls fn with the messages of subj from seq start to seq upTo, in
 // order, until fn returns false, through an ephemeral consumer deleted
 // after (headers only with headersOnly).
-func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, upTo uint64, headersOnly bool, fn func(m jetstream.Msg, md *jetstream.MsgMetadata) bool) error {
+//
+// must, if not 0, is a message of subj the caller knows the stream's
+// leader stored (the group's latest, or the previous one a republished
+// message names): the scan does not end before it reached it (or fn
+// stopped it), unless it is gone from the stream. That is not a detail: an
+// R1 consumer of a replicated stream is placed on any of its servers, and a
+// follower may not have stored the leader's last messages yet, so its
+// consumer has nothing more to give while they exist: without must, the
+// scan would end short of them, and a recovery or a repair would skip them
+// without a word.
+func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, upTo, must uint64, headersOnly bool, fn func(m jetstream.Msg, md *jetstream.MsgMetadata) bool) error {
 	if upTo < start {
 		return nil
 	}
@@ -544,6 +555,7 @@ func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, u
 		s.js.DeleteConsumer(dctx, h.name, cons.CachedInfo().Name)
 		cancel()
 	}()
+	var reached uint64 // the last sequence the consumer gave
 	for done, tries := false, 1; !done; {
 		batch, err := cons.FetchNoWait(256)
 		if err != nil {
@@ -564,6 +576,7 @@ func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, u
 			if err != nil {
 				return storeErr("reading history", err)
 			}
+			reached = max(reached, md.Sequence.Stream)
 			if md.Sequence.Stream > upTo {
 				done = true
 				continue
@@ -575,8 +588,23 @@ func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, u
 		if err := batch.Error(); err != nil {
 			return storeErr("reading history", err)
 		}
-		if got == 0 {
+		if got > 0 || done {
+			continue
+		}
+		if must == 0 || reached >= must {
 			break
+		}
+		// The consumer has nothing more, short of must: its server lags
+		// the leader, or must is gone (the limits dropped it meanwhile).
+		if _, err := h.stream.GetMsg(ctx, must); errors.Is(err, jetstream.ErrMsgNotFound) {
+			break
+		} else if err != nil && !transient(err, s.js.Conn()) {
+			return storeErr("reading history", err)
+		}
+		select {
+		case <-ctx.Done():
+			return storeErr("reading history (a replica behind its leader)", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	return ctx.Err()
