@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
@@ -475,7 +476,7 @@ func checkText(s string, max int) string {
 		return "not valid UTF-8"
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) { // C0, DEL and C1, as actor's own check
 			return "holds a control character"
 		}
 	}

@@ -573,3 +573,23 @@ func TestWireAppendAcceptsOnlyDecodable(t *testing.T) {
 		})
 	}
 }
+
+// The store's own check of group names, keys and names refuses what
+// actor's does: C0, DEL and C1 control characters among them (a name that
+// passed here and not there, or the reverse, would be stored under one
+// rule and refused under the other).
+func TestCheckTextRefusesControlCharacters(t *testing.T) {
+	for _, s := range []string{"a\x00b", "a\nb", "a\x7fb", "a\u0085b", "a\u009fb", "", "\xff"} {
+		if checkText(s, 64) == "" {
+			t.Errorf("checkText(%q) passed", s)
+		}
+	}
+	for _, s := range []string{"room:1", "salle é", "部屋", "a b"} {
+		if e := checkText(s, 64); e != "" {
+			t.Errorf("checkText(%q): %s", s, e)
+		}
+	}
+	if checkText("abcd", 3) == "" {
+		t.Error("a text longer than max passed")
+	}
+}
