@@ -55,7 +55,8 @@ func New(node *cluster.Node, opts ...Option) *Collector {
 	metric("batches_sent_total", "NATS messages published with envelopes.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Batches) })
 	metric("envelopes_received_total", "Envelopes from other nodes handed to this system.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Received) })
 	metric("malformed_total", "Messages from the cluster that were not valid envelopes.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Malformed) })
-	metric("dropped_total", "Envelopes lost: not taken by a full shard, not published, or dropped by NATS as a slow consumer.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Dropped) })
+	metric("dropped_total", "Envelopes lost: not taken by a full shard, not published, or dropped by NATS as a slow consumer; and gaps of the history feed.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Dropped) })
+	metric("history_repaired_total", "Publications of history groups this node missed on core NATS and read back from their stream.", counter, func(s *cluster.Stats, _ *cluster.Node) float64 { return float64(s.Repaired) })
 	metric("peers", "Other nodes known to be alive.", gauge, func(_ *cluster.Stats, n *cluster.Node) float64 { return float64(len(n.Nodes())) })
 	return c
 }
