@@ -1,5 +1,7 @@
 package cluster
 
+import "time"
+
 // SetFeedBuffer makes the nodes created from now on buffer n republished
 // messages of history groups (instead of feedBuffer), so a test can force
 // slow-consumer drops; restore undoes it.
@@ -17,4 +19,12 @@ func (n *Node) SkipRepublished(group string, k int) bool {
 	}
 	f.skip.Store(int32(k))
 	return true
+}
+
+// SetSweepEvery makes the running and future group stores' cleaner sweep
+// every d (instead of sweepEvery) from their next sweep on; restore undoes
+// it.
+func SetSweepEvery(d time.Duration) (restore func()) {
+	old := testSweepEvery.Swap(int64(d))
+	return func() { testSweepEvery.Store(old) }
 }

@@ -85,6 +85,7 @@ type groupStore struct {
 
 	since   time.Time   // when Start began
 	resweep *time.Timer // the sweep to come (nodeDown), stopped by Stop
+	patrol  *time.Timer // the next periodic sweep (patrolNow), stopped by Stop
 
 	handlers sync.WaitGroup // PubAck handlers holding a publication: Stop waits for them
 	wg       sync.WaitGroup // workers, the feed's goroutines, watchers
@@ -177,6 +178,7 @@ func (s *groupStore) Start(sink actor.GroupSink) error {
 	}
 	go s.worker(&s.serial)
 	s.mu.Unlock()
+	s.armPatrol(sweepInterval())
 	s.followFeed(on)
 	return nil
 }
@@ -332,6 +334,9 @@ func (s *groupStore) Stop(ctx context.Context) error {
 	s.watchers = make(map[string]*watcher)
 	if s.resweep != nil {
 		s.resweep.Stop()
+	}
+	if s.patrol != nil {
+		s.patrol.Stop()
 	}
 	s.work.cond.Broadcast()
 	s.serial.cond.Broadcast()

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -452,16 +453,15 @@ func (s *groupStore) nodeDown(v int, inc string) {
 	if on == nil {
 		return
 	}
-	lowest := true
-	s.n.peers.Range(func(k, _ any) bool {
-		lowest = k.(int) > s.n.node
-		return lowest
-	})
-	if !lowest {
+	if !s.lowest() {
 		return
 	}
 	sweep := job{
-		run:  func(ctx context.Context) { s.sweep(ctx, on, v, inc) },
+		run: func(ctx context.Context) {
+			if !s.sweep(ctx, on, v, inc) {
+				s.armPatrol(sweepRetry) // (JetStream electing a leader, most likely)
+			}
+		},
 		fail: func(error) {},
 	}
 	s.enqueue(&s.serial, sweep)
@@ -484,11 +484,84 @@ func (s *groupStore) grace() time.Duration {
 	return time.Duration(s.n.cfg.HeartbeatMisses+1)*s.n.cfg.Heartbeat + time.Second
 }
 
-// sweep removes the presence and names of node v's incarnation inc, and of
-// every incarnation not alive by this node's view whose entry is older
-// than the grace period (if this node itself has run that long, so it
-// knows the live ones). The serial worker.
-func (s *groupStore) sweep(ctx context.Context, on *storeOn, v int, inc string) {
+// How often the cleaner sweeps without a NodeDown, and how soon it tries
+// again after a sweep failed. A NodeDown is not enough: the cleaner may
+// fail to reach JetStream then (the dead node's server led its buckets,
+// and a new leader is being elected), and a node that died while the whole
+// cluster was down is never reported down by anyone (the others never saw
+// it up). A sweep lists every key of the two buckets, so it is not
+// frequent.
+const (
+	sweepEvery = time.Minute
+	sweepRetry = 2 * time.Second
+)
+
+// testSweepEvery, if set, replaces sweepEvery (export_test.go).
+var testSweepEvery atomic.Int64
+
+// sweepInterval is sweepEvery, or what a test set.
+func sweepInterval() time.Duration {
+	if d := testSweepEvery.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return sweepEvery
+}
+
+// armPatrol schedules the periodic sweep after d (sooner than one already
+// scheduled replaces it), while the store runs.
+func (s *groupStore) armPatrol(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != storeRunning {
+		return
+	}
+	if s.patrol != nil {
+		s.patrol.Stop()
+	}
+	s.patrol = time.AfterFunc(d, s.patrolNow)
+}
+
+// patrolNow is the periodic sweep: the lowest-numbered live node removes
+// the entries of every incarnation not alive (see sweep), then arms the
+// next (sooner if it failed).
+func (s *groupStore) patrolNow() {
+	on := s.running()
+	if on == nil {
+		return
+	}
+	if !s.lowest() {
+		s.armPatrol(sweepInterval())
+		return
+	}
+	s.enqueue(&s.serial, job{
+		run: func(ctx context.Context) {
+			next := sweepInterval()
+			if !s.sweep(ctx, on, 0, "") {
+				next = min(next, sweepRetry)
+			}
+			s.armPatrol(next)
+		},
+		fail: func(error) {},
+	})
+}
+
+// lowest reports whether this node is the lowest-numbered live one: the
+// cleaner.
+func (s *groupStore) lowest() bool {
+	lowest := true
+	s.n.peers.Range(func(k, _ any) bool {
+		lowest = k.(int) > s.n.node
+		return lowest
+	})
+	return lowest
+}
+
+// sweep removes the presence and names of node v's incarnation inc (none
+// if v is 0), and of every incarnation not alive by this node's view whose
+// entry is older than the grace period (if this node itself has run that
+// long, so it knows the live ones), and reports whether it could. The
+// serial worker.
+func (s *groupStore) sweep(ctx context.Context, on *storeOn, v int, inc string) bool {
 	grace := s.grace()
 	known := time.Since(s.since) > grace
 	dead := func(node int, i string, written time.Time) bool {
@@ -503,8 +576,10 @@ func (s *groupStore) sweep(ctx context.Context, on *storeOn, v int, inc string) 
 		p, ok := s.n.peers.Load(node)
 		return !ok || p.(*peer).id != i
 	}
+	ok := true
 	if on.presence != nil {
 		if err := s.cleanPresence(ctx, on.presence, ">", dead); err != nil {
+			ok = false
 			s.report(fmt.Errorf("cluster: node %d: removing the presence of dead nodes (%d): %w", s.n.node, v, err))
 		}
 	}
@@ -513,9 +588,11 @@ func (s *groupStore) sweep(ctx context.Context, on *storeOn, v int, inc string) 
 	s.mu.Unlock()
 	if names != nil {
 		if err := s.cleanNames(ctx, names, dead); err != nil {
+			ok = false
 			s.report(fmt.Errorf("cluster: node %d: releasing the names of dead nodes (%d): %w", s.n.node, v, err))
 		}
 	}
+	return ok
 }
 
 // cleanPresence deletes the presence entries whose keys match filter and

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/cluster"
 )
 
 var lobby = actor.GroupSettings{Pattern: "lobby:*", Presence: true}
@@ -207,4 +208,49 @@ func TestStoreSweepLeftovers(t *testing.T) {
 	id, err := n1.lookup(t, "three's")
 	require.NoError(t, err, "a live node's names stay")
 	require.Equal(t, actor.ID(33), id)
+}
+
+// The cleaner also sweeps on its own, without any NodeDown: what a node
+// left that nobody will report down (it died while the cluster was down,
+// and never came back) goes once older than the grace period; a live
+// node's entries stay.
+func TestStoreSweepsLeftoversWithoutNodeDown(t *testing.T) {
+	defer cluster.SetSweepEvery(200 * time.Millisecond)()
+	url := jsServer(t, true)
+	n1 := startStore(t, url, "patrol", 1, lobby)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	const g = "lobby:a"
+	n1.store.Present(g, actor.Member{ID: 100, Info: "one"}, true)
+	require.NoError(t, call(t, func(r func(error)) { n1.store.Register("one's", 11, r) }))
+
+	js := jsOf(t, url)
+	presence, err := js.KeyValue(ctx, "SHOAL_patrol_presence")
+	require.NoError(t, err)
+	names, err := js.KeyValue(ctx, "SHOAL_patrol_names")
+	require.NoError(t, err)
+	tok := base64.RawURLEncoding.EncodeToString([]byte(g))
+	inc := "dead-9"
+	_, err = presence.Put(ctx, fmt.Sprintf("9.%s.900", tok), append(append(binary.AppendUvarint(nil, uint64(len(inc))), inc...), "ghost"...))
+	require.NoError(t, err)
+	v := binary.LittleEndian.AppendUint64(nil, 900)
+	v = append(binary.AppendUvarint(v, 9), inc...)
+	_, err = names.Put(ctx, base64.RawURLEncoding.EncodeToString([]byte("ghost 9")), v)
+	require.NoError(t, err)
+	ids := func() (out []actor.ID) {
+		for _, m := range n1.members(t, g) {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	require.Eventually(t, func() bool { return slices.Equal(ids(), []actor.ID{100, 900}) }, waitFor, 10*time.Millisecond)
+
+	require.Eventually(t, func() bool { return slices.Equal(ids(), []actor.ID{100}) }, waitFor, 10*time.Millisecond, "node 9's presence goes with no NodeDown")
+	require.Eventually(t, func() bool {
+		_, err := n1.lookup(t, "ghost 9")
+		return errors.Is(err, actor.ErrNoName)
+	}, waitFor, 10*time.Millisecond, "and its name")
+	id, err := n1.lookup(t, "one's")
+	require.NoError(t, err, "a live node's names stay")
+	require.Equal(t, actor.ID(11), id)
 }
