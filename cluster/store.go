@@ -285,7 +285,7 @@ func (s *groupStore) retry(ctx context.Context, nc *nats.Conn, what string, step
 // the cluster forms).
 func transient(err error, nc *nats.Conn) bool {
 	if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
-		return nc.ConnectedClusterName() != ""
+		return nc != nil && nc.ConnectedClusterName() != ""
 	}
 	var api *jetstream.APIError
 	if errors.As(err, &api) {

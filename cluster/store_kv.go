@@ -107,19 +107,45 @@ func (s *groupStore) Present(group string, m actor.Member, on bool) {
 		value = presenceValue(s.n.id, m.Info)
 	}
 	s.enqueue(&s.serial, job{
-		run: func(ctx context.Context) {
-			var err error
-			if on {
-				_, err = st.presence.Put(ctx, key, value)
-			} else {
-				err = st.presence.Delete(ctx, key)
-			}
+		run: func(context.Context) {
+			err := s.persist(func(ctx context.Context) (err error) {
+				if on {
+					_, err = st.presence.Put(ctx, key, value)
+				} else {
+					err = st.presence.Delete(ctx, key)
+				}
+				return err
+			})
 			if err != nil {
 				s.report(fmt.Errorf("cluster: node %d: presence of %v in %q: %w", s.n.node, m.ID, group, err))
 			}
 		},
 		fail: func(error) {}, // stopping: the others clean up after this node
 	})
+}
+
+// persist runs op, a write nobody waits for (a presence entry, a name's
+// release), until it succeeds, fails for good, or Config.JetStreamWait
+// has passed, each try within actor.StoreTimeout: a failure that may pass
+// (JetStream electing a new leader after a server's death, a reconnect) is
+// no reason to leave a member out of its group's list, or a name held by
+// no one, forever. The serial worker: later writes wait behind it, so
+// they keep their order.
+func (s *groupStore) persist(op func(ctx context.Context) error) error {
+	deadline := time.Now().Add(s.n.cfg.JetStreamWait)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		ctx, cancel := context.WithTimeout(s.ctx, actor.StoreTimeout)
+		err := op(ctx)
+		cancel()
+		if err == nil || s.ctx.Err() != nil || !transient(err, s.n.live.Load()) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-s.ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // Members answers with group's members on every node, ordered by ID, on a
@@ -384,23 +410,29 @@ func (s *groupStore) Unregister(name string, id actor.ID) {
 		return
 	}
 	s.enqueue(&s.serial, job{
-		run: func(ctx context.Context) {
-			kv, err := s.namesBucket(ctx)
-			if err != nil {
-				return
-			}
-			key := nameKey(name)
-			e, err := kv.Get(ctx, key)
-			if err != nil {
-				if !errors.Is(err, jetstream.ErrKeyNotFound) {
-					s.report(fmt.Errorf("cluster: node %d: releasing name %q: %w", s.n.node, name, err))
+		run: func(context.Context) {
+			err := s.persist(func(ctx context.Context) error {
+				kv, err := s.namesBucket(ctx)
+				if err != nil {
+					return err
 				}
-				return
-			}
-			if holder, _, _, ok := parseName(e.Value()); !ok || holder != id {
-				return
-			}
-			if err := kv.Delete(ctx, key, jetstream.LastRevision(e.Revision())); err != nil {
+				key := nameKey(name)
+				e, err := kv.Get(ctx, key)
+				if errors.Is(err, jetstream.ErrKeyNotFound) {
+					return nil
+				} else if err != nil {
+					return err
+				}
+				if holder, _, _, ok := parseName(e.Value()); !ok || holder != id {
+					return nil
+				}
+				// (A revision changed meanwhile: taken again, by another.)
+				if err := kv.Delete(ctx, key, jetstream.LastRevision(e.Revision())); err != nil && !wrongRevision(err) {
+					return err
+				}
+				return nil
+			})
+			if err != nil {
 				s.report(fmt.Errorf("cluster: node %d: releasing name %q: %w", s.n.node, name, err))
 			}
 		},

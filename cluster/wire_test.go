@@ -2,13 +2,16 @@ package cluster
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/shoalrt/shoal/actor"
@@ -591,5 +594,32 @@ func TestCheckTextRefusesControlCharacters(t *testing.T) {
 	}
 	if checkText("abcd", 3) == "" {
 		t.Error("a text longer than max passed")
+	}
+}
+
+// A write nobody waits for (presence, a name's release) is tried again
+// while it fails in a way that passes (a JetStream election), in order,
+// and given up on a failure for good or after JetStreamWait.
+func TestPersistTriesAgainWhileTheFailurePasses(t *testing.T) {
+	s := &groupStore{n: &Node{cfg: Config{JetStreamWait: 3 * time.Second}}, ctx: context.Background()}
+	tries := 0
+	err := s.persist(func(context.Context) error {
+		if tries++; tries < 3 {
+			return nats.ErrNoResponders
+		}
+		return nil
+	})
+	if err != nil || tries != 3 {
+		t.Fatalf("err %v after %d tries, want success at the third", err, tries)
+	}
+	tries = 0
+	bad := errors.New("for good")
+	if err := s.persist(func(context.Context) error { tries++; return bad }); err != bad || tries != 1 {
+		t.Fatalf("a failure for good: err %v after %d tries", err, tries)
+	}
+	s.n.cfg.JetStreamWait = 300 * time.Millisecond
+	tries = 0
+	if err := s.persist(func(context.Context) error { tries++; return nats.ErrTimeout }); !errors.Is(err, nats.ErrTimeout) || tries < 2 {
+		t.Fatalf("past JetStreamWait: err %v after %d tries", err, tries)
 	}
 }
