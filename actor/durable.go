@@ -98,10 +98,8 @@ func (c *Context) PublishAck(group, key string, msg any) (RequestID, error) {
 		return 0, fmt.Errorf("%w: %s", ErrBadKey, e)
 	}
 	msg = c.sh.CopyFrame(msg)
-	id, answer := c.storeRequest()
-	err := c.sys.storePublish(c.self, group, msg, key, func(p Published, err error) {
-		answer(p, err)
-	})
+	id, answer := storeAnswer[Published](c)
+	err := c.sys.storePublish(c.self, group, msg, key, answer)
 	if err != nil {
 		c.h.forgetRequest(id)
 		return 0, err
@@ -112,7 +110,12 @@ func (c *Context) PublishAck(group, key string, msg any) (RequestID, error) {
 // storeRequest opens a request to the store: its ID, pending with a
 // StoreTimeout like a Request, and the function the store's callback calls
 // to answer it (from the store's goroutine).
-func (c *Context) storeRequest() (RequestID, func(any, error)) {
+func (c *Context) storeRequest() (RequestID, func(any, error)) { return storeAnswer[any](c) }
+
+// storeAnswer is storeRequest for a store callback that answers with a T:
+// the callback itself, where a wrapper converting T to any would be a
+// second closure per request (PublishAck's, one per publication).
+func storeAnswer[T any](c *Context) (RequestID, func(T, error)) {
 	h := c.h
 	h.nextReq++
 	id := h.nextReq
@@ -120,11 +123,12 @@ func (c *Context) storeRequest() (RequestID, func(any, error)) {
 	h.pending[id] = pendingRequest{timer: t, from: c.self, node: -1}
 	h.pendingBy[c.self]++
 	sys, self := c.sys, c.self
-	return id, func(msg any, err error) {
-		if err != nil {
-			msg = nil
+	return id, func(msg T, err error) {
+		var m any
+		if err == nil {
+			m = msg
 		}
-		sys.set.Send(uint64(self), 0, &response{Response{ID: id, Msg: msg, Err: err}})
+		sys.set.Send(uint64(self), 0, &response{Response{ID: id, Msg: m, Err: err}})
 	}
 }
 

@@ -49,6 +49,10 @@ import (
 // line of chat of 32 bytes.
 const benchLine = "a line of chat, thirty-two bytes"
 
+// benchWarm is what the benchmarks publish before their timers start, not
+// counted.
+const benchWarm = "warm"
+
 // benchRooms are the group settings of these benchmarks' nodes.
 var benchRooms = actor.GroupSettings{Pattern: "room:*", History: 1000}
 
@@ -202,12 +206,18 @@ func historyStream(pattern string) (name, subjects string) {
 }
 
 // historyConfig is the stream config the store gives settings g (see
-// openHistory in cluster/store_history.go), for the NATS baselines.
-func historyConfig(g actor.GroupSettings) jetstream.StreamConfig {
+// openHistory in cluster/store_history.go), for the NATS baselines; with
+// republish, its RePublish (the live feed) too.
+func historyConfig(g actor.GroupSettings, republish bool) jetstream.StreamConfig {
 	name, subjects := historyStream(g.Pattern)
 	perSubject := int64(g.History)
 	if perSubject == 0 {
 		perSubject = -1
+	}
+	var rp *jetstream.RePublish
+	if republish {
+		hash := subjects[len("shoal.bench.h.") : len(subjects)-1]
+		rp = &jetstream.RePublish{Source: subjects + "*", Destination: "shoal.bench.r." + hash + ".{{wildcard(1)}}"}
 	}
 	return jetstream.StreamConfig{
 		Name:              name,
@@ -222,6 +232,7 @@ func historyConfig(g actor.GroupSettings) jetstream.StreamConfig {
 		Duplicates:        actor.DefaultDedupWindow,
 		Storage:           jetstream.FileStorage,
 		Replicas:          1,
+		RePublish:         rp,
 	}
 }
 
@@ -235,10 +246,11 @@ type natsBaseline struct {
 	st  jetstream.Stream
 }
 
-// startBaseline starts a natsBaseline; opts are the jetstream options,
-// after the ones the store gives its own (a PubAck timeout of
-// StoreTimeout, a pending bound it never reaches).
-func startBaseline(b *testing.B, opts ...jetstream.JetStreamOpt) *natsBaseline {
+// startBaseline starts a natsBaseline (its stream with the store's
+// RePublish if republish); opts are the jetstream options, after the ones
+// the store gives its own (a PubAck timeout of StoreTimeout, a pending
+// bound it never reaches).
+func startBaseline(b *testing.B, republish bool, opts ...jetstream.JetStreamOpt) *natsBaseline {
 	b.Helper()
 	nb := &natsBaseline{srv: &natsserver.Server{Listen: "127.0.0.1:0", JetStream: true}}
 	url, err := nb.srv.Start()
@@ -256,7 +268,7 @@ func startBaseline(b *testing.B, opts ...jetstream.JetStreamOpt) *natsBaseline {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), benchWait)
 	defer cancel()
-	if nb.st, err = nb.js.CreateOrUpdateStream(ctx, historyConfig(benchRooms)); err != nil {
+	if nb.st, err = nb.js.CreateOrUpdateStream(ctx, historyConfig(benchRooms, republish)); err != nil {
 		nb.stop()
 		b.Fatal(err)
 	}
@@ -268,6 +280,24 @@ func (nb *natsBaseline) stop() {
 		nb.nc.Close()
 	}
 	nb.srv.Shutdown()
+}
+
+// storeWire returns the payload and headers the store of a node of these
+// benchmarks sends JetStream for a publication of benchLine by an actor on
+// subject (its group's token from byte token on) with key ("": none, no
+// headers): what the baselines send too, so that the two sides put the
+// same bytes on the wire and in the stream.
+func storeWire(b *testing.B, subject string, token int, key string) ([]byte, nats.Header) {
+	b.Helper()
+	n, err := cluster.New(cluster.Config{Name: "bench", URL: "nats://127.0.0.1:4222", Messages: []any{Chat{}}}) // never started
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, hdr, err := n.PublicationWire(subject, token, actor.ID(1<<32|1), benchLine, key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data, hdr
 }
 
 // BenchmarkHistoryPublish: publications of benchLine (32 bytes) to one
@@ -282,26 +312,37 @@ func (nb *natsBaseline) stop() {
 // op = one acknowledged publication (its Response with a Published
 // counted). Ack/NATS, the baseline: PublishMsgAsync to a stream with the
 // store's config (the same name, subject of the same shape, the same
-// per-subject limit and dedup window, file storage), a Nats-Msg-Id header
-// of the same shape as the store's, 256 outstanding, PubAcks counted by an
-// ack handler; one op = one PubAck. The client options are the store's
-// (a PubAck timeout of StoreTimeout). What Shoal adds is its own: the
-// envelope around the line (its encoded type and sender), a digest header
-// (to tell a resend from a reused key), its bookkeeping of the waiting
-// publication, the Response through the actor's shard, and the node's
-// live feed of the stream (the server pushes each stored publication to
-// it; here no member is there to take it).
+// per-subject limit and dedup window, file storage), 256 outstanding,
+// PubAcks counted by an ack handler; one op = one PubAck. Each message is
+// the one the store sends (storeWire): the same payload (the envelope
+// around the line: its encoded type and sender), a Nats-Msg-Id of the same
+// shape and the store's digest header (a value of the same length), so
+// the server and the wire carry the same bytes on both sides. The client
+// options are the store's (a PubAck timeout of StoreTimeout), and both
+// connect to the server over loopback TCP. What Shoal adds is its own:
+// encoding the envelope and computing the digest, its bookkeeping of the
+// waiting publication, the Response through the actor's shard, and the
+// stream's RePublish for the node's live feed (the server republishes
+// each stored publication; here no member is there to take it).
+// Ack/NATSRePublish is Ack/NATS to a stream with the store's RePublish
+// too: the difference between the two baselines is what the live feed
+// costs the server, the one between it and Ack/Shoal what the node costs.
 //
 // NoAck/Shoal: an actor publishes with Context.Publish (no key, no
 // answer), and a member of the group on the same node counts what the
 // live feed delivers; the publisher keeps at most 8 chunks of 100
 // undelivered (the member acknowledges each chunk): fewer than History,
 // since a feed further behind than that would find publications dropped by
-// the per-subject limit before it read them (ErrFeedGap). One op = one
-// publication delivered to the member. NoAck/NATS, the baseline:
-// PublishMsgAsync without a Msg-Id or any wait per message, the same
-// chunks and window, counted by an ordered consumer of the stream (what
-// the live feed is) read with Messages; one op = one message consumed.
+// the per-subject limit before it read them (ErrFeedGap). Before the
+// timer starts, the member has received a publication: Join returns before
+// the node's live feed of the group has begun (what is stored before that
+// is history, not delivered), so without it the first publications could
+// be missed and the run never end. One op = one publication delivered to
+// the member. NoAck/NATS, the baseline: PublishMsgAsync of the store's
+// payload without headers (as the store sends it without a key), no wait
+// per message, the same chunks and window, counted by an ordered consumer
+// of the stream (what a client of JetStream alone would use for a live
+// feed) read with Messages; one op = one message consumed.
 //
 // Allocations count everything in this process: the client, the node and
 // the NATS server.
@@ -322,18 +363,23 @@ func BenchmarkHistoryPublish(b *testing.B) {
 			b.ResetTimer()
 			runJob(b, sys, id, j)
 		})
-		b.Run("NATS", func(b *testing.B) {
+		ackNATS := func(b *testing.B, republish bool) {
 			slots := make(chan struct{}, window)
 			var failed atomic.Int64
-			nb := startBaseline(b,
+			nb := startBaseline(b, republish,
 				jetstream.WithPublishAsyncAckHandler(func(jetstream.JetStream, *nats.Msg, *jetstream.PubAck) { <-slots }),
 				jetstream.WithPublishAsyncErrHandler(func(jetstream.JetStream, *nats.Msg, error) { failed.Add(1); <-slots }))
 			defer nb.stop()
+			data, hdr := storeWire(b, subject, len(subjects), "k0")
+			if len(hdr) != 2 || len(hdr[cluster.DigestHeader]) != 1 || hdr.Get(jetstream.MsgIDHeader) != token+".k0" {
+				b.Fatalf("the store's headers are %v, not a Msg-Id and a digest: update the baseline", hdr)
+			}
+			digest := hdr.Get(cluster.DigestHeader) // the same message each time: the same digest
 			publish := func(prefix string, n int) {
 				for i := range n {
 					slots <- struct{}{} // a place in the window, given back by the PubAck
-					m := &nats.Msg{Subject: subject, Data: []byte(benchLine),
-						Header: nats.Header{jetstream.MsgIDHeader: {token + "." + prefix + strconv.Itoa(i)}}}
+					m := &nats.Msg{Subject: subject, Data: append([]byte(nil), data...),
+						Header: nats.Header{jetstream.MsgIDHeader: {token + "." + prefix + strconv.Itoa(i)}, cluster.DigestHeader: {digest}}}
 					if _, err := nb.js.PublishMsgAsync(m); err != nil {
 						b.Fatal(err)
 					}
@@ -353,7 +399,9 @@ func BenchmarkHistoryPublish(b *testing.B) {
 			if n := failed.Load(); n > 0 {
 				b.Fatalf("%d publications not acknowledged", n)
 			}
-		})
+		}
+		b.Run("NATS", func(b *testing.B) { ackNATS(b, false) })
+		b.Run("NATSRePublish", func(b *testing.B) { ackNATS(b, true) })
 	})
 	// At most 800 undelivered: fewer than the group's History (1000), so
 	// that the limits never drop a publication the feed has not read.
@@ -365,13 +413,19 @@ func BenchmarkHistoryPublish(b *testing.B) {
 			done := make(chan struct{})
 			var src actor.ID
 			got := 0
+			live := make(chan struct{}, 1)
 			member, err := sys.Spawn(func() actor.Actor {
 				return actor.ReceiveFunc(func(c *actor.Context) {
 					switch m := c.Message().(type) {
 					case benchDo:
 						m(c)
 					case string:
-						if got++; got == b.N {
+						if m == benchWarm {
+							select {
+							case live <- struct{}{}:
+							default:
+							}
+						} else if got++; got == b.N {
 							close(done)
 						} else if got%chunk == 0 {
 							c.Send(src, Ack{})
@@ -385,6 +439,23 @@ func BenchmarkHistoryPublish(b *testing.B) {
 			joined := make(chan struct{})
 			sys.Send(member, benchDo(func(c *actor.Context) { c.Join(group); close(joined) }))
 			<-joined
+			// Until the live feed of the group has begun (a publication
+			// reached the member): those stored before it are not
+			// delivered.
+			for deadline := time.Now().Add(benchWait); ; {
+				if err := sys.Publish(group, benchWarm); err != nil {
+					b.Fatal(err)
+				}
+				select {
+				case <-live:
+				case <-time.After(50 * time.Millisecond):
+					if time.Now().After(deadline) {
+						b.Fatalf("no publication delivered in %v", benchWait)
+					}
+					continue
+				}
+				break
+			}
 			sent := 0
 			send := func(c *actor.Context) {
 				for end := min(sent+chunk, b.N); sent < end; sent++ {
@@ -419,8 +490,9 @@ func BenchmarkHistoryPublish(b *testing.B) {
 		})
 		b.Run("NATS", func(b *testing.B) {
 			var failed atomic.Int64
-			nb := startBaseline(b, jetstream.WithPublishAsyncErrHandler(func(jetstream.JetStream, *nats.Msg, error) { failed.Add(1) }))
+			nb := startBaseline(b, false, jetstream.WithPublishAsyncErrHandler(func(jetstream.JetStream, *nats.Msg, error) { failed.Add(1) }))
 			defer nb.stop()
+			data, _ := storeWire(b, subject, len(subjects), "")
 			ctx, cancel := context.WithTimeout(context.Background(), benchWait)
 			defer cancel()
 			cons, err := nb.js.OrderedConsumer(ctx, nb.st.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
@@ -459,7 +531,7 @@ func BenchmarkHistoryPublish(b *testing.B) {
 					outstanding--
 				}
 				for end := min(sent+chunk, b.N); sent < end; sent++ {
-					if _, err := nb.js.PublishMsgAsync(&nats.Msg{Subject: subject, Data: []byte(benchLine)}); err != nil {
+					if _, err := nb.js.PublishMsgAsync(&nats.Msg{Subject: subject, Data: append([]byte(nil), data...)}); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -1,6 +1,12 @@
 package cluster
 
-import "time"
+import (
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/shoalrt/shoal/actor"
+)
 
 // SetFeedBuffer makes the nodes created from now on buffer n republished
 // messages of history groups (instead of feedBuffer), so a test can force
@@ -28,3 +34,16 @@ func SetSweepEvery(d time.Duration) (restore func()) {
 	old := testSweepEvery.Swap(int64(d))
 	return func() { testSweepEvery.Store(old) }
 }
+
+// PublicationWire returns the payload and headers n's store sends JetStream
+// for a publication of msg by from on subject (its group's token from byte
+// token on) with key (no headers without one): what a baseline must send to
+// be compared with the store. n need not be started.
+func (n *Node) PublicationWire(subject string, token int, from actor.ID, msg any, key string) ([]byte, nats.Header, error) {
+	var pp pendingPub
+	err := pp.encode(n.ser, subject, token, from, msg, key)
+	return pp.msg.Data, pp.msg.Header, err
+}
+
+// DigestHeader is the header of a keyed publication's digest.
+const DigestHeader = digestHeader

@@ -96,13 +96,19 @@ type storeOn struct {
 	sink     actor.GroupSink
 	hist     map[string]*history // by settings pattern
 	presence jetstream.KeyValue  // nil without settings with presence
+	js       jetstream.JetStream // s.js, for Publish without the lock; nil without settings
 }
 
-// pendingPub is a publication waiting for its PubAck.
+// pendingPub is a publication waiting for its PubAck: the message handed
+// to nats.go (whose handlers get a pointer to it back, s.pubs' key) and
+// what answers it, in one allocation. Written by Publish before it is in
+// s.pubs, read-only after.
 type pendingPub struct {
-	group string
-	h     *history
+	msg   nats.Msg                     // as published
+	group string                       // its group
+	h     *history                     // its group's stream
 	ack   func(actor.Published, error) // nil without a key
+	hdr   [2]string                    // with a key, the values of msg.Header: Nats-Msg-Id, Shoal-Digest
 }
 
 // job is a request for a worker: run answers it (its callback called once,
@@ -192,6 +198,7 @@ func (s *groupStore) setup(nc *nats.Conn, on *storeOn, settings []actor.GroupSet
 	if err != nil {
 		return err
 	}
+	on.js = js
 	ctx, cancel := context.WithTimeout(s.ctx, s.n.cfg.JetStreamWait)
 	defer cancel()
 	try := func(what string, step func(ctx context.Context) error) error {

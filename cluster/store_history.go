@@ -3,16 +3,20 @@ package cluster
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec"
 )
 
 // History streams. Each GroupSettings with history has one stream,
@@ -45,11 +49,40 @@ type history struct {
 	republish string // prefix of their republished subjects: "shoal.<cluster>.r.<hash>."
 	epoch     uint64 // the stream's creation time, unix ns
 	stream    jetstream.Stream
+
+	// The subjects of the groups published to lately (pubSubject), by
+	// group: read by every Publish (any shard, hot), written on a miss.
+	// subjCount is how many were added since the cache was last cleared.
+	subjCache sync.Map // string -> string
+	subjCount atomic.Int32
 }
+
+// maxCachedSubjects bounds a history's subject cache: past it the cache is
+// cleared and fills again with the groups published to from then on (a
+// group costs about 150 bytes there, so at most about 600 KB per stream).
+const maxCachedSubjects = 4096
 
 // subject returns group's subject in h.
 func (h *history) subject(group string) string {
 	return h.subjects + base64.RawURLEncoding.EncodeToString([]byte(group))
+}
+
+// pubSubject is subject(group), from h's cache: base64 and the
+// concatenation cost two allocations a call, which every publication of a
+// group would otherwise pay again. Any goroutine.
+func (h *history) pubSubject(group string) string {
+	if v, ok := h.subjCache.Load(group); ok {
+		return v.(string)
+	}
+	subj := h.subject(group)
+	if h.subjCount.Add(1) > maxCachedSubjects {
+		// Concurrent misses may each clear it, or add one just after:
+		// the bound is approximate, the entries always right.
+		h.subjCache.Clear()
+		h.subjCount.Store(0)
+	}
+	h.subjCache.Store(group, subj)
+	return subj
 }
 
 // republished returns the subject on which group's stored messages are
@@ -76,10 +109,40 @@ func patternHash(pattern string) string {
 	return fmt.Sprintf("%08x", f.Sum32())
 }
 
-func digest(b []byte) string {
-	f := fnv.New64a()
-	f.Write(b)
-	return hex.EncodeToString(f.Sum(nil))
+// FNV-64a's parameters (hash/fnv).
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
+
+// publicationDigest returns the digest of a keyed publication (the hex
+// FNV-64a of its payload encoded without its publisher) from payload, the
+// envelope appendEnvelope wrote with the publisher: the two encodings
+// differ only in From, 8 bytes at a fixed offset whatever the rest (see
+// wire.go), zeros without a publisher. So the digest is the FNV-64a of
+// payload with those bytes taken as zeros: the value stored messages
+// carry, without a second encoding, with one allocation (the string).
+func publicationDigest(payload []byte) string {
+	const from = headerLen - 8 // wire.go: version, kind, flags, To, then From
+	h := fnvAdd(fnvOffset64, payload[:from])
+	for range 8 {
+		h *= fnvPrime64 // h ^= 0
+	}
+	h = fnvAdd(h, payload[from+8:])
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], h)
+	var text [16]byte
+	hex.Encode(text[:], sum[:])
+	return string(text[:])
+}
+
+// fnvAdd returns FNV-64a hash h continued over b.
+func fnvAdd(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime64
+	}
+	return h
 }
 
 // openHistory creates or updates the stream of g. Start only.
@@ -184,8 +247,13 @@ func (s *groupStore) historyOf(group string) (*storeOn, *history, error) {
 // DedupWindow; ack gets the PubAck's position, on the connection's
 // goroutine (or, for a duplicate, a worker's, after the stored message's
 // digest was compared). Any goroutine.
+//
+// Its own cost per publication is what nats.go needs handed to it: one
+// allocation holding the nats.Msg and the bookkeeping (pendingPub), the
+// payload, and with a key the header map, the Msg-Id and the digest; the
+// subject comes from a cache, the payload is encoded once.
 func (s *groupStore) Publish(p *actor.Publication, key string, ack func(actor.Published, error)) error {
-	_, h, err := s.historyOf(p.Group)
+	on, h, err := s.historyOf(p.Group)
 	if err != nil {
 		return err
 	}
@@ -194,28 +262,12 @@ func (s *groupStore) Publish(p *actor.Publication, key string, ack func(actor.Pu
 			return fmt.Errorf("%w: %s", actor.ErrBadKey, e)
 		}
 	}
-	payload, err := appendEnvelope(nil, &actor.Envelope{Kind: actor.KindPublish, From: p.From, Msg: p.Msg}, s.n.ser)
-	if err != nil {
+	pp := &pendingPub{group: p.Group, h: h, ack: ack}
+	if err := pp.encode(s.n.ser, h.pubSubject(p.Group), len(h.subjects), p.From, p.Msg, key); err != nil {
 		return err
 	}
-	m := &nats.Msg{Subject: h.subject(p.Group), Data: payload}
-	if key != "" {
-		// The digest is the message's alone: a client that resends after
-		// a reconnect does so through another actor, maybe on another
-		// node, so the publisher differs and must not count.
-		alone := payload
-		if p.From != 0 {
-			if alone, err = appendEnvelope(nil, &actor.Envelope{Kind: actor.KindPublish, Msg: p.Msg}, s.n.ser); err != nil {
-				return err
-			}
-		}
-		m.Header = nats.Header{
-			jetstream.MsgIDHeader: {m.Subject[len(h.subjects):] + "." + key},
-			digestHeader:          {digest(alone)},
-		}
-	}
+	m := &pp.msg
 	s.mu.Lock()
-	js := s.js
 	switch {
 	case s.state != storeRunning:
 		s.mu.Unlock()
@@ -224,13 +276,13 @@ func (s *groupStore) Publish(p *actor.Publication, key string, ack func(actor.Pu
 		s.mu.Unlock()
 		return fmt.Errorf("%w (%d publications waiting for JetStream)", ErrBacklog, maxPendingPubs)
 	}
-	if max := js.Conn().MaxPayload(); int64(len(payload)+512+len(m.Subject)) > max {
+	if max := on.js.Conn().MaxPayload(); int64(len(m.Data)+512+len(m.Subject)) > max {
 		s.mu.Unlock()
-		return fmt.Errorf("%w: %d bytes, at most about %d", ErrTooLarge, len(payload), max-512)
+		return fmt.Errorf("%w: %d bytes, at most about %d", ErrTooLarge, len(m.Data), max-512)
 	}
-	s.pubs[m] = &pendingPub{group: p.Group, h: h, ack: ack}
+	s.pubs[m] = pp
 	s.mu.Unlock()
-	if _, err := js.PublishMsgAsync(m); err != nil {
+	if _, err := on.js.PublishMsgAsync(m); err != nil {
 		s.mu.Lock()
 		_, mine := s.pubs[m]
 		delete(s.pubs, m)
@@ -242,6 +294,34 @@ func (s *groupStore) Publish(p *actor.Publication, key string, ack func(actor.Pu
 	}
 	return nil
 }
+
+// encode makes pp.msg the publication of msg by from on subject (its
+// group's token from byte token on), keyed with key ("" for none). The
+// payload is encoded once; with a key, the Msg-Id is the group's token and
+// the key (JetStream's dedup is per stream, keys are per group), and the
+// digest is the message's alone: a client that resends after a reconnect
+// does so through another actor, maybe on another node, so the publisher
+// differs and must not count.
+func (pp *pendingPub) encode(ser *codec.MsgpackSerializer, subject string, token int, from actor.ID, msg any, key string) error {
+	payload, err := appendEnvelope(make([]byte, 0, payloadHint), &actor.Envelope{Kind: actor.KindPublish, From: from, Msg: msg}, ser)
+	if err != nil {
+		return err
+	}
+	m := &pp.msg
+	m.Subject, m.Data = subject, payload
+	if key != "" {
+		pp.hdr[0] = subject[token:] + "." + key
+		pp.hdr[1] = publicationDigest(payload)
+		m.Header = nats.Header{jetstream.MsgIDHeader: pp.hdr[0:1:1], digestHeader: pp.hdr[1:2:2]}
+	}
+	return nil
+}
+
+// payloadHint is the capacity a publication's payload is encoded into: the
+// envelope's header (20 bytes here) and a message of a few dozen bytes (a
+// line of chat, its type's tag) fit without the buffer growing; a larger
+// message grows it, a cost small beside its own.
+const payloadHint = 128
 
 // take removes and returns the publication waiting for m's PubAck, or nil
 // if Stop took it; a publication taken is counted in s.handlers until
