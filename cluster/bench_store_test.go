@@ -69,13 +69,21 @@ const benchWait = 30 * time.Second
 // Shutdown), or connects to url if url is not empty.
 func storeSystem(b *testing.B, node, shards int, url, dataDir string, settings ...actor.GroupSettings) (*actor.System, *cluster.Node) {
 	b.Helper()
-	cfg := cluster.Config{Name: "bench", Messages: []any{Chat{}}, Logger: slog.New(slog.DiscardHandler),
-		OnError: func(err error) { b.Log(err) }}
+	cfg := cluster.Config{}
 	if url != "" {
 		cfg.URL = url
 	} else {
 		cfg.Server = &natsserver.Server{Listen: "127.0.0.1:0", JetStream: true, DataDir: dataDir}
 	}
+	return storeSystemWith(b, node, shards, cfg, settings...)
+}
+
+// storeSystemWith is storeSystem with cfg (its Name, Messages, Logger and
+// OnError are the benchmarks').
+func storeSystemWith(b *testing.B, node, shards int, cfg cluster.Config, settings ...actor.GroupSettings) (*actor.System, *cluster.Node) {
+	b.Helper()
+	cfg.Name, cfg.Messages, cfg.Logger = "bench", []any{Chat{}}, slog.New(slog.DiscardHandler)
+	cfg.OnError = func(err error) { b.Log(err) }
 	n, err := cluster.New(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -742,25 +750,38 @@ func (r *recoverer) Receive(c *actor.Context) {
 // JetStream (file storage). The server is in this process, so cpu-ms/op is
 // the server's CPU as well as the node's and the shards'; each recovery is
 // a few JetStream API requests (stream info, the group's last and first
-// message, an ephemeral filtered consumer, its fetch and deletion) over the
-// node's one NATS connection, on loopback. Memory: a system without a
-// cluster (the in-memory store). 10groups: the actors are spread over 10
-// groups, 100 members each (a room of 100 reconnecting at once, 10 rooms):
-// 1 000 publications in history behind the wave. 1000groups: each actor
-// has a group of its own: 100 000 publications behind it.
+// message, from the stream's leader; batched direct gets of its messages,
+// store_direct.go) over the node's one NATS connection, on loopback. Most
+// of the wave is the NATS file store's: a filtered read of one group
+// among 1 000 interleaved walks each message block's messages one by one.
+// JetStreamR3: the node on one server of three routed into a NATS cluster
+// in this process, the stream with Replicas 3 (10groups only: 1000groups
+// would make 100 000 replicated publications before each wave); about
+// 2.5 s a wave. Memory: a system without a cluster (the in-memory
+// store). 10groups: the actors are spread over 10 groups, 100 members each
+// (a room of 100 reconnecting at once, 10 rooms): 1 000 publications in
+// history behind the wave. 1000groups: each actor has a group of its own:
+// 100 000 publications behind it.
 //
 // Allocations are counted during the waves only, the whole process's.
 // No baseline: it answers "how long until 1 000 reconnecting clients are
 // live again, and what does it cost the server".
 func BenchmarkRecovery(b *testing.B) {
 	const actors, behind = 1000, 100
-	for _, store := range []string{"JetStream", "Memory"} {
+	for _, store := range []string{"JetStream", "JetStreamR3", "Memory"} {
 		for _, groups := range []int{10, 1000} {
+			if store == "JetStreamR3" && groups == 1000 {
+				continue // 100 000 replicated publications before each wave
+			}
 			b.Run(fmt.Sprintf("%s/%dgroups", store, groups), func(b *testing.B) {
 				var sys *actor.System
-				if store == "JetStream" {
+				switch store {
+				case "JetStream":
 					sys, _ = storeSystem(b, 1, 2, "", "", benchRooms)
-				} else {
+				case "JetStreamR3":
+					urls := natsCluster(b)
+					sys, _ = storeSystemWith(b, 1, 2, cluster.Config{URL: urls[0], Replicas: 3}, benchRooms)
+				default:
 					var err error
 					if sys, err = actor.NewSystem(actor.Shards(2), actor.Groups(benchRooms)); err != nil {
 						b.Fatal(err)

@@ -63,9 +63,12 @@
 // an event, and reads the missed ones back from the stream; what the
 // group's limits dropped first is reported (FeedGapError). Publications of
 // history groups do not travel by core NATS otherwise. Recovery and
-// History read a group's subject through an ephemeral consumer, up to the
-// group's latest message at the time of the request (the node's feed of
-// the group began first: see the seam in store_history.go). Presence and
+// History read a group's subject with batched direct gets (the streams
+// have AllowDirect: any replica answers, and a read does not end short of
+// a message the leader is known to hold), up to the group's latest message
+// at the time of the request, which the stream's leader gives (the node's
+// feed of the group began first: see the seam in store_history.go and
+// store_direct.go). Presence and
 // names are the key-value buckets
 // SHOAL_<cluster>_presence and SHOAL_<cluster>_names; when a node goes
 // down, the lowest-numbered live node removes its entries, and those of

@@ -249,7 +249,10 @@ func (s *groupStore) begin(f *follow) error {
 	if err := nc.FlushWithContext(ctx); err != nil {
 		return storeErr("subscribing to the live feed", err)
 	}
-	last, err := f.h.stream.GetLastMsgForSubject(ctx, f.subj)
+	// The leader's (store_direct.go): a replica behind it could give an
+	// older base, and messages between the two would reach neither the
+	// feed nor the Read that waits for this.
+	last, err := f.h.leaderLast(ctx, nc, f.subj)
 	switch {
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 		f.base, f.baseAt = 0, began
@@ -434,7 +437,7 @@ func (s *groupStore) probeLast(sink actor.GroupSink, f *follow, env *actor.Envel
 	)
 	if s.based(f, false, 0) {
 		ctx, cancel := context.WithTimeout(s.ctx, actor.StoreTimeout)
-		last, err = f.h.stream.GetLastMsgForSubject(ctx, f.subj)
+		last, err = f.h.leaderLast(ctx, s.js.Conn(), f.subj) // the leader's: it is repair's must
 		cancel()
 	} else {
 		err = errors.New("the live feed could not begin")
@@ -513,14 +516,14 @@ func (s *groupStore) repair(sink actor.GroupSink, f *follow, upTo, must uint64, 
 		first    uint64 // the first message delivered
 		count    int
 	)
-	err := s.scan(ctx, f.h, f.subj, max(from, 1), upTo-1, must, false, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
-		seq := md.Sequence.Stream
+	err := s.scan(ctx, f.h, f.subj, max(from, 1), upTo-1, must, func(m *storedMsg) bool {
+		seq := m.seq
 		if seq <= from {
 			anchored = anchored || seq == from
 			return true
 		}
-		p, err := decodePublication(f.group, f.h.epoch, seq, m.Data(), env, s.n)
-		f.lastSeen, f.lastAt = seq, md.Timestamp
+		p, err := decodePublication(f.group, f.h.epoch, seq, m.data, env, s.n)
+		f.lastSeen, f.lastAt = seq, m.at
 		if first == 0 {
 			first = seq
 		}

@@ -320,7 +320,7 @@ func TestFeedLatency(t *testing.T) {
 
 // natsCluster runs three NATS servers with JetStream routed into one
 // cluster, and returns their client URLs once JetStream is up.
-func natsCluster(t *testing.T) []string {
+func natsCluster(t testing.TB) []string {
 	t.Helper()
 	ports := make([]int, 3)
 	for i := range ports {

@@ -10,7 +10,6 @@ import (
 	"hash/fnv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -190,6 +189,11 @@ func (s *groupStore) openHistory(ctx context.Context, js jetstream.JetStream, g 
 		// "r." with its sequence and the sequence of the group's
 		// previous message (Nats-Sequence, Nats-Last-Sequence).
 		RePublish: &jetstream.RePublish{Source: h.subjects + "*", Destination: h.republish + "{{wildcard(1)}}"},
+		// History reads are batched direct gets, which every replica
+		// answers (store_direct.go). A stream made before this has it
+		// turned on here: CreateOrUpdateStream updates an existing
+		// stream's config, and AllowDirect is one a stream may change.
+		AllowDirect: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: group store: stream %s for groups %q: %w", name, g.Pattern, err)
@@ -356,7 +360,9 @@ func (s *groupStore) acked(_ jetstream.JetStream, m *nats.Msg, pa *jetstream.Pub
 	want := m.Header.Get(digestHeader)
 	fail := func(err error) { p.ack(actor.Published{Group: p.group}, err) }
 	run := func(ctx context.Context) {
-		stored, err := p.h.stream.GetMsg(ctx, pa.Sequence)
+		// The leader's (store_direct.go): a replica behind it may not
+		// have stored the original yet, and would call it gone.
+		stored, err := p.h.leaderMsg(ctx, s.js.Conn(), pa.Sequence, "")
 		switch {
 		case errors.Is(err, jetstream.ErrMsgNotFound):
 			// Dropped from history since: it was stored, and its digest
@@ -465,14 +471,17 @@ func (s *groupStore) read(ctx context.Context, h *history, group string, recover
 	}
 	epoch := uint64(info.Created.UnixNano())
 	hist.Latest = actor.Position{Epoch: epoch} // with the seq of the latest held, if any
-	latest, err := h.stream.GetLastMsgForSubject(ctx, subj)
+	// The latest and the oldest are the leader's (store_direct.go): the
+	// seam argument above needs the latest no older than begin's base.
+	nc := s.js.Conn()
+	latest, err := h.leaderLast(ctx, nc, subj)
 	if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return hist, storeErr("the group's latest publication", err)
 	}
 	var oldest *jetstream.RawStreamMsg
 	if latest != nil {
 		hist.Latest = actor.Position{Epoch: epoch, Seq: latest.Sequence}
-		oldest, err = h.stream.GetMsg(ctx, max(info.State.FirstSeq, 1), jetstream.WithGetMsgSubject(subj))
+		oldest, err = h.leaderMsg(ctx, nc, max(info.State.FirstSeq, 1), subj)
 		if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 			return hist, storeErr("the group's oldest publication", err)
 		}
@@ -487,7 +496,7 @@ func (s *groupStore) read(ctx context.Context, h *history, group string, recover
 	}
 	if !recover || last {
 		count := int(info.State.Subjects[subj])
-		pubs, err := s.lastN(ctx, h, epoch, subj, count, n, latest.Sequence)
+		pubs, err := s.lastN(ctx, h, epoch, subj, count, n, hist.Oldest.Seq, latest.Sequence)
 		hist.Publications = pubs
 		return hist, err
 	}
@@ -504,7 +513,7 @@ func (s *groupStore) read(ctx context.Context, h *history, group string, recover
 	case since.Seq >= latest.Sequence:
 		return hist, nil
 	}
-	pubs, err := s.fetch(ctx, h, epoch, subj, since.Seq+1, latest.Sequence, limit+1, false)
+	pubs, err := s.fetch(ctx, h, epoch, subj, since.Seq+1, latest.Sequence, latest.Sequence, limit+1, false)
 	if err != nil {
 		return hist, err
 	}
@@ -530,31 +539,62 @@ func (s *groupStore) emptyCheck(recover bool, since actor.Position, epoch, lastS
 	return fmt.Errorf("%w: %v, the group has no publication kept", actor.ErrHistoryLost, since)
 }
 
-// lastN returns the last n of the count messages of subj up to seq upTo
-// (count as the stream's info said, taken before upTo).
-func (s *groupStore) lastN(ctx context.Context, h *history, epoch uint64, subj string, count, n int, upTo uint64) ([]actor.Publication, error) {
-	start := uint64(1)
-	if skip := count - n; skip > 0 {
-		// Find where the last n begin: headers only, up to that one.
-		heads, err := s.fetch(ctx, h, epoch, subj, 1, upTo, skip+1, true)
-		if err != nil {
-			return nil, err
-		}
-		if len(heads) > 0 {
-			start = heads[len(heads)-1].Position.Seq
-		}
+// lastN returns the last n messages of subj up to seq upTo, a message of
+// it. oldest (its oldest, the leader's, read after upTo) and count (how
+// many it holds, the stream's info, read before) are hints: the limits may
+// have dropped some since, and more may have been stored.
+//
+// Direct gets read forwards only, so the last n are read backwards, in
+// windows of sequences ending at upTo: the first as wide as n of count
+// messages spread evenly from oldest to upTo would need (a quarter more),
+// each next one as wide as all before it, until n are read or oldest is
+// passed. A window's must (see scan) is the group's first message already
+// read after it (upTo for the first window): a replica behind the leader
+// cannot end one short.
+func (s *groupStore) lastN(ctx context.Context, h *history, epoch uint64, subj string, count, n int, oldest, upTo uint64) ([]actor.Publication, error) {
+	if n <= 0 {
+		return nil, nil
 	}
-	pubs, err := s.fetch(ctx, h, epoch, subj, start, upTo, actor.MaxMaxReplay+1, false)
-	if len(pubs) > n {
-		pubs = pubs[len(pubs)-n:]
+	oldest = min(max(oldest, 1), upTo)
+	span := upTo - oldest + 1
+	width := span
+	if count > n {
+		width = min(max(uint64(float64(span)/float64(count)*float64(n)*1.25), uint64(n)), span)
+	}
+	var (
+		parts    [][]actor.Publication // newest first
+		have     int
+		hi, must = upTo, upTo
+		err      error
+	)
+	for {
+		lo := oldest
+		if hi-oldest >= width {
+			lo = hi - width + 1
+		}
+		var part []actor.Publication
+		part, err = s.fetch(ctx, h, epoch, subj, lo, hi, must, n-have, true)
+		if len(part) > 0 {
+			parts = append(parts, part)
+			have += len(part)
+			must = part[0].Position.Seq
+		}
+		if err != nil || have >= n || lo == oldest {
+			break
+		}
+		width = upTo - lo + 1
+		hi = lo - 1
+	}
+	pubs := make([]actor.Publication, 0, have)
+	for i := len(parts) - 1; i >= 0; i-- {
+		pubs = append(pubs, parts[i]...)
 	}
 	return pubs, err
 }
 
-// fetch returns the messages of subj from seq start to seq upTo, a message
-// of subj (see scan's must), at most limit (only positions with
-// headersOnly).
-func (s *groupStore) fetch(ctx context.Context, h *history, epoch uint64, subj string, start, upTo uint64, limit int, headersOnly bool) ([]actor.Publication, error) {
+// fetch returns the messages of subj from seq start to seq upTo: the
+// first limit of them, or with tail the last limit. must: see scan.
+func (s *groupStore) fetch(ctx context.Context, h *history, epoch uint64, subj string, start, upTo, must uint64, limit int, tail bool) ([]actor.Publication, error) {
 	var (
 		out []actor.Publication
 		env actor.Envelope
@@ -562,16 +602,18 @@ func (s *groupStore) fetch(ctx context.Context, h *history, epoch uint64, subj s
 	if limit <= 0 {
 		return nil, nil
 	}
-	err := s.scan(ctx, h, subj, start, upTo, upTo, headersOnly, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
-		if headersOnly {
-			out = append(out, actor.Publication{Position: actor.Position{Epoch: epoch, Seq: md.Sequence.Stream}})
-		} else if p, err := decodePublication(subjGroup(h, m.Subject()), epoch, md.Sequence.Stream, m.Data(), &env, s.n); err != nil {
+	err := s.scan(ctx, h, subj, start, upTo, must, func(m *storedMsg) bool {
+		p, err := decodePublication(subjGroup(h, m.subject), epoch, m.seq, m.data, &env, s.n)
+		if err != nil {
 			s.n.malformed.Add(1)
 			s.n.report(logMalformed, fmt.Errorf("cluster: node %d: %w", s.n.node, err))
-		} else {
-			out = append(out, p)
+			return true
 		}
-		return len(out) < limit
+		if tail && len(out) == limit {
+			out = out[1:] // (append copies the rest to a new array when it is full)
+		}
+		out = append(out, p)
+		return tail || len(out) < limit
 	})
 	return out, err
 }
@@ -580,112 +622,4 @@ func (s *groupStore) fetch(ctx context.Context, h *history, epoch uint64, subj s
 func subjGroup(h *history, subject string) string {
 	g, _ := h.group(subject)
 	return g
-}
-
-// scan calls fn with the messages of subj from seq start to seq upTo, in
-// order, until fn returns false, through an ephemeral consumer deleted
-// after (headers only with headersOnly).
-//
-// must, if not 0, is a message of subj the caller knows the stream's
-// leader stored (the group's latest, or the previous one a republished
-// message names): the scan does not end before it reached it (or fn
-// stopped it), unless it is gone from the stream. That is not a detail: an
-// R1 consumer of a replicated stream is placed on any of its servers, and a
-// follower may not have stored the leader's last messages yet, so its
-// consumer has nothing more to give while they exist: without must, the
-// scan would end short of them, and a recovery or a repair would skip them
-// without a word.
-func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, upTo, must uint64, headersOnly bool, fn func(m jetstream.Msg, md *jetstream.MsgMetadata) bool) error {
-	if upTo < start {
-		return nil
-	}
-	var (
-		cons jetstream.Consumer
-		err  error
-	)
-	for tries := 1; ; tries++ {
-		cons, err = s.js.CreateConsumer(ctx, h.name, jetstream.ConsumerConfig{
-			FilterSubject:     subj,
-			DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
-			OptStartSeq:       start,
-			AckPolicy:         jetstream.AckNonePolicy,
-			InactiveThreshold: time.Minute, // if this node dies before deleting it
-			Replicas:          1,
-			MemoryStorage:     true,
-			HeadersOnly:       headersOnly,
-		})
-		if err == nil {
-			break
-		}
-		// A NATS cluster still forming, or electing a leader, answers
-		// no one for a moment: try again within ctx.
-		// (Up to about 5 s: a cluster's first moments can answer no one
-		// for longer than a few tries.)
-		if tries == 20 || !transient(err, s.js.Conn()) || ctx.Err() != nil {
-			return storeErr("reading history", err)
-		}
-		select {
-		case <-ctx.Done():
-			return storeErr("reading history", ctx.Err())
-		case <-time.After(time.Duration(min(tries, 5)) * 50 * time.Millisecond):
-		}
-	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		s.js.DeleteConsumer(dctx, h.name, cons.CachedInfo().Name)
-		cancel()
-	}()
-	var reached uint64 // the last sequence the consumer gave
-	for done, tries := false, 1; !done; {
-		batch, err := cons.FetchNoWait(256)
-		if err != nil {
-			if tries < 20 && transient(err, s.js.Conn()) && ctx.Err() == nil { // the consumer's server not answering yet
-				tries++
-				time.Sleep(50 * time.Millisecond)
-				continue
-			}
-			return storeErr("reading history", err)
-		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			if done {
-				continue // (drained)
-			}
-			md, err := m.Metadata()
-			if err != nil {
-				return storeErr("reading history", err)
-			}
-			reached = max(reached, md.Sequence.Stream)
-			if md.Sequence.Stream > upTo {
-				done = true
-				continue
-			}
-			if !fn(m, md) || md.Sequence.Stream == upTo {
-				done = true
-			}
-		}
-		if err := batch.Error(); err != nil {
-			return storeErr("reading history", err)
-		}
-		if got > 0 || done {
-			continue
-		}
-		if must == 0 || reached >= must {
-			break
-		}
-		// The consumer has nothing more, short of must: its server lags
-		// the leader, or must is gone (the limits dropped it meanwhile).
-		if _, err := h.stream.GetMsg(ctx, must); errors.Is(err, jetstream.ErrMsgNotFound) {
-			break
-		} else if err != nil && !transient(err, s.js.Conn()) {
-			return storeErr("reading history", err)
-		}
-		select {
-		case <-ctx.Done():
-			return storeErr("reading history (a replica behind its leader)", ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return ctx.Err()
 }
