@@ -296,6 +296,9 @@ type msgGetRequest struct {
 	NextFor  string `json:"next_by_subj,omitempty"`
 	Batch    int    `json:"batch,omitempty"`
 	MaxBytes int    `json:"max_bytes,omitempty"`
+	// StartTime, with NextFor: the first message of the subject stored at
+	// or after it.
+	StartTime *time.Time `json:"start_time,omitempty"`
 }
 
 // msgGetResponse is the JSON of the leader's answer to a message get.

@@ -75,6 +75,8 @@ type follow struct {
 	subj  string // the group's stream subject
 	rsubj string // its republished subject
 
+	joined time.Time // when the node's first member joined (Interest)
+
 	mu   sync.Mutex
 	sub  *nats.Subscription
 	shut bool // no more members: unsubscribed, or never to subscribe
@@ -153,7 +155,7 @@ func (s *groupStore) interest(group string, on bool) bool {
 	f := fd.groups[group]
 	switch {
 	case on && f == nil:
-		f = &follow{group: group, h: h, subj: h.subject(group), rsubj: h.republished(group)}
+		f = &follow{group: group, h: h, subj: h.subject(group), rsubj: h.republished(group), joined: time.Now()}
 		fd.groups[group] = f
 		fd.bySubj[f.rsubj] = f
 	case !on && f != nil:
@@ -217,8 +219,11 @@ func (s *groupStore) follower() {
 }
 
 // begin subscribes to f's republished subject, flushes (the server has the
-// subscription), and reads base, the group's last stored message: every
-// message stored after it reaches this node, republished or repaired.
+// subscription), and reads base, the group's last stored message, or the
+// one before the first stored since the node's first member joined (less
+// joinMargin) if that is earlier: every message stored after base reaches
+// this node, republished or repaired, so nothing stored after the join is
+// missed for want of a subscription yet.
 // Whoever needs it first does it (the follower, a Read, the delivery
 // goroutine), the others wait for it; if it fails, the next one tries
 // again.
@@ -258,12 +263,35 @@ func (s *groupStore) begin(f *follow) error {
 		f.base, f.baseAt = 0, began
 	case err != nil:
 		return storeErr("the group's last publication", err)
+	case !last.Time.Before(f.joined.Add(-joinMargin)):
+		// Stored around or after the first member's join: what was
+		// stored since the join must reach the member, as in a plain
+		// group, so the feed begins before the first publication stored
+		// since (the probe after the follow began repairs up to last).
+		since := f.joined.Add(-joinMargin)
+		first, err := f.h.leaderGet(ctx, nc, &msgGetRequest{StartTime: &since, NextFor: f.subj})
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound) || err == nil && first.Sequence > last.Sequence:
+			f.base, f.baseAt = last.Sequence, last.Time // (dropped meanwhile)
+		case err != nil:
+			return storeErr("the group's first publication since the join", err)
+		default:
+			f.base, f.baseAt = first.Sequence-1, first.Time
+		}
 	default:
 		f.base, f.baseAt = last.Sequence, last.Time
 	}
 	f.begun = true
 	return nil
 }
+
+// joinMargin is how much earlier than a node's first join to a group its
+// live feed of the group begins: the join is timed by this node's clock,
+// the publications by the NATS server's, and a server's clock behind the
+// node's by up to joinMargin loses nothing stored after the join. (A
+// member may then get publications stored up to joinMargin before it
+// joined: JoinSince is the exact way.)
+const joinMargin = 250 * time.Millisecond
 
 // based sets lastSeen from base, beginning f if need be, and reports
 // whether it is set. If begin fails and the delivery goroutine holds a

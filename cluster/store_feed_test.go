@@ -453,3 +453,33 @@ func TestFeedNATSClusterSeam(t *testing.T) {
 	t.Logf("repaired in all rounds: %d", member.node.Stats().Repaired-repaired)
 	require.Empty(t, gaps(member))
 }
+
+// A node's first member of a group joins (Interest) and a publication is
+// stored at once, before the node's live feed of the group has begun (its
+// subscription, its base): it still reaches the member, as it would in a
+// plain group. The feed begins from the last publication stored before the
+// join (give or take the clocks' margin), not from the one stored last
+// when it began.
+func TestFeedFirstJoinGetsWhatFollowsAtOnce(t *testing.T) {
+	url := jsServer(t, true)
+	n := startStore(t, url, "firstjoin", 1, rooms)
+	other := startStore(t, url, "firstjoin", 2, rooms)
+	for i := range 20 {
+		g := fmt.Sprint("room:first-", i)
+		old, err := other.publish(t, g, Chat{From: "before", Text: "old"}, "")
+		require.NoError(t, err)
+		time.Sleep(1200 * time.Millisecond * time.Duration(i%2)) // every other group: the last publication long before the join
+		n.node.Interest(g, true)
+		p, err := other.publish(t, g, Chat{From: "after", Text: strconv.Itoa(i)}, "")
+		require.NoError(t, err)
+		for {
+			got := nextPub(t, n.sink)
+			require.Equal(t, g, got.Group)
+			if got.Position == old.Position {
+				continue // within the margin: stored just before the join
+			}
+			require.Equal(t, p.Position, got.Position, "group %s", g)
+			break
+		}
+	}
+}
