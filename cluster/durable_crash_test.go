@@ -570,12 +570,6 @@ func durableRun(t *testing.T, addrs []string, dead int, survivor string, crash f
 // embedded NATS server, the servers routed into one NATS cluster with
 // JetStream (replicas 3); node 3 is killed with SIGKILL mid-traffic.
 func TestKilledNodeLosesNothingAcknowledged(t *testing.T) {
-	if os.Getenv("SHOAL_OPEN_ISSUE12") == "" {
-		// Known to fail in some runs, issue 12 still open: with the
-		// republish feed a client has ended a run short of an acknowledged
-		// line. Run it with SHOAL_OPEN_ISSUE12=1.
-		t.Skip("known failure under investigation (issue 12): a line lost in some runs after a node's kill")
-	}
 	if testing.Short() {
 		t.Skip("multi-process, tens of seconds")
 	}
@@ -605,13 +599,6 @@ func TestKilledNodeLosesNothingAcknowledged(t *testing.T) {
 // process connected to a NATS cluster of three servers in child processes
 // (JetStream, replicas 3); one server is killed with SIGKILL mid-traffic.
 func TestKilledNATSServerLosesNothingAcknowledged(t *testing.T) {
-	if os.Getenv("SHOAL_OPEN_ISSUE12") == "" {
-		// Known failure, issue 12 still open: with the republish feed, one
-		// client ended a run one acknowledged line short after a NATS
-		// server's death (a gap the chain did not repair). Run it with
-		// SHOAL_OPEN_ISSUE12=1.
-		t.Skip("known failure under investigation (issue 12): a line lost after a NATS server's death")
-	}
 	if testing.Short() {
 		t.Skip("multi-process, tens of seconds")
 	}
