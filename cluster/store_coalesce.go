@@ -67,9 +67,10 @@ const (
 	coalesceCost = 4
 	// maxCoalesce is the most recoveries one scan serves.
 	maxCoalesce = 1000
-	// maxCoalesceSpan bounds the hull of a coalesced scan, in sequences
-	// (about a second's read on loopback).
-	maxCoalesceSpan = 1 << 18
+	// maxCoalesceSpan bounds the hull of a coalesced scan, in sequences:
+	// 100 000 took 1.3 s on a busy 2-core machine (the server in the same
+	// process), and the whole batch has one StoreTimeout (10 s).
+	maxCoalesceSpan = 1 << 17
 )
 
 // recovery is a recovery from a position waiting for its scan: what read
@@ -211,7 +212,12 @@ func (s *groupStore) recoverTogether(ctx context.Context, h *history, batch []*r
 		holeMax uint64  // the highest missing sequence seen so far
 		holes   = false // one was seen
 	)
-	err := s.scan(ctx, h, h.subjects+">", lo, hi, hi, func(m *storedMsg) bool {
+	// Every subject of the stream: ">" rather than h.subjects+">" (the
+	// stream's only subject, the same messages), which the server serves
+	// without matching each message's subject against the filter, and
+	// counts the messages pending of a batch in O(1) rather than per
+	// subject (fileStore.NumPending: 3 ms a batch with 1 000 subjects).
+	err := s.scan(ctx, h, ">", lo, hi, hi, func(m *storedMsg) bool {
 		if m.seq > expect {
 			holes, holeMax = true, m.seq-1
 		}
