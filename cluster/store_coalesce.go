@@ -38,8 +38,11 @@ import (
 // is 4 or more recoveries; 1 000 groups 100 behind: hull 100 000, sum
 // 100 000 000. Recoveries far apart (a hull mostly of messages none of
 // them needs) stay on the per-group path, and so does a recovery alone.
-// The hull is bounded (maxCoalesceSpan) so that one scan stays well
-// within the job's StoreTimeout, and a batch takes at most maxCoalesce.
+// A recovery joins a batch only if the rule holds for it alone too
+// (coalesceCost x what it adds to the hull <= its span), so that one far
+// from the others does not make the whole batch fail the rule. The hull is
+// bounded (maxCoalesceSpan) so that one scan stays well within the job's
+// StoreTimeout, and a batch takes at most maxCoalesce.
 //
 // Every rule of the per-group read holds for each recovery taken: its
 // head (seam, latest, checks) is read's, unchanged; the coalesced scan's
@@ -141,8 +144,8 @@ func (s *groupStore) takeRecoveries(h *history, r *recovery) []*recovery {
 			continue
 		}
 		l, u := min(lo, o.start), max(hi, o.upTo)
-		if u-l+1 > maxCoalesceSpan {
-			continue // left for its own job
+		if u-l+1 > maxCoalesceSpan || coalesceCost*((u-l)-(hi-lo)) > o.span() {
+			continue // left for its own job: far from the others
 		}
 		batch = append(batch, o)
 		lo, hi, sum = l, u, sum+o.span()
