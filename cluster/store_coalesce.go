@@ -239,7 +239,7 @@ func (s *groupStore) recoverTogether(ctx context.Context, h *history, batch []*r
 			r.next = m.seq + 1
 			if !decoded {
 				var err error
-				if p, err = decodePublication(subjGroup(h, m.subject), r.epoch, m.seq, m.data, &env, s.n); err != nil {
+				if p, err = decodePublication(r.hist.Group, r.epoch, m.seq, m.data, &env, s.n); err != nil {
 					s.n.malformed.Add(1)
 					s.n.report(logMalformed, fmt.Errorf("cluster: node %d: %w", s.n.node, err))
 					bad = true // skipped, for every recovery of the group
