@@ -60,8 +60,12 @@ import (
 //
 // Each recovery is answered exactly once: by the job that took it (s.mu:
 // taken), or, if the store stops before any did, by its own job's fail.
-// No recovery waits longer than it would have on its own by more than the
-// batch that took it: its own job takes it at the latest.
+// Waiting: a recovery's scan job joins the end of the workers' queue when
+// its head ends, behind the requests queued then (in a mass reconnect, the
+// other recoveries' heads: a few leader gets each), where before its scan
+// followed its head at once; its own job takes it at the latest, and a
+// batch that takes it earlier answers it when the batch's scan ends. A
+// recovery alone waits as before.
 
 // Bounds of coalesced recoveries.
 const (
