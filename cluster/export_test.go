@@ -47,3 +47,7 @@ func (n *Node) PublicationWire(subject string, token int, from actor.ID, msg any
 
 // DigestHeader is the header of a keyed publication's digest.
 const DigestHeader = digestHeader
+
+// CoalescedRecoveries is how many recoveries n's store served with a
+// coalesced scan of their stream (store_coalesce.go).
+func (n *Node) CoalescedRecoveries() int64 { return n.store.coalesced.Load() }

@@ -79,6 +79,7 @@ type groupStore struct {
 	watchers map[string]*watcher       // groups watched on this node
 	names    jetstream.KeyValue        // the names bucket, once opened
 	js       jetstream.JetStream       // once made (Start with settings, or the first name request)
+	recs     map[*history][]*recovery  // recoveries waiting for their scan, by stream (store_coalesce.go)
 
 	fmu  sync.Mutex // guards feed; after n.imu when both are held
 	feed feed       // the live feed of the history groups with members here (store_feed.go)
@@ -89,6 +90,8 @@ type groupStore struct {
 
 	handlers sync.WaitGroup // PubAck handlers holding a publication: Stop waits for them
 	wg       sync.WaitGroup // workers, the feed's goroutines, watchers
+
+	coalesced atomic.Int64 // recoveries served by a coalesced scan (tests: export_test.go); cold
 }
 
 // storeOn is a running store's fixed parts.
@@ -126,7 +129,7 @@ type queue struct {
 }
 
 func newGroupStore(n *Node) *groupStore {
-	s := &groupStore{n: n, pubs: make(map[*nats.Msg]*pendingPub), watchers: make(map[string]*watcher)}
+	s := &groupStore{n: n, pubs: make(map[*nats.Msg]*pendingPub), watchers: make(map[string]*watcher), recs: make(map[*history][]*recovery)}
 	s.work.cond = sync.NewCond(&s.mu)
 	s.serial.cond = sync.NewCond(&s.mu)
 	s.feed.init()

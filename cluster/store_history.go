@@ -418,7 +418,12 @@ func (s *groupStore) Read(group string, recover bool, since actor.Position, n, m
 					}
 				}
 			}
-			hist, err := s.read(ctx, h, group, recover, since, n, max)
+			hist, rec, err := s.read(ctx, h, group, recover, since, n, max)
+			if rec != nil { // its scan is left to the stream's coalescer
+				rec.reply = reply
+				s.recoverLater(h, rec)
+				return
+			}
 			reply(hist, err)
 		},
 		fail: func(err error) { reply(actor.History{Group: group}, err) },
@@ -448,7 +453,12 @@ func (s *groupStore) Read(group string, recover bool, since actor.Position, n, m
 // here, > H live (those <= H delivered live too are dropped by the shard,
 // which dedups by position). Only what the history limits dropped before
 // the feed could read it back is lost, and reported (ErrFeedGap).
-func (s *groupStore) read(ctx context.Context, h *history, group string, recover bool, since actor.Position, n, limit int) (actor.History, error) {
+//
+// A recovery from a position that has messages to read returns them not
+// here but as a recovery (hist and err then unset): its scan is the
+// coalescer's (store_coalesce.go), which may read it with other groups'
+// of the same stream.
+func (s *groupStore) read(ctx context.Context, h *history, group string, recover bool, since actor.Position, n, limit int) (actor.History, *recovery, error) {
 	hist := actor.History{Group: group}
 	if limit <= 0 || limit > actor.MaxMaxReplay {
 		limit = h.settings.MaxReplay
@@ -458,7 +468,7 @@ func (s *groupStore) read(ctx context.Context, h *history, group string, recover
 	case last && (n <= 0 || n > limit):
 		n = limit
 	case !recover && (n < 1 || n > limit):
-		return hist, fmt.Errorf("%w: %d publications asked for, at most %d", actor.ErrHistoryTooLarge, n, limit)
+		return hist, nil, fmt.Errorf("%w: %d publications asked for, at most %d", actor.ErrHistoryTooLarge, n, limit)
 	}
 	subj := h.subject(group)
 	var opts []jetstream.StreamInfoOpt
@@ -467,7 +477,7 @@ func (s *groupStore) read(ctx context.Context, h *history, group string, recover
 	}
 	info, err := h.stream.Info(ctx, opts...)
 	if err != nil {
-		return hist, storeErr("stream info", err)
+		return hist, nil, storeErr("stream info", err)
 	}
 	epoch := uint64(info.Created.UnixNano())
 	hist.Latest = actor.Position{Epoch: epoch} // with the seq of the latest held, if any
@@ -476,14 +486,14 @@ func (s *groupStore) read(ctx context.Context, h *history, group string, recover
 	nc := s.js.Conn()
 	latest, err := h.leaderLast(ctx, nc, subj)
 	if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-		return hist, storeErr("the group's latest publication", err)
+		return hist, nil, storeErr("the group's latest publication", err)
 	}
 	var oldest *jetstream.RawStreamMsg
 	if latest != nil {
 		hist.Latest = actor.Position{Epoch: epoch, Seq: latest.Sequence}
 		oldest, err = h.leaderMsg(ctx, nc, max(info.State.FirstSeq, 1), subj)
 		if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-			return hist, storeErr("the group's oldest publication", err)
+			return hist, nil, storeErr("the group's oldest publication", err)
 		}
 		if oldest != nil {
 			hist.Oldest = actor.Position{Epoch: epoch, Seq: oldest.Sequence}
@@ -492,36 +502,28 @@ func (s *groupStore) read(ctx context.Context, h *history, group string, recover
 		}
 	}
 	if latest == nil {
-		return hist, s.emptyCheck(recover && !last, since, epoch, info.State.LastSeq)
+		return hist, nil, s.emptyCheck(recover && !last, since, epoch, info.State.LastSeq)
 	}
 	if !recover || last {
 		count := int(info.State.Subjects[subj])
 		pubs, err := s.lastN(ctx, h, epoch, subj, count, n, hist.Oldest.Seq, latest.Sequence)
 		hist.Publications = pubs
-		return hist, err
+		return hist, nil, err
 	}
 	switch {
 	case since.Epoch != 0 && since.Epoch != epoch:
-		return hist, fmt.Errorf("%w: %v, the group's history is of epoch %d", actor.ErrOtherEpoch, since, epoch)
+		return hist, nil, fmt.Errorf("%w: %v, the group's history is of epoch %d", actor.ErrOtherEpoch, since, epoch)
 	case since.Seq > info.State.LastSeq && since.Seq > latest.Sequence:
-		return hist, fmt.Errorf("%w: %v, the latest is %v", actor.ErrFuturePosition, since, hist.Latest)
+		return hist, nil, fmt.Errorf("%w: %v, the latest is %v", actor.ErrFuturePosition, since, hist.Latest)
 	case since.Seq != 0 && hist.Oldest.Seq > since.Seq+1:
 		// The group's oldest stored message is past since: since was
 		// dropped by the limits, and so may have been later ones (which
 		// cannot be told: conservative).
-		return hist, fmt.Errorf("%w: %v, the oldest kept is %v", actor.ErrHistoryLost, since, hist.Oldest)
+		return hist, nil, fmt.Errorf("%w: %v, the oldest kept is %v", actor.ErrHistoryLost, since, hist.Oldest)
 	case since.Seq >= latest.Sequence:
-		return hist, nil
+		return hist, nil, nil
 	}
-	pubs, err := s.fetch(ctx, h, epoch, subj, since.Seq+1, latest.Sequence, latest.Sequence, limit+1, false)
-	if err != nil {
-		return hist, err
-	}
-	if len(pubs) > limit {
-		return hist, fmt.Errorf("%w: more than %d publications after %v (the oldest kept is %v)", actor.ErrTooFarBehind, limit, since, hist.Oldest)
-	}
-	hist.Publications = pubs
-	return hist, nil
+	return actor.History{}, &recovery{hist: hist, subj: subj, epoch: epoch, since: since, start: since.Seq + 1, upTo: latest.Sequence, limit: limit}, nil
 }
 
 // emptyCheck is the answer of a read of a group with no stored message.
