@@ -38,3 +38,73 @@ func (n *Node) RecoverSplit(group string, since actor.Position, between func()) 
 		return actor.History{}, context.DeadlineExceeded
 	}
 }
+
+// RecoverSplitMany is RecoverSplit for several recoveries of one stream:
+// every head first, then between, then every scan left to the coalescer
+// at once.
+func (n *Node) RecoverSplitMany(groups []string, since []actor.Position, between func()) ([]actor.History, []error) {
+	s := n.store
+	type answer struct {
+		i   int
+		h   actor.History
+		err error
+	}
+	got := make(chan answer, len(groups))
+	hs := make([]actor.History, len(groups))
+	errs := make([]error, len(groups))
+	type pending struct {
+		h   *history
+		rec *recovery
+	}
+	var recs []pending
+	for i, g := range groups {
+		_, h, err := s.historyOf(g)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), actor.StoreTimeout)
+		hist, rec, err := s.read(ctx, h, g, true, since[i], 0, 0)
+		cancel()
+		if rec == nil {
+			hs[i], errs[i] = hist, err
+			continue
+		}
+		rec.reply = func(h actor.History, err error) { got <- answer{i, h, err} }
+		recs = append(recs, pending{h, rec})
+	}
+	between()
+	s.mu.Lock()
+	for _, p := range recs {
+		s.recs[p.h] = append(s.recs[p.h], p.rec)
+	}
+	s.mu.Unlock()
+	for _, p := range recs {
+		// recoverLater, its recovery already waiting.
+		r, h := p.rec, p.h
+		s.submit(&s.work, job{
+			run: func(ctx context.Context) {
+				if batch := s.takeRecoveries(h, r); len(batch) == 1 {
+					pubs, err := s.fetch(ctx, h, r.epoch, r.subj, r.start, r.upTo, r.upTo, r.limit+1, false)
+					s.answer(r, pubs, err)
+				} else if len(batch) > 1 {
+					s.recoverTogether(ctx, h, batch)
+				}
+			},
+			fail: func(err error) {
+				if s.untake(h, r) {
+					r.reply(r.hist, err)
+				}
+			},
+		})
+	}
+	for range recs {
+		select {
+		case a := <-got:
+			hs[a.i], errs[a.i] = a.h, a.err
+		case <-time.After(20 * time.Second):
+			return hs, errs
+		}
+	}
+	return hs, errs
+}
