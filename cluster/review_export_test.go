@@ -80,23 +80,7 @@ func (n *Node) RecoverSplitMany(groups []string, since []actor.Position, between
 	}
 	s.mu.Unlock()
 	for _, p := range recs {
-		// recoverLater, its recovery already waiting.
-		r, h := p.rec, p.h
-		s.submit(&s.work, job{
-			run: func(ctx context.Context) {
-				if batch := s.takeRecoveries(h, r); len(batch) == 1 {
-					pubs, err := s.fetch(ctx, h, r.epoch, r.subj, r.start, r.upTo, r.upTo, r.limit+1, false)
-					s.answer(r, pubs, err)
-				} else if len(batch) > 1 {
-					s.recoverTogether(ctx, h, batch)
-				}
-			},
-			fail: func(err error) {
-				if s.untake(h, r) {
-					r.reply(r.hist, err)
-				}
-			},
-		})
+		s.submit(&s.work, s.scanJob(p.h, p.rec)) // recoverLater, its recovery already waiting
 	}
 	for range recs {
 		select {

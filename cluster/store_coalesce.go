@@ -112,10 +112,21 @@ func (s *groupStore) recoverLater(h *history, r *recovery) {
 	s.mu.Lock()
 	s.recs[h] = append(s.recs[h], r)
 	s.mu.Unlock()
-	s.submit(&s.work, job{
+	s.submit(&s.work, s.scanJob(h, r))
+}
+
+// scanJob is the job of r's scan (recoverLater).
+func (s *groupStore) scanJob(h *history, r *recovery) job {
+	return job{
 		run: func(ctx context.Context) {
 			if batch := s.takeRecoveries(h, r); len(batch) == 1 {
 				pubs, err := s.fetch(ctx, h, r.epoch, r.subj, r.start, r.upTo, r.upTo, r.limit+1, false)
+				// The limits may have dropped since+1 while the scan
+				// waited its turn: a first message past it is checked
+				// as the coalesced path checks a hole.
+				if err == nil && (len(pubs) == 0 || pubs[0].Position.Seq > r.start) && s.lost(ctx, h, r) {
+					return
+				}
 				s.answer(r, pubs, err)
 			} else if len(batch) > 1 {
 				s.recoverTogether(ctx, h, batch)
@@ -126,7 +137,7 @@ func (s *groupStore) recoverLater(h *history, r *recovery) {
 				r.reply(r.hist, err)
 			}
 		},
-	})
+	}
 }
 
 // takeRecoveries returns the recoveries r's job serves: none if another
@@ -261,7 +272,6 @@ func (s *groupStore) recoverTogether(ctx context.Context, h *history, batch []*r
 		return left > 0
 	})
 	s.coalesced.Add(int64(len(batch)))
-	nc := s.js.Conn()
 	for _, r := range batch {
 		if err != nil {
 			r.reply(r.hist, err)
@@ -281,24 +291,33 @@ func (s *groupStore) recoverTogether(ctx context.Context, h *history, batch []*r
 			}
 			r.pubs = append(r.pubs, rest...)
 		}
-		if r.hole && r.since.Seq != 0 {
-			// Something is missing before r's first message: maybe r's,
-			// dropped by the limits after its head was read.
-			oldest, err := h.leaderMsg(ctx, nc, 1, r.subj)
-			switch {
-			case err == nil && oldest.Sequence <= r.start:
-			case err == nil || errors.Is(err, jetstream.ErrMsgNotFound):
-				hist := r.hist
-				if err == nil {
-					hist.Oldest = actor.Position{Epoch: r.epoch, Seq: oldest.Sequence}
-				}
-				r.reply(hist, fmt.Errorf("%w: %v, the oldest kept is %v", actor.ErrHistoryLost, r.since, hist.Oldest))
-				continue
-			default:
-				r.reply(r.hist, storeErr("the group's oldest publication", err))
-				continue
-			}
+		if r.hole && s.lost(ctx, h, r) {
+			continue
 		}
 		s.answer(r, r.pubs, nil)
 	}
+}
+
+// lost reads r's group's oldest message again from the leader, when
+// something is missing before r's first message (maybe r's, dropped by the
+// limits after its head was read), and if since+1 is gone (or the read
+// fails) answers r and reports true.
+func (s *groupStore) lost(ctx context.Context, h *history, r *recovery) bool {
+	if r.since.Seq == 0 {
+		return false
+	}
+	oldest, err := h.leaderMsg(ctx, s.js.Conn(), 1, r.subj)
+	switch {
+	case err == nil && oldest.Sequence <= r.start:
+		return false
+	case err == nil || errors.Is(err, jetstream.ErrMsgNotFound):
+		hist := r.hist
+		if err == nil {
+			hist.Oldest = actor.Position{Epoch: r.epoch, Seq: oldest.Sequence}
+		}
+		r.reply(hist, fmt.Errorf("%w: %v, the oldest kept is %v", actor.ErrHistoryLost, r.since, hist.Oldest))
+	default:
+		r.reply(r.hist, storeErr("the group's oldest publication", err))
+	}
+	return true
 }
