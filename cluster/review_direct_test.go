@@ -45,9 +45,17 @@ func TestReviewDirectBatchGapUndetected(t *testing.T) {
 	require.NoError(t, err)
 	defer sub.Unsubscribe()
 	replies := make(chan *nats.Msg, 16)
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		data := 0
-		for m := range raw {
+		for {
+			var m *nats.Msg
+			select {
+			case <-done:
+				return
+			case m = <-raw:
+			}
 			if m.Header.Get(statusHeader) == "" {
 				data++
 				if data == 2 {

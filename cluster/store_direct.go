@@ -133,7 +133,7 @@ func (s *groupStore) scan(ctx context.Context, h *history, subj string, start, u
 			}
 			return false, err
 		},
-		transient: func(err error) bool { return transient(err, nc) },
+		transient: func(err error) bool { return errors.Is(err, errBatchGap) || transient(err, nc) },
 	}
 	return r.scan(ctx, start, upTo, must, fn)
 }
@@ -242,7 +242,18 @@ func (h *history) directGets(nc *nats.Conn, replies <-chan *nats.Msg, inbox, sub
 		if err := nc.PublishRequest(subject, reply, req); err != nil {
 			return batchReply{}, err
 		}
-		var b batchReply
+		var (
+			b    batchReply
+			prev uint64 // the sequence of the batch's last message so far
+		)
+		// Each reply of a batch, and its EOB, names the message sent
+		// before it (Nats-Last-Sequence, 0 for the first): one that
+		// does not follow on the last one taken shows a reply lost on
+		// the way (the reply channel full), and the batch is read again.
+		follows := func(m *nats.Msg) bool {
+			last, err := strconv.ParseUint(m.Header.Get(jetstream.LastSequenceHeader), 10, 64)
+			return err == nil && last == prev
+		}
 		for {
 			var m *nats.Msg
 			select {
@@ -256,6 +267,9 @@ func (h *history) directGets(nc *nats.Conn, replies <-chan *nats.Msg, inbox, sub
 			if status := m.Header.Get(statusHeader); status != "" && len(m.Data) == 0 {
 				switch status {
 				case "204": // end of batch
+					if !follows(m) {
+						return batchReply{}, errBatchGap
+					}
 					pending, _ := strconv.ParseUint(m.Header.Get(numPendingHeader), 10, 64)
 					b.more = pending > 0
 					return b, nil
@@ -266,14 +280,22 @@ func (h *history) directGets(nc *nats.Conn, replies <-chan *nats.Msg, inbox, sub
 				}
 				return batchReply{}, fmt.Errorf("direct get of %s: %s %s", h.name, status, m.Header.Get(descrHeader))
 			}
+			if !follows(m) {
+				return batchReply{}, errBatchGap
+			}
 			sm, err := directMsg(m)
 			if err != nil {
 				return batchReply{}, err
 			}
+			prev = sm.seq
 			b.msgs = append(b.msgs, sm)
 		}
 	}
 }
+
+// errBatchGap is a direct get's batch that lost a reply (its scan tries
+// again from where the batch began).
+var errBatchGap = errors.New("a direct get's batch lost a reply")
 
 // directMsg decodes a message of a direct get's reply.
 func directMsg(m *nats.Msg) (storedMsg, error) {
