@@ -250,9 +250,11 @@ func (h *history) directGets(nc *nats.Conn, replies <-chan *nats.Msg, inbox, sub
 		// before it (Nats-Last-Sequence, 0 for the first): one that
 		// does not follow on the last one taken shows a reply lost on
 		// the way (the reply channel full), and the batch is read again.
+		// (A server that does not send it is taken at its word.)
 		follows := func(m *nats.Msg) bool {
-			last, err := strconv.ParseUint(m.Header.Get(jetstream.LastSequenceHeader), 10, 64)
-			return err == nil && last == prev
+			v := m.Header.Get(jetstream.LastSequenceHeader)
+			last, err := strconv.ParseUint(v, 10, 64)
+			return v == "" || err == nil && last == prev
 		}
 		for {
 			var m *nats.Msg
