@@ -345,11 +345,12 @@ func (h *history) leaderGet(ctx context.Context, nc *nats.Conn, req *msgGetReque
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, batchTimeout)
-		defer cancel()
-	}
+	// Each get within batchTimeout, whatever is left of the caller's time:
+	// a reply lost with a leader that died fails this get alone (the
+	// caller tries again, maybe of the new leader), not all the caller's
+	// time.
+	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	defer cancel()
 	m, err := nc.RequestWithContext(ctx, apiPrefix+"STREAM.MSG.GET."+h.name, body)
 	if err != nil {
 		return nil, err

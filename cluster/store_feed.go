@@ -220,8 +220,9 @@ func (s *groupStore) follower() {
 
 // begin subscribes to f's republished subject, flushes (the server has the
 // subscription), and reads base, the group's last stored message, or the
-// one before the first stored since the node's first member joined (less
-// joinMargin) if that is earlier: every message stored after base reaches
+// stream sequence just before the group's first message stored since the
+// node's first member joined (less joinMargin) if that is earlier (then
+// not a message of the group): every message stored after base reaches
 // this node, republished or repaired, so nothing stored after the join is
 // missed for want of a subscription yet.
 // Whoever needs it first does it (the follower, a Read, the delivery

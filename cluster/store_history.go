@@ -438,10 +438,12 @@ func (s *groupStore) Read(group string, recover bool, since actor.Position, n, m
 // Why there is no gap at the seam of a recovery. The member's shard joined
 // it before asking (Interest came first, on that shard), so the group is
 // followed, and Read began the follow before reading (or failed, if it
-// could not): subscribed, flushed, and the group's last stored message, L0,
-// read (lastSeen starts there), all before the latest, H >= L0, is read
-// here. Every message of the group after L0
-// reaches this node's sink, in order, after the join: a republished one
+// could not): subscribed, flushed, and its base read (lastSeen starts
+// there): the group's last stored message then, L0, or an earlier point if
+// the node's first member joined less than a moment before (store_feed.go,
+// begin), so base <= L0 — all before the latest, H >= L0 >= base, is read
+// here. Every message of the group after base reaches this node's sink, in
+// order, after the join: a republished one
 // directly; one whose republication this node missed (in a NATS cluster the
 // subscription reaches the other servers over routes after the flush, so
 // the stream leader's server may not know of it yet; or a slow-consumer

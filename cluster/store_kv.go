@@ -539,8 +539,9 @@ func sweepInterval() time.Duration {
 	return sweepEvery
 }
 
-// armPatrol schedules the periodic sweep after d (sooner than one already
-// scheduled replaces it), while the store runs.
+// armPatrol schedules the periodic sweep after d, in place of the one
+// scheduled, while the store runs (the arms come one after another: from
+// Start, and from each sweep's end).
 func (s *groupStore) armPatrol(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
