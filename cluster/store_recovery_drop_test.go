@@ -13,7 +13,7 @@ import (
 // its scan: since+1 is gone when the scan runs, and the recovery must be
 // ErrHistoryLost, as the coalesced path and read's own check say, not a
 // partial answer that skips the dropped messages without a word.
-func TestReviewSingleRecoveryDroppedAfterHead(t *testing.T) {
+func TestStoreRecoveryAloneDroppedAfterHead(t *testing.T) {
 	url := jsServer(t, true)
 	lim := actor.GroupSettings{Pattern: "lim:*", History: 3, MaxReplay: 100}
 	n := startStore(t, url, "rv", 1, lim)
@@ -46,7 +46,7 @@ func TestReviewSingleRecoveryDroppedAfterHead(t *testing.T) {
 // The same on the coalesced path: the scan sees the hole before the
 // group's first message and the oldest read again says since+1 is gone.
 // (Passes: the coalesced path checks what the per-group one does not.)
-func TestReviewCoalescedRecoveryDroppedAfterHead(t *testing.T) {
+func TestStoreCoalescedRecoveryDroppedAfterHead(t *testing.T) {
 	url := jsServer(t, true)
 	lim := actor.GroupSettings{Pattern: "lim:*", History: 4, MaxReplay: 100}
 	n := startStore(t, url, "rv", 1, lim)

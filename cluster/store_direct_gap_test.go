@@ -17,7 +17,7 @@ import (
 // sent before it (Nats-Last-Sequence), so the gap can be told, and the
 // batch read again. directGets takes what reaches it as the batch, and the
 // scan goes on past the lost message without a word.
-func TestReviewDirectBatchGapUndetected(t *testing.T) {
+func TestDirectBatchLostReplyIsReadAgain(t *testing.T) {
 	opts := &server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true, JetStream: true, StoreDir: t.TempDir()}
 	srv, err := server.NewServer(opts)
 	require.NoError(t, err)
