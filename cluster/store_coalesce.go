@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -272,6 +273,7 @@ func (s *groupStore) recoverTogether(ctx context.Context, h *history, batch []*r
 		return left > 0
 	})
 	s.coalesced.Add(int64(len(batch)))
+	var check []*recovery // those with something missing before their first message
 	for _, r := range batch {
 		if err != nil {
 			r.reply(r.hist, err)
@@ -291,12 +293,39 @@ func (s *groupStore) recoverTogether(ctx context.Context, h *history, batch []*r
 			}
 			r.pubs = append(r.pubs, rest...)
 		}
-		if r.hole && s.lost(ctx, h, r) {
+		if r.hole {
+			check = append(check, r)
 			continue
 		}
 		s.answer(r, r.pubs, nil)
 	}
+	// A stream whose groups drop their oldest (History) has holes
+	// everywhere, so most of a batch may need its oldest read again: a
+	// round trip to the leader each, done lostParallel at a time rather
+	// than one after another within the batch's one StoreTimeout.
+	var wg sync.WaitGroup
+	next := make(chan *recovery)
+	for range min(lostParallel, len(check)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range next {
+				if !s.lost(ctx, h, r) {
+					s.answer(r, r.pubs, nil)
+				}
+			}
+		}()
+	}
+	for _, r := range check {
+		next <- r
+	}
+	close(next)
+	wg.Wait()
 }
+
+// lostParallel is how many of a coalesced batch's re-reads of a group's
+// oldest message are in flight at once.
+const lostParallel = 16
 
 // lost reads r's group's oldest message again from the leader, when
 // something is missing before r's first message (maybe r's, dropped by the
