@@ -17,6 +17,9 @@ import (
 // without settings, a bad name, and (need == needHistory) a group without
 // history or (needPresence) without presence.
 func (s *System) storeFor(group string, need int) (GroupStore, GroupSettings, error) {
+	if err := checkGroupName(group); err != nil { // first: "" matches no settings, but is no name either
+		return nil, GroupSettings{}, err
+	}
 	g, ok := s.cfg.groupSettings(group)
 	switch {
 	case !ok && need == needHistory:
@@ -27,9 +30,6 @@ func (s *System) storeFor(group string, need int) (GroupStore, GroupSettings, er
 		return nil, g, fmt.Errorf("%w: %q (settings %q)", ErrNoHistory, group, g.Pattern)
 	case need == needPresence && !g.Presence:
 		return nil, g, fmt.Errorf("%w: %q (settings %q)", ErrNoPresence, group, g.Pattern)
-	}
-	if err := checkGroupName(group); err != nil {
-		return nil, g, err
 	}
 	if s.store == nil {
 		return nil, g, ErrNoStore
@@ -172,6 +172,9 @@ func (c *Context) JoinWith(group string, o JoinOptions) error {
 	need := 0
 	if o.Recover {
 		need = needHistory
+	}
+	if err := checkGroupName(group); err != nil {
+		return err
 	}
 	g, ok := c.sys.cfg.groupSettings(group)
 	if !ok && need == 0 {

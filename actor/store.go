@@ -226,9 +226,10 @@ var (
 	// covers: a publication after it was dropped by the group's limits. The
 	// in-memory store knows that exactly (its positions are consecutive
 	// within a group); on JetStream (package cluster), where a group's
-	// positions are not consecutive, a position is covered while the
-	// publication at it is still held, so a recovery from a publication
-	// just dropped fails even if nothing after it was.
+	// positions are not consecutive, a position counts as covered while the
+	// publication at it is still held (or the group's oldest held follows
+	// it in the stream), so a recovery from a publication just dropped may
+	// fail even if nothing after it was.
 	ErrHistoryLost = errors.New("actor: history no longer reaches the position")
 	// ErrOtherEpoch: a recovery from a position of a history that was lost
 	// or reset.
