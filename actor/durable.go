@@ -438,6 +438,10 @@ func (h *handler) gone(id ID, names bool) {
 
 // Members asks for the members of a group with presence, on every node:
 // the answer is a Response with the returned ID whose Msg is a Members.
+// Joins and leaves are written to the store in the background, in order:
+// an answer to a Members asked the moment after a JoinWith or a Leave
+// (even the member's own) may not show it yet on a cluster; WatchPresence
+// reports each once it is written.
 func (c *Context) Members(group string) (RequestID, error) {
 	st, _, err := c.sys.storeFor(group, needPresence)
 	if err != nil {
@@ -518,7 +522,9 @@ type nameAnswer struct {
 // refused forgets a name that the store refused to self.
 func (h *handler) refused(self ID, name string) { drop(h.names, self, name) }
 
-// UnregisterName releases a name this actor holds.
+// UnregisterName releases a name this actor holds. It returns at once and
+// the release is written in the background: a LookupName right after it
+// may still answer this actor; once written, anyone may register it.
 func (c *Context) UnregisterName(name string) error {
 	st := c.sys.store
 	if st == nil {
