@@ -163,21 +163,7 @@ func TestStoreSweepLeftovers(t *testing.T) {
 	n3.store.Present(g, actor.Member{ID: 300, Info: "three"}, true)
 	require.NoError(t, call(t, func(r func(error)) { n3.store.Register("three's", 33, r) }))
 
-	js := jsOf(t, url)
-	presence, err := js.KeyValue(ctx, "SHOAL_sweep_presence")
-	require.NoError(t, err)
-	names, err := js.KeyValue(ctx, "SHOAL_sweep_names")
-	require.NoError(t, err)
-	tok := base64.RawURLEncoding.EncodeToString([]byte(g))
-	ghost := func(node int, id actor.ID) {
-		inc := fmt.Sprint("dead-", node)
-		_, err := presence.Put(ctx, fmt.Sprintf("%d.%s.%d", node, tok, id), append(append(binary.AppendUvarint(nil, uint64(len(inc))), inc...), "ghost"...))
-		require.NoError(t, err)
-		v := binary.LittleEndian.AppendUint64(nil, uint64(id))
-		v = append(binary.AppendUvarint(v, uint64(node)), inc...)
-		_, err = names.Put(ctx, base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "ghost %d", node)), v)
-		require.NoError(t, err)
-	}
+	ghost := ghostWriter(t, ctx, url, "sweep", g)
 	ghost(7, 700)
 	grace := 4*100*time.Millisecond + time.Second // (HeartbeatMisses+1) heartbeats and a second
 	time.Sleep(grace + 200*time.Millisecond)
@@ -196,7 +182,7 @@ func TestStoreSweepLeftovers(t *testing.T) {
 		_, err := n1.lookup(t, "ghost 7")
 		return errors.Is(err, actor.ErrNoName)
 	}, waitFor, 10*time.Millisecond, "and its names (swept after the presence)")
-	_, err = n1.lookup(t, "ghost 8")
+	_, err := n1.lookup(t, "ghost 8")
 	require.NoError(t, err, "node 8's are too young yet")
 	start := time.Now()
 	require.Eventually(t, func() bool { return slices.Equal(ids(), []actor.ID{100, 300}) }, waitFor, 10*time.Millisecond, "node 8's go a grace period later")
@@ -224,19 +210,7 @@ func TestStoreSweepsLeftoversWithoutNodeDown(t *testing.T) {
 	n1.store.Present(g, actor.Member{ID: 100, Info: "one"}, true)
 	require.NoError(t, call(t, func(r func(error)) { n1.store.Register("one's", 11, r) }))
 
-	js := jsOf(t, url)
-	presence, err := js.KeyValue(ctx, "SHOAL_patrol_presence")
-	require.NoError(t, err)
-	names, err := js.KeyValue(ctx, "SHOAL_patrol_names")
-	require.NoError(t, err)
-	tok := base64.RawURLEncoding.EncodeToString([]byte(g))
-	inc := "dead-9"
-	_, err = presence.Put(ctx, fmt.Sprintf("9.%s.900", tok), append(append(binary.AppendUvarint(nil, uint64(len(inc))), inc...), "ghost"...))
-	require.NoError(t, err)
-	v := binary.LittleEndian.AppendUint64(nil, 900)
-	v = append(binary.AppendUvarint(v, 9), inc...)
-	_, err = names.Put(ctx, base64.RawURLEncoding.EncodeToString([]byte("ghost 9")), v)
-	require.NoError(t, err)
+	ghostWriter(t, ctx, url, "patrol", g)(9, 900)
 	ids := func() (out []actor.ID) {
 		for _, m := range n1.members(t, g) {
 			out = append(out, m.ID)
@@ -253,4 +227,26 @@ func TestStoreSweepsLeftoversWithoutNodeDown(t *testing.T) {
 	id, err := n1.lookup(t, "one's")
 	require.NoError(t, err, "a live node's names stay")
 	require.Equal(t, actor.ID(11), id)
+}
+
+// ghostWriter returns a function that writes, straight into cluster name's
+// buckets, a presence entry in group and a name ("ghost <node>") of node's
+// dead incarnation "dead-<node>": what a node leaves behind when it dies
+// with nobody to clean up after it.
+func ghostWriter(t *testing.T, ctx context.Context, url, name, group string) func(node int, id actor.ID) {
+	js := jsOf(t, url)
+	presence, err := js.KeyValue(ctx, "SHOAL_"+name+"_presence")
+	require.NoError(t, err)
+	names, err := js.KeyValue(ctx, "SHOAL_"+name+"_names")
+	require.NoError(t, err)
+	tok := base64.RawURLEncoding.EncodeToString([]byte(group))
+	return func(node int, id actor.ID) {
+		inc := fmt.Sprint("dead-", node)
+		_, err := presence.Put(ctx, fmt.Sprintf("%d.%s.%d", node, tok, id), append(append(binary.AppendUvarint(nil, uint64(len(inc))), inc...), "ghost"...))
+		require.NoError(t, err)
+		v := binary.LittleEndian.AppendUint64(nil, uint64(id))
+		v = append(binary.AppendUvarint(v, uint64(node)), inc...)
+		_, err = names.Put(ctx, base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "ghost %d", node)), v)
+		require.NoError(t, err)
+	}
 }
