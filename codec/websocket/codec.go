@@ -36,7 +36,8 @@ var (
 
 // New returns the codec serializing payloads with s, your own
 // codec.Serializer: messages s produces go out as text frames if s is a
-// *codec.JSONSerializer, else as binary frames. Invalid options or a nil s
+// *codec.JSONSerializer or a TextSerializer whose TextFrames is true, else
+// as binary frames. Invalid options or a nil s
 // (use Raw for raw payloads) are an error wrapping codec.ErrInvalidConfig.
 // New, like codec.New, is the general constructor and has only this
 // error-returning form.
@@ -47,6 +48,16 @@ func New(o Options, s codec.Serializer) (*Codec, error) {
 	return newCodec(o, s)
 }
 
+// TextSerializer is a codec.Serializer that says its encodings are UTF-8
+// text, to be sent as text frames by a codec from New (a browser then
+// receives strings, not Blobs): a wrapper around a *codec.JSONSerializer,
+// or a text protocol of your own. A text message received is given to
+// Unmarshal as a binary one is.
+type TextSerializer interface {
+	codec.Serializer
+	TextFrames() bool
+}
+
 // newCodec builds the codec of s, nil for raw payloads.
 func newCodec(o Options, s codec.Serializer) (*Codec, error) {
 	n, err := normalize(o)
@@ -55,6 +66,9 @@ func newCodec(o Options, s codec.Serializer) (*Codec, error) {
 	}
 	c := &Codec{ser: s, kind: opBinary, o: n}
 	if _, ok := s.(*codec.JSONSerializer); ok {
+		c.kind = opText
+	}
+	if t, ok := s.(TextSerializer); ok && t.TextFrames() {
 		c.kind = opText
 	}
 	if n.Compression {

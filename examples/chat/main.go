@@ -52,6 +52,8 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	_ "embed"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -79,96 +81,6 @@ import (
 	"github.com/shoalrt/shoal/examples/internal/profile"
 )
 
-// Messages from clients.
-type (
-	// Join enters Room under Name, leaving the room the member was in.
-	Join struct{ Room, Name string }
-	// Say says Text to the member's room.
-	Say struct{ Text string }
-	// Who asks who is in the member's room (answered with Members).
-	Who struct{}
-)
-
-// Messages to clients.
-type (
-	// Said is what someone said in a room.
-	Said struct{ Room, From, Text string }
-	// Joined tells a room that someone came in.
-	Joined struct{ Room, Name string }
-	// Left tells a room that someone went away (or their node did).
-	Left struct{ Room, Name string }
-	// Members answers Who: the names in Room, on every node, sorted.
-	Members struct {
-		Room  string
-		Names []string
-	}
-	// Problem answers a message the server cannot act on.
-	Problem struct{ Text string }
-)
-
-// messages are the types both codecs know, with stable tags on the wire.
-var messages = []any{Join{}, Say{}, Who{}, Said{}, Joined{}, Left{}, Members{}, Problem{}}
-
-// limits of what a client may send.
-const (
-	maxName = 32
-	maxText = 1000
-)
-
-// member is the actor of one connection, TCP or WebSocket alike.
-type member struct {
-	rooms      actor.ID // this node's rooms actor
-	room, name string
-}
-
-func roomGroup(room string) string { return "room:" + room }
-
-func (m *member) Receive(ctx *actor.Context) {
-	switch msg := ctx.Message().(type) {
-	case Join:
-		name, room := strings.TrimSpace(msg.Name), strings.TrimSpace(msg.Room)
-		if name == "" || room == "" || len(name) > maxName || len(room) > maxName {
-			ctx.Write(Problem{Text: fmt.Sprintf("a room and a name of 1 to %d bytes, please", maxName)})
-			return
-		}
-		m.leave(ctx)
-		m.room, m.name = room, name
-		ctx.Join(roomGroup(room))
-		ctx.Broadcast(roomGroup(room), &Joined{Room: room, Name: name})
-		ctx.Send(m.rooms, seatMsg{Room: room, Name: name})
-	case Say:
-		switch {
-		case m.room == "":
-			ctx.Write(Problem{Text: "join a room first"})
-		case len(msg.Text) > maxText:
-			ctx.Write(Problem{Text: fmt.Sprintf("at most %d bytes at a time", maxText)})
-		default:
-			ctx.Broadcast(roomGroup(m.room), &Said{Room: m.room, From: m.name, Text: msg.Text})
-		}
-	case Who:
-		if m.room == "" {
-			ctx.Write(Problem{Text: "join a room first"})
-		} else {
-			ctx.Send(m.rooms, whoMsg{})
-		}
-	case Members, Left: // from the rooms actor
-		ctx.Write(msg)
-	case actor.Closed:
-		m.leave(ctx)
-	}
-}
-
-// leave tells the member's room that it went away.
-func (m *member) leave(ctx *actor.Context) {
-	if m.room == "" {
-		return
-	}
-	ctx.Leave(roomGroup(m.room))
-	ctx.Broadcast(roomGroup(m.room), &Left{Room: m.room, Name: m.name})
-	ctx.Send(m.rooms, unseat{})
-	m.room = ""
-}
-
 // config is what the flags set.
 type config struct {
 	web, tcp   string // listen addresses: the page and WebSocket, and TCP
@@ -183,6 +95,20 @@ type config struct {
 	standalone                        bool          // no cluster
 	metrics                           string        // address of a Prometheus /metrics endpoint; "" for none
 	tls                               *tls.Config   // both listeners over TLS (wss:// and https, tls://); nil for none
+	limits                            limits        // flood control
+	history                           int           // lines a room keeps
+	historyAge                        time.Duration // and for how long
+	peers                             []string      // the other nodes' WebSocket URLs, for the page to reconnect to
+}
+
+// defaults of the settings without flags in the tests.
+func (cfg *config) defaults() {
+	if cfg.limits == (limits{}) {
+		cfg.limits = limits{rate: 10, burst: 20, strikes: 20}
+	}
+	if cfg.history == 0 && cfg.historyAge == 0 {
+		cfg.history, cfg.historyAge = 100, time.Hour
+	}
 }
 
 // listenAddrs are the addresses of the web and TCP listeners, and the
@@ -207,7 +133,7 @@ func urls(cfg config, web, tcp net.Addr) (page, ws, lines string) {
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.web, "web", "127.0.0.1:9100", "address of the page (/) and the WebSocket (/ws)")
-	flag.StringVar(&cfg.tcp, "tcp", "127.0.0.1:9101", "address of the TCP listener (one JSON message per line)")
+	flag.StringVar(&cfg.tcp, "tcp", "127.0.0.1:9101", "address of the TCP listener (text lines: nc, telnet)")
 	flag.IntVar(&cfg.shards, "shards", runtime.NumCPU(), "number of shards (event loops)")
 	flag.IntVar(&cfg.node, "node", 1, "this server's node number in the cluster (0-1023, one per server)")
 	flag.StringVar(&cfg.nats, "nats", "", "NATS server URL(s) of the cluster to join; empty runs an embedded NATS server on -nats-listen")
@@ -220,8 +146,20 @@ func main() {
 	flag.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9102)")
 	certFile := flag.String("tls-cert", "", "PEM certificate (chain) file: with -tls-key, both listeners speak TLS (https and wss:// on -web, tls:// on -tcp)")
 	keyFile := flag.String("tls-key", "", "PEM private key file of -tls-cert")
+	flag.Float64Var(&cfg.limits.rate, "rate", 10, "flood control: messages a second a client may send, on average")
+	flag.Float64Var(&cfg.limits.burst, "burst", 20, "flood control: messages a client may send at once")
+	flag.IntVar(&cfg.limits.strikes, "strikes", 20, "flood control: refused messages in a row before the connection is closed")
+	flag.IntVar(&cfg.history, "history", 100, "lines each room keeps (0: no limit by count)")
+	flag.DurationVar(&cfg.historyAge, "history-age", time.Hour, "how long a room keeps its lines (0: no limit by age)")
+	peers := flag.String("peers", "", "comma-separated WebSocket URLs of the other nodes (ws://host:port/ws), for the page to reconnect to when this node is gone")
 	pprofAddr := flag.String("pprof", "", "serve Go's profiles at http://ADDR/debug/pprof/ (e.g. 127.0.0.1:6060); each shard's goroutine is labelled shoal.shard")
 	flag.Parse()
+	if *peers != "" {
+		cfg.peers = strings.Split(*peers, ",")
+	}
+	if err := cfg.check(); err != nil {
+		log.Fatal(err)
+	}
 	stopProfile, err := profile.Serve(*pprofAddr)
 	if err != nil {
 		log.Fatal(err)
@@ -235,7 +173,7 @@ func main() {
 	defer stop()
 	err = serve(ctx, cfg, func(web, tcp net.Addr, node *cluster.Node) {
 		page, ws, lines := urls(cfg, web, tcp)
-		fmt.Printf("chat: open %s in a browser (its WebSocket is %s); TCP (JSON lines) on %s; Ctrl-C stops\n", page, ws, lines)
+		fmt.Printf("chat: open %s in a browser (its WebSocket is %s); TCP (text lines, try nc) on %s; Ctrl-C stops\n", page, ws, lines)
 		switch {
 		case node == nil:
 		case node.ClientURL() != "":
@@ -253,16 +191,22 @@ func main() {
 // is called with the bound addresses and the cluster node (nil standalone)
 // once both listeners accept.
 func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *cluster.Node)) error {
-	opts := []actor.Option{actor.Shards(cfg.shards)}
+	cfg.defaults()
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	opts := []actor.Option{actor.Shards(cfg.shards), actor.Groups(
+		// Every room keeps its recent lines and who is in it; whereGroup
+		// knows who is in which rooms, for /rooms.
+		actor.GroupSettings{Pattern: "room:*", History: cfg.history, HistoryAge: cfg.historyAge, Presence: true},
+		actor.GroupSettings{Pattern: whereGroup, Presence: true},
+	)}
 	var node *cluster.Node
 	if !cfg.standalone {
 		var err error
-		// What crosses nodes: the broadcasts to rooms, and what the rooms
-		// actors tell each other.
-		ccfg := cluster.Config{Name: "chat", URL: cfg.nats, Heartbeat: cfg.heartbeat,
-			Messages: append([]any{hello{}, roster{}, moved{}}, messages...)}
+		ccfg := cluster.Config{Name: "chat", URL: cfg.nats, Heartbeat: cfg.heartbeat, Messages: crossing}
 		if cfg.nats == "" { // the first node runs the NATS server the others join
-			srv := &natsserver.Server{Listen: cfg.natsListen, Cluster: cfg.natsCluster, DataDir: cfg.natsData}
+			srv := &natsserver.Server{Listen: cfg.natsListen, Cluster: cfg.natsCluster, DataDir: cfg.natsData, JetStream: true}
 			if cfg.natsRoutes != "" {
 				srv.Routes = strings.Split(cfg.natsRoutes, ",")
 			}
@@ -281,39 +225,40 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 	if err := sys.Start(); err != nil {
 		return err
 	}
-	every := cfg.heartbeat
-	if every <= 0 {
-		every = time.Second
-	}
-	roomsID, err := sys.Spawn(newRooms(every))
-	if err != nil {
+	fail := func(err error) error {
 		sys.Stop(context.Background())
 		return err
 	}
-	newMember := func() actor.Actor { return &member{rooms: roomsID} }
-	ws := websocket.JSON(websocket.Options{
+	peers, err := json.Marshal(cfg.peers)
+	if err != nil {
+		return fail(err)
+	}
+	ws, err := websocket.New(websocket.Options{
 		Path:        "/ws",
 		Compression: true,
-		MaxMessage:  4 << 10,
-		HTTP:        http.HandlerFunc(servePage),
-	}, messages...)
-	webAddr, tcpAddr, lopts := listenAddrs(cfg)
-	web, err := sys.Listen(webAddr, ws, newMember, lopts...)
+		MaxMessage:  maxFrame,
+		HTTP:        site(peers),
+	}, lenient{codec.NewJSONSerializer(codec.MustRegistry(wire...))})
 	if err != nil {
-		sys.Stop(context.Background())
-		return err
+		return fail(err)
 	}
-	lines := codec.JSON(codec.Line(codec.MaxFrame(4<<10)), messages...)
-	tcp, err := sys.Listen(tcpAddr, lines, newMember, lopts...)
+	webAddr, tcpAddr, lopts := listenAddrs(cfg)
+	web, err := sys.Listen(webAddr, ws, newMember(cfg.limits, false), lopts...)
 	if err != nil {
-		sys.Stop(context.Background())
-		return err
+		return fail(err)
+	}
+	lines, err := codec.New(codec.Line(codec.MaxFrame(maxFrame)), textSerializer{})
+	if err != nil {
+		return fail(err)
+	}
+	tcp, err := sys.Listen(tcpAddr, lines, newMember(cfg.limits, true), lopts...)
+	if err != nil {
+		return fail(err)
 	}
 	if cfg.metrics != "" {
 		stop, err := serveMetrics(cfg.metrics, sys, node)
 		if err != nil {
-			sys.Stop(context.Background())
-			return err
+			return fail(err)
 		}
 		defer stop()
 	}
@@ -355,54 +300,43 @@ func serveMetrics(addr string, sys *actor.System, node *cluster.Node) (stop func
 	}, nil
 }
 
-// servePage answers plain HTTP (https with TLS) on the WebSocket's port:
-// the chat page at /.
-// It runs on the event loop, so it only writes a constant.
-func servePage(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/" {
-		http.NotFound(w, r)
-		return
+// check says what is wrong with the settings, if anything.
+func (cfg config) check() error {
+	l := cfg.limits
+	if l != (limits{}) && (l.rate <= 0 || l.burst < 1 || l.strikes < 1) {
+		return fmt.Errorf("chat: -rate must be above 0, -burst and -strikes at least 1 (have %g, %g, %d)", l.rate, l.burst, l.strikes)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	io.WriteString(w, page)
+	if cfg.history < 0 || cfg.historyAge < 0 || (cfg.historyAge > 0 && cfg.historyAge < time.Second) {
+		return fmt.Errorf("chat: -history must be 0 or more, -history-age 0 or at least 1s (have %d, %v)", cfg.history, cfg.historyAge)
+	}
+	for _, p := range cfg.peers {
+		if !strings.HasPrefix(p, "ws://") && !strings.HasPrefix(p, "wss://") {
+			return fmt.Errorf("chat: -peers: %q is not a ws:// or wss:// URL", p)
+		}
+	}
+	return nil
 }
 
-// page is the browser client: join a room, read it, say things.
-const page = `<!doctype html>
-<meta charset="utf-8"><title>Shoal chat</title>
-<style>body{font:15px sans-serif;max-width:40em;margin:2em auto}#log{height:24em;overflow:auto;border:1px solid #ccc;padding:.5em}</style>
-<form id="join"><input id="name" placeholder="your name" required> in <input id="room" value="lobby" required> <button>Join</button></form>
-<div id="log"></div>
-<form id="say"><input id="text" size="50" placeholder="say something (/who lists the room)" autocomplete="off"> <button>Say</button></form>
-<script>
-const log = document.getElementById("log");
-const show = (s) => { const p = document.createElement("div"); p.textContent = s; log.append(p); log.scrollTop = log.scrollHeight; };
-const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
-const send = (type, data) => ws.send(JSON.stringify({type, data}));
-ws.onmessage = (e) => {
-  const m = JSON.parse(e.data), d = m.data;
-  switch (m.type) {
-  case "Said": show(d.From + ": " + d.Text); break;
-  case "Joined": show("* " + d.Name + " joined " + d.Room); break;
-  case "Left": show("* " + d.Name + " left"); break;
-  case "Members": show("* in " + d.Room + ": " + (d.Names || []).join(", ")); break;
-  case "Problem": show("! " + d.Text); break;
-  }
-};
-ws.onclose = (e) => show("* disconnected (" + e.code + ")");
-// A link like /#room=lobby&name=ann joins at once.
-ws.onopen = () => {
-  const h = new URLSearchParams(location.hash.slice(1));
-  if (h.get("room") && h.get("name")) {
-    document.getElementById("room").value = h.get("room");
-    document.getElementById("name").value = h.get("name");
-    send("Join", {Room: h.get("room"), Name: h.get("name")});
-  }
-};
-document.getElementById("join").onsubmit = (e) => { e.preventDefault();
-  send("Join", {Room: document.getElementById("room").value, Name: document.getElementById("name").value}); };
-document.getElementById("say").onsubmit = (e) => { e.preventDefault();
-  const t = document.getElementById("text");
-  if (t.value === "/who") send("Who", {}); else if (t.value) send("Say", {Text: t.value});
-  t.value = ""; };
-</script>`
+// page is the browser client, built on the client library (js/).
+//
+//go:embed page.html
+var page string
+
+// site answers plain HTTP (https with TLS) on the WebSocket's port: the
+// chat page at /, the client library at /shoal.js, and at /peers the
+// other nodes' WebSocket URLs (JSON), where the page reconnects when this
+// node is gone. It runs on the event loop, so it only writes constants.
+func site(peers []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, page)
+		case "/peers":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(peers)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}

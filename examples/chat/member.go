@@ -1,0 +1,631 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shoalrt/shoal/actor"
+	"github.com/shoalrt/shoal/codec/websocket"
+)
+
+// The member actor: one per connection, TCP or WebSocket alike. It holds
+// the client's nick (registered in the cluster's name registry), the rooms
+// it is in with the last position it delivered of each, and its flood
+// bucket; everything durable (the rooms' history, who is in them, who holds
+// a nick) is the system's group store, in memory standalone and in
+// JetStream on a cluster.
+
+// whereGroup is the presence group every member in a room is in, with the
+// rooms it is in as its info: what /rooms counts.
+const whereGroup = "chat:where"
+
+// limits are the flood control settings (flags -rate, -burst, -strikes).
+type limits struct {
+	rate    float64 // tokens a second
+	burst   float64 // the bucket's size
+	strikes int     // refused messages in a row before the connection is closed
+}
+
+// errFlooding and errReplaced are the reasons a member closes its
+// connection with: WebSocket close codes with a reason, which a TCP
+// connection ignores.
+var (
+	errFlooding = &websocket.CloseError{Code: websocket.ClosePolicyViolation, Reason: "flooding"}
+	errReplaced = &websocket.CloseError{Code: 4001, Reason: "replaced by a new connection"}
+)
+
+// member is the actor of one connection.
+type member struct {
+	lim  limits
+	text bool // a TCP client: one current room, no acks, readable answers
+
+	nick    string // as typed; "" before one is registered
+	name    string // its registry name ("nick:" + lower case)
+	session string // the client's session ("" for none: keys are scoped to the connection)
+	scope   string // what scopes the client's idempotency keys
+
+	rooms   map[string]*room // the rooms it is in (or joining)
+	current string           // a TCP client's room
+	where   bool             // a member of whereGroup
+
+	tokens  float64
+	refill  time.Time
+	refused int // refused messages in a row
+
+	reqs  map[actor.RequestID]pending // what each request in flight is for
+	keys  uint64                      // a TCP client's next key
+	nicky bool                        // a nick registration in flight
+}
+
+// room is one room a member is in.
+type room struct {
+	pos     actor.Position // the last position delivered
+	ref     string         // the join's ref, until joined
+	joining bool           // before its Recovered
+	quiet   bool           // a rejoin after a nick change: no Joined to tell
+}
+
+// pending is a request in flight: its kind and what to answer with.
+type pending struct {
+	kind           int
+	ref, key, room string
+	nick, name     string // registerNick, lookupTakeover, takeover
+	to, text       string // lookupMsg
+	tries          int
+}
+
+// The kinds of pending.
+const (
+	registerNick = iota + 1
+	lookupTakeover
+	requestTakeover
+	lookupMsg
+	publishLine
+	askMembers
+	askRooms
+)
+
+// retryRegister is the timer that tries a nick's registration again after
+// its old holder released it.
+type retryRegister struct{ p pending }
+
+func newMember(lim limits, text bool) actor.Factory {
+	return func() actor.Actor {
+		return &member{lim: lim, text: text, tokens: lim.burst, rooms: map[string]*room{}, reqs: map[actor.RequestID]pending{}}
+	}
+}
+
+func (m *member) Receive(ctx *actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case actor.Opened:
+		m.scope = ctx.Self().String()
+		m.refill = time.Now()
+		if m.text {
+			ctx.Write(notice{"welcome to Shoal chat: /nick NAME, then /join ROOM (/help lists the commands)"})
+		}
+	case actor.Response:
+		m.answered(ctx, msg)
+	case actor.Recovered:
+		m.recovered(ctx, msg)
+	case Line: // a line of a room this member is in, from the store
+		m.deliver(ctx, msg)
+	case actor.Presence:
+		if _, in := m.rooms[roomOf(msg.Group)]; in && msg.Member.ID != ctx.Self() {
+			ctx.Write(PresenceNote{Room: roomOf(msg.Group), Nick: msg.Member.Info, Joined: msg.Joined})
+		}
+	case privateMsg: // from another member, maybe on another node
+		ctx.Write(Private(msg))
+	case takeover:
+		ok := m.session != "" && msg.Session == m.session
+		ctx.Respond(released{OK: ok})
+		if ok {
+			ctx.UnregisterName(m.name)
+			ctx.Write(Error{Text: "your nick was taken over by a new connection of your session"})
+			ctx.CloseWith(errReplaced)
+		}
+	case retryRegister:
+		m.register(ctx, msg.p)
+	case actor.Closed, actor.Started, actor.Stopped:
+		// The store releases the nick and leaves the groups at the end.
+	default:
+		if m.take(ctx) {
+			m.request(ctx, msg)
+		}
+	}
+}
+
+// take takes a token from the flood bucket: false if there was none (the
+// message is refused, and after lim.strikes of those in a row the
+// connection is closed).
+func (m *member) take(ctx *actor.Context) bool {
+	now := time.Now()
+	m.tokens = min(m.lim.burst, m.tokens+now.Sub(m.refill).Seconds()*m.lim.rate)
+	m.refill = now
+	if m.tokens >= 1 {
+		m.tokens--
+		m.refused = 0
+		return true
+	}
+	m.refused++
+	if m.refused >= m.lim.strikes {
+		ctx.Write(Error{Text: "disconnected: flooding"})
+		ctx.CloseWith(errFlooding)
+		return false
+	}
+	ctx.Write(Error{Text: "slow down: message refused"})
+	return false
+}
+
+// request acts on a message from the client.
+func (m *member) request(ctx *actor.Context, msg any) {
+	switch msg := msg.(type) {
+	case Hello:
+		if why := checkToken(msg.Session, false); msg.Session != "" && why != "" {
+			ctx.Write(Error{Ref: msg.Ref, Text: why})
+			return
+		}
+		if msg.Session != "" {
+			m.session, m.scope = msg.Session, "s-"+msg.Session
+		}
+		m.setNick(ctx, msg.Nick, msg.Ref)
+	case Nick:
+		m.setNick(ctx, msg.Nick, msg.Ref)
+	case Join:
+		m.join(ctx, msg)
+	case Leave:
+		name := msg.Room
+		if name == "" {
+			name = m.current
+		}
+		r, _ := checkRoom(name)
+		if _, in := m.rooms[r]; !in || r == "" {
+			ctx.Write(Error{Ref: msg.Ref, Room: msg.Room, Text: notIn(name)})
+			return
+		}
+		m.leave(ctx, r)
+		ctx.Write(Left{Room: r, Ref: msg.Ref})
+		m.updateWhere(ctx)
+	case Say:
+		m.say(ctx, msg)
+	case Msg:
+		m.private(ctx, msg)
+	case Who:
+		name := msg.Room
+		if name == "" {
+			name = m.current
+		}
+		if name == "" {
+			ctx.Write(Error{Ref: msg.Ref, Text: "who is in which room? join one, or name it"})
+			return
+		}
+		r, why := checkRoom(name)
+		if why != "" {
+			ctx.Write(Error{Ref: msg.Ref, Room: msg.Room, Text: why})
+			return
+		}
+		m.ask(ctx, r, msg.Ref)
+	case Rooms:
+		id, err := ctx.Members(whereGroup)
+		if err != nil {
+			ctx.Write(Error{Ref: msg.Ref, Text: err.Error()})
+			return
+		}
+		m.reqs[id] = pending{kind: askRooms, ref: msg.Ref}
+	case Help:
+		for _, u := range usage {
+			ctx.Write(notice{u})
+		}
+	case Quit:
+		ctx.Write(notice{"bye"})
+		ctx.Close()
+	case notice: // an empty line
+	case bad:
+		ctx.Write(Error{Text: msg.Text})
+	default:
+		ctx.Write(Error{Text: fmt.Sprintf("a %T is not something a client sends", msg)})
+	}
+}
+
+func notIn(room string) string {
+	if room == "" {
+		return "you are in no room"
+	}
+	return "you are not in " + room
+}
+
+// setNick registers nick in the cluster's name registry.
+func (m *member) setNick(ctx *actor.Context, nick, ref string) {
+	name, why := checkNick(nick)
+	switch {
+	case why != "":
+		ctx.Write(Error{Ref: ref, Text: why})
+	case m.nicky:
+		ctx.Write(Error{Ref: ref, Text: "a nick change is on its way already"})
+	case name == m.name:
+		m.nick = nick // the same nick, maybe in other letter case
+		ctx.Write(Welcome{Nick: nick, Ref: ref})
+	default:
+		m.register(ctx, pending{kind: registerNick, ref: ref, nick: nick, name: name})
+	}
+}
+
+// register asks the registry for p.name.
+func (m *member) register(ctx *actor.Context, p pending) {
+	id, err := ctx.RegisterName(p.name)
+	if err != nil {
+		m.nicky = false
+		ctx.Write(Error{Ref: p.ref, Text: err.Error()})
+		return
+	}
+	m.nicky = true
+	p.kind = registerNick
+	m.reqs[id] = p
+}
+
+// answered handles the answer to a request in flight.
+func (m *member) answered(ctx *actor.Context, r actor.Response) {
+	p, ok := m.reqs[r.ID]
+	if !ok {
+		return
+	}
+	delete(m.reqs, r.ID)
+	switch p.kind {
+	case registerNick:
+		m.registered(ctx, p, r.Err)
+	case lookupTakeover:
+		holder, _ := r.Msg.(actor.ID)
+		switch {
+		case errors.Is(r.Err, actor.ErrNoName): // released meanwhile
+			m.register(ctx, p)
+		case r.Err != nil || holder == 0:
+			m.nicky = false
+			ctx.Write(Error{Ref: p.ref, Text: fmt.Sprintf("nick %s: %v", p.nick, r.Err)})
+		default:
+			id, err := ctx.Request(holder, takeover{Session: m.session}, 2*time.Second)
+			if err != nil {
+				m.nicky = false
+				ctx.Write(Error{Ref: p.ref, Text: "nick " + p.nick + " is taken"})
+				return
+			}
+			p.kind = requestTakeover
+			m.reqs[id] = p
+		}
+	case requestTakeover:
+		if rel, _ := r.Msg.(released); r.Err == nil && rel.OK {
+			m.retry(ctx, p)
+			return
+		}
+		m.nicky = false
+		ctx.Write(Error{Ref: p.ref, Text: "nick " + p.nick + " is taken"})
+	case publishLine:
+		if r.Err != nil {
+			ctx.Write(Error{Key: p.key, Room: p.room, Text: "not said: " + r.Err.Error()})
+			return
+		}
+		if pub, ok := r.Msg.(actor.Published); ok && !m.text {
+			pos := pub.Position
+			ctx.Write(Ack{Room: p.room, Key: p.key, Pos: &pos, Dup: pub.Duplicate})
+		}
+	case lookupMsg:
+		holder, _ := r.Msg.(actor.ID)
+		switch {
+		case errors.Is(r.Err, actor.ErrNoName):
+			ctx.Write(Error{Ref: p.ref, Text: "no such nick: " + p.to})
+		case r.Err != nil:
+			ctx.Write(Error{Ref: p.ref, Text: fmt.Sprintf("to %s: %v", p.to, r.Err)})
+		default:
+			if err := ctx.Send(holder, privateMsg{From: m.nick, Text: p.text}); err != nil {
+				ctx.Write(Error{Ref: p.ref, Text: fmt.Sprintf("to %s: %v", p.to, err)})
+				return
+			}
+			ctx.Write(Sent{To: p.to, Text: p.text, Ref: p.ref})
+		}
+	case askMembers:
+		if r.Err != nil {
+			ctx.Write(Error{Ref: p.ref, Room: p.room, Text: "who: " + r.Err.Error()})
+			return
+		}
+		ms, _ := r.Msg.(actor.Members)
+		nicks := make([]string, 0, len(ms.Members)+1)
+		self := false
+		for _, x := range ms.Members {
+			nicks = append(nicks, x.Info)
+			self = self || x.ID == ctx.Self()
+		}
+		if _, in := m.rooms[p.room]; in && !self {
+			// Its own join may not be written yet (presence is written in
+			// the background), but it is in the room.
+			nicks = append(nicks, m.nick)
+		}
+		slices.Sort(nicks)
+		ctx.Write(MemberList{Room: p.room, Nicks: nicks, Ref: p.ref})
+	case askRooms:
+		if r.Err != nil {
+			ctx.Write(Error{Ref: p.ref, Text: "rooms: " + r.Err.Error()})
+			return
+		}
+		ms, _ := r.Msg.(actor.Members)
+		count := map[string]int{}
+		for _, x := range ms.Members {
+			for _, room := range strings.Fields(x.Info) {
+				count[room]++
+			}
+		}
+		list := make([]RoomCount, 0, len(count))
+		for room, n := range count {
+			list = append(list, RoomCount{Room: room, Members: n})
+		}
+		slices.SortFunc(list, func(a, b RoomCount) int {
+			if a.Members != b.Members {
+				return b.Members - a.Members
+			}
+			return strings.Compare(a.Room, b.Room)
+		})
+		ctx.Write(RoomList{Rooms: list, Ref: p.ref})
+	}
+}
+
+// registered ends a nick registration.
+func (m *member) registered(ctx *actor.Context, p pending, err error) {
+	if err != nil {
+		taken := errors.Is(err, actor.ErrNameTaken)
+		if taken && m.session != "" && p.tries == 0 {
+			// Maybe by this session's old connection, not yet known to be
+			// gone: ask its holder to give it up.
+			if id, lerr := ctx.LookupName(p.name); lerr == nil {
+				p.kind = lookupTakeover
+				m.reqs[id] = p
+				return
+			}
+		}
+		if taken && p.tries > 0 && p.tries < 20 {
+			m.retry(ctx, p) // released by its old holder: the release is on its way
+			return
+		}
+		m.nicky = false
+		if taken {
+			ctx.Write(Error{Ref: p.ref, Text: "nick " + p.nick + " is taken"})
+		} else {
+			ctx.Write(Error{Ref: p.ref, Text: fmt.Sprintf("nick %s: %v", p.nick, err)})
+		}
+		return
+	}
+	m.nicky = false
+	old := m.name
+	m.nick, m.name = p.nick, p.name
+	if old != "" && old != p.name {
+		ctx.UnregisterName(old)
+	}
+	ctx.Write(Welcome{Nick: p.nick, Ref: p.ref})
+	// The rooms' presence shows the new nick: rejoin them, from where the
+	// member is (nothing is replayed, nothing missed).
+	for name, r := range m.rooms {
+		if r.joining {
+			continue // its join carries the old nick; rejoined once recovered
+		}
+		ctx.Leave(roomGroup(name))
+		since := r.pos
+		r.joining, r.quiet = true, true
+		if err := ctx.JoinWith(roomGroup(name), actor.JoinOptions{Recover: true, Since: since, Last: historyLast, Info: m.nick}); err != nil {
+			m.leave(ctx, name)
+			ctx.Write(Error{Room: name, Text: "rejoin: " + err.Error()})
+		}
+	}
+}
+
+// retry registers p again in a moment (the old holder's release is
+// written in the background).
+func (m *member) retry(ctx *actor.Context, p pending) {
+	p.tries++
+	if _, err := ctx.After(50*time.Millisecond, retryRegister{p}); err != nil {
+		m.nicky = false
+		ctx.Write(Error{Ref: p.ref, Text: err.Error()})
+	}
+}
+
+// join enters a room: a recovery from msg.Since, or of the last lines.
+func (m *member) join(ctx *actor.Context, msg Join) {
+	name, why := checkRoom(msg.Room)
+	switch {
+	case m.name == "":
+		ctx.Write(Error{Ref: msg.Ref, Room: msg.Room, Text: "choose a nick first (/nick NAME)"})
+		return
+	case why != "":
+		ctx.Write(Error{Ref: msg.Ref, Room: msg.Room, Text: why})
+		return
+	case msg.Last < 0 || msg.Last > maxLast:
+		ctx.Write(Error{Ref: msg.Ref, Room: msg.Room, Text: fmt.Sprintf("last is 0 to %d lines", maxLast)})
+		return
+	}
+	if r, in := m.rooms[name]; in {
+		if r.joining {
+			r.ref = msg.Ref // answered once its recovery ends
+			return
+		}
+		var pos *actor.Position
+		if !r.pos.IsZero() {
+			p := r.pos
+			pos = &p
+		}
+		ctx.Write(Joined{Room: name, Pos: pos, Ref: msg.Ref})
+		m.ask(ctx, name, "")
+		return
+	}
+	if m.text && m.current != "" {
+		m.leave(ctx, m.current)
+	}
+	if !m.text && len(m.rooms) >= maxRooms {
+		ctx.Write(Error{Ref: msg.Ref, Room: name, Text: fmt.Sprintf("at most %d rooms at once", maxRooms)})
+		return
+	}
+	o := actor.JoinOptions{Recover: true, Last: msg.Last, Info: m.nick}
+	if msg.Since != nil {
+		o.Since = *msg.Since
+	} else if o.Last == 0 {
+		o.Last = historyLast
+	}
+	if err := ctx.JoinWith(roomGroup(name), o); err != nil {
+		ctx.Write(Error{Ref: msg.Ref, Room: name, Text: err.Error()})
+		return
+	}
+	ctx.WatchPresence(roomGroup(name))
+	m.rooms[name] = &room{ref: msg.Ref, joining: true, pos: o.Since}
+	if m.text {
+		m.current = name
+	}
+	m.updateWhere(ctx)
+}
+
+// recovered ends a join's replay.
+func (m *member) recovered(ctx *actor.Context, rec actor.Recovered) {
+	name := roomOf(rec.Group)
+	r, in := m.rooms[name]
+	if !in {
+		return // left meanwhile
+	}
+	if rec.Err != nil {
+		// History no longer reaches back to where the client was: say so,
+		// and join with what is there.
+		ctx.Write(Gap{Room: name, Text: "some lines were missed (" + rec.Err.Error() + ")"})
+		o := actor.JoinOptions{Recover: true, Last: historyLast, Info: m.nick}
+		if err := ctx.JoinWith(rec.Group, o); err != nil {
+			m.leave(ctx, name)
+			ctx.Write(Error{Ref: r.ref, Room: name, Text: err.Error()})
+			m.updateWhere(ctx)
+		}
+		return
+	}
+	if !rec.Last.IsZero() {
+		r.pos = rec.Last
+	}
+	r.joining = false
+	if r.quiet {
+		r.quiet = false
+		return
+	}
+	var pos *actor.Position
+	if !r.pos.IsZero() {
+		p := r.pos
+		pos = &p
+	}
+	ctx.Write(Joined{Room: name, Pos: pos, Count: rec.Count, Ref: r.ref})
+	r.ref = ""
+	m.ask(ctx, name, "")
+}
+
+// deliver writes a line of a room to the client, with its position.
+func (m *member) deliver(ctx *actor.Context, l Line) {
+	p, ok := ctx.Publication()
+	if !ok {
+		return
+	}
+	r, in := m.rooms[roomOf(p.Group)]
+	if !in {
+		return
+	}
+	r.pos = p.Position
+	l.Pos = &p.Position
+	ctx.Write(l)
+}
+
+// say publishes a line to a room, acknowledged once stored.
+func (m *member) say(ctx *actor.Context, msg Say) {
+	name := msg.Room
+	if name == "" {
+		name = m.current
+	}
+	r, _ := checkRoom(name)
+	if _, in := m.rooms[r]; !in || r == "" {
+		if name == "" {
+			ctx.Write(Error{Key: msg.Key, Text: "join a room first (/join ROOM)"})
+		} else {
+			ctx.Write(Error{Key: msg.Key, Room: msg.Room, Text: notIn(name)})
+		}
+		return
+	}
+	if why := checkText(msg.Text); why != "" {
+		ctx.Write(Error{Key: msg.Key, Room: r, Text: why})
+		return
+	}
+	key := msg.Key
+	if key == "" { // TCP, or a client that does not resend
+		m.keys++
+		key = "auto-" + strconv.FormatUint(m.keys, 10)
+	} else if why := checkToken(key, true); why != "" {
+		ctx.Write(Error{Key: msg.Key, Room: r, Text: why})
+		return
+	}
+	id, err := ctx.PublishAck(roomGroup(r), m.scope+"/"+key, Line{Room: r, From: m.nick, Text: msg.Text})
+	if err != nil {
+		ctx.Write(Error{Key: msg.Key, Room: r, Text: "not said: " + err.Error()})
+		return
+	}
+	m.reqs[id] = pending{kind: publishLine, key: msg.Key, room: r}
+}
+
+// private sends a line to one nick's holder.
+func (m *member) private(ctx *actor.Context, msg Msg) {
+	name, why := checkNick(msg.To)
+	if why == "" {
+		why = checkText(msg.Text)
+	}
+	if m.name == "" {
+		why = "choose a nick first (/nick NAME)"
+	}
+	if why != "" {
+		ctx.Write(Error{Ref: msg.Ref, Text: why})
+		return
+	}
+	id, err := ctx.LookupName(name)
+	if err != nil {
+		ctx.Write(Error{Ref: msg.Ref, Text: err.Error()})
+		return
+	}
+	m.reqs[id] = pending{kind: lookupMsg, ref: msg.Ref, to: msg.To, text: msg.Text}
+}
+
+// ask asks for a room's members, answered with a MemberList.
+func (m *member) ask(ctx *actor.Context, name, ref string) {
+	id, err := ctx.Members(roomGroup(name))
+	if err != nil {
+		ctx.Write(Error{Ref: ref, Room: name, Text: err.Error()})
+		return
+	}
+	m.reqs[id] = pending{kind: askMembers, ref: ref, room: name}
+}
+
+// leave leaves a room.
+func (m *member) leave(ctx *actor.Context, name string) {
+	ctx.Leave(roomGroup(name))
+	ctx.UnwatchPresence(roomGroup(name))
+	delete(m.rooms, name)
+	if m.current == name {
+		m.current = ""
+	}
+}
+
+// updateWhere rejoins whereGroup with the rooms the member is in as its
+// info (or leaves it for none).
+func (m *member) updateWhere(ctx *actor.Context) {
+	if m.where {
+		ctx.Leave(whereGroup)
+		m.where = false
+	}
+	if len(m.rooms) == 0 {
+		return
+	}
+	names := make([]string, 0, len(m.rooms))
+	for name := range m.rooms {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if ctx.JoinWith(whereGroup, actor.JoinOptions{Info: strings.Join(names, " ")}) == nil {
+		m.where = true
+	}
+}
+
+func roomOf(group string) string { return strings.TrimPrefix(group, "room:") }
