@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -147,4 +148,36 @@ func TestPanicClosesOnlyThatConnection(t *testing.T) {
 	_, err = good.Write([]byte("still here\n"))
 	require.NoError(t, err)
 	require.Equal(t, "still here", readLine(t, bufio.NewReader(good)))
+}
+
+// An actor that closes its connection while the shard decodes frames from
+// a buffer that held a partial frame (the buffer is released by the close)
+// ends the connection cleanly: once with Close, once with CloseWith.
+func TestCloseWhileDecodingBufferedFrames(t *testing.T) {
+	for _, with := range []bool{false, true} {
+		t.Run(fmt.Sprint("CloseWith=", with), func(t *testing.T) {
+			p := newProbe()
+			p.onMsg = func(ctx *actor.Context) {
+				if b, ok := ctx.Message().([]byte); ok && string(b) == "bye" {
+					if with {
+						ctx.CloseWith(errors.New("bye"))
+					} else {
+						ctx.Close()
+					}
+				}
+			}
+			_, l := startSystem(t, "127.0.0.1:0", codec.Bytes(codec.Line()), p.factory)
+			c := dial(t, l.Addr())
+			p.next(t, isOpened)
+			_, err := c.Write([]byte("par")) // a partial frame: the shard keeps it in a buffer
+			require.NoError(t, err)
+			time.Sleep(50 * time.Millisecond) // so it is read alone (the test passes either way)
+			_, err = c.Write([]byte("tial\nbye\nmore\nand more\n"))
+			require.NoError(t, err)
+			require.Equal(t, "partial", p.next(t, func(m any) bool { _, ok := m.(string); return ok }).msg)
+			p.next(t, isClosed)
+			_, err = io.ReadAll(c)
+			require.NoError(t, err)
+		})
+	}
 }

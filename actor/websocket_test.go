@@ -590,3 +590,38 @@ func TestWebSocketDialHandshakeTimeout(t *testing.T) {
 	default:
 	}
 }
+
+// A WebSocket actor that answers and then closes with a close code while
+// more messages wait to be decoded behind the one it handles (a flood it
+// refuses, say) ends cleanly: the peer gets the answer and the code, and
+// the shard lives on.
+func TestWebSocketCloseWithWhileMessagesWait(t *testing.T) {
+	for round := range 20 {
+		p := newProbe()
+		n := 0
+		p.onMsg = func(ctx *actor.Context) {
+			if _, ok := ctx.Message().(codec.Text); ok {
+				if n++; n == 3 {
+					ctx.Write(codec.Text("enough"))
+					ctx.CloseWith(&websocket.CloseError{Code: websocket.ClosePolicyViolation, Reason: "flooding"})
+				}
+			}
+		}
+		_, l := startSystem(t, "tcp://127.0.0.1:0", websocket.Raw(websocket.Options{}), p.factory)
+		conn := wsDial(t, l, "/", nil)
+		for i := range 10 {
+			if err := conn.WriteMessage(gorilla.TextMessage, []byte(strings.Repeat("m", 100*i+round))); err != nil {
+				break // closed by the server
+			}
+		}
+		conn.SetReadDeadline(time.Now().Add(waitFor))
+		_, b, err := conn.ReadMessage()
+		require.NoError(t, err)
+		require.Equal(t, "enough", string(b))
+		_, _, err = conn.ReadMessage()
+		var ce *gorilla.CloseError
+		require.ErrorAs(t, err, &ce)
+		require.Equal(t, websocket.ClosePolicyViolation, ce.Code)
+		conn.Close()
+	}
+}

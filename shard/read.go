@@ -55,10 +55,14 @@ func (s *Shard) consume(c *Conn, data []byte) {
 		return
 	}
 	c.in.b = append(c.in.b, data...)
-	c.in.off += s.decode(c, c.in.b[c.in.off:])
+	// decode may close c (an actor's Close in Receive) and so release c.in:
+	// read c.in only after it (in "c.in.off += s.decode(...)" Go may load
+	// c.in before or after the call).
+	used := s.decode(c, c.in.b[c.in.off:])
 	if c.in == nil { // closed while decoding
 		return
 	}
+	c.in.off += used
 	switch rest := len(c.in.b) - c.in.off; {
 	case rest == 0 || c.state != stateOpen:
 		s.pool.put(c.in)

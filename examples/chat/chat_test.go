@@ -1,8 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	gorilla "github.com/gorilla/websocket"
+	"github.com/shoalrt/shoal/actor"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every test of the protocol runs twice: on a standalone server (history,
@@ -66,5 +73,353 @@ func TestTCPSession(t *testing.T) {
 		ann.send("/quit")
 		ann.expect("* bye")
 		ann.closed()
+	})
+}
+
+// Joining a room shows its history, each line with its position; the
+// replay ends with joined (its count and resume point), then the member
+// list; TCP and WebSocket members share the room.
+func TestHistoryOnJoin(t *testing.T) {
+	eachMode(t, func(t *testing.T, s server) {
+		ann := dialTCP(t, s.tcp.String())
+		ann.login("ann")
+		ann.send("/join lobby")
+		ann.until("* in lobby: ann")
+		for i := range 3 {
+			ann.send(fmt.Sprint("line ", i))
+			ann.expect(fmt.Sprint("[lobby] <ann> line ", i))
+		}
+		bob := dialWS(t, s)
+		bob.hello("bob", "bob-session-0123456789")
+		bob.send("join", map[string]any{"room": "Lobby", "ref": "j"})
+		var last string
+		for i := range 3 {
+			e := bob.expect("line", "")
+			if e.field("text") != fmt.Sprint("line ", i) || e.field("from") != "ann" || e.field("room") != "lobby" {
+				t.Fatalf("replayed %s", e.Data)
+			}
+			if _, err := actor.ParsePosition(e.field("pos")); err != nil {
+				t.Fatalf("line without a position: %s", e.Data)
+			}
+			last = e.field("pos")
+		}
+		bob.expect("joined", `{"room":"lobby","pos":"`+last+`","count":3,"ref":"j"}`)
+		bob.expect("members", `{"room":"lobby","nicks":["ann","bob"]}`)
+		ann.until("* bob joined lobby")
+
+		// bob says something: acknowledged with its position, seen by both.
+		bob.send("say", map[string]any{"room": "lobby", "text": "hi ann", "key": "1"})
+		var ack, line envelope
+		for ack.Type == "" || line.Type == "" {
+			switch e := bob.next(); e.Type {
+			case "ack":
+				ack = e
+			case "line":
+				line = e
+			default:
+				t.Fatalf("unexpected %s %s", e.Type, e.Data)
+			}
+		}
+		if ack.field("key") != "1" || ack.field("pos") != line.field("pos") || ack.field("pos") <= last && len(ack.field("pos")) == len(last) {
+			t.Fatalf("ack %s for line %s", ack.Data, line.Data)
+		}
+		ann.expect("[lobby] <bob> hi ann")
+
+		// A later join of the same room by a member answers joined again.
+		bob.send("join", map[string]any{"room": "lobby", "ref": "again"})
+		bob.expect("joined", `{"room":"lobby","pos":"`+line.field("pos")+`","count":0,"ref":"again"}`)
+	})
+}
+
+// seq returns the sequence number of a position "epoch:seq".
+func seq(t *testing.T, pos string) uint64 {
+	t.Helper()
+	p, err := actor.ParsePosition(pos)
+	if err != nil {
+		t.Fatalf("position %q: %v", pos, err)
+	}
+	return p.Seq
+}
+
+// says sends a say and returns its ack, skipping lines.
+func (w *wsClient) says(room, text, key string) envelope {
+	w.t.Helper()
+	w.send("say", map[string]any{"room": room, "text": text, "key": key})
+	return w.until("ack", func(e envelope) bool { return e.field("key") == key })
+}
+
+// A client that lost its connection comes back with its session, joins
+// from the last position it saw and resends what was not acknowledged:
+// it gets exactly what it missed, and nothing is said twice.
+func TestResumeAndResend(t *testing.T) {
+	eachMode(t, func(t *testing.T, s server) {
+		ann := dialTCP(t, s.tcp.String())
+		ann.login("ann")
+		ann.send("/join lobby")
+		ann.until("* in lobby: ann")
+
+		const session = "bob-session-0123456789"
+		bob := dialWS(t, s)
+		bob.hello("bob", session)
+		bob.send("join", map[string]any{"room": "lobby"})
+		bob.until("joined", nil)
+		a1 := bob.says("lobby", "one", "1")
+		ann.until("[lobby] <bob> one")
+		bob.c.Close() // gone, as a network would lose it
+
+		ann.send("while you were away")
+		ann.until("[lobby] <ann> while you were away")
+		ann.send("and this")
+		ann.until("[lobby] <ann> and this")
+
+		bob = dialWS(t, s)
+		bob.hello("bob", session) // its old connection is gone, or taken over
+		bob.send("join", map[string]any{"room": "lobby", "since": a1.field("pos"), "ref": "r"})
+		for _, want := range []string{"while you were away", "and this"} {
+			if e := bob.expect("line", ""); e.field("text") != want {
+				t.Fatalf("replayed %s, want %q", e.Data, want)
+			}
+		}
+		j := bob.expect("joined", "")
+		if j.field("count") != "2" || j.field("ref") != "r" {
+			t.Fatalf("joined %s", j.Data)
+		}
+		bob.until("members", nil)
+		// The resend of an acknowledged line stores nothing and answers with
+		// the first position; a new key is a new line.
+		again := bob.says("lobby", "one", "1")
+		if again.field("pos") != a1.field("pos") || again.field("dup") != "true" {
+			t.Fatalf("resent line acknowledged %s, first %s", again.Data, a1.Data)
+		}
+		a2 := bob.says("lobby", "two", "2")
+		if a2.field("dup") != "" || seq(t, a2.field("pos")) <= seq(t, a1.field("pos")) {
+			t.Fatalf("second line acknowledged %s after %s", a2.Data, a1.Data)
+		}
+		// ann heard "one" once: the next line from bob is "two".
+		for _, l := range ann.until("[lobby] <bob> two") {
+			if strings.Contains(l, "<bob>") {
+				t.Fatalf("ann heard %q twice, or out of order", l)
+			}
+		}
+		// The same key with other text is refused.
+		bob.send("say", map[string]any{"room": "lobby", "text": "not one", "key": "1"})
+		e := bob.until("error", nil)
+		if e.field("key") != "1" || !strings.Contains(e.field("text"), "key") {
+			t.Fatalf("reused key: %s", e.Data)
+		}
+	})
+}
+
+// A nick is unique across the cluster, whatever its letter case; a new
+// connection of the same session takes it over from its old connection
+// (which is closed with the reason), another session cannot.
+func TestUniqueNicks(t *testing.T) {
+	eachMode(t, func(t *testing.T, s server) {
+		const session = "ann-session-0123456789"
+		old := dialWS(t, s)
+		old.hello("Ann", session)
+
+		eve := dialWS(t, s)
+		eve.send("hello", map[string]any{"nick": "aNN", "session": "eve-session-0123456789", "ref": "e"})
+		eve.expect("error", `{"ref":"e","text":"nick aNN is taken"}`)
+		tcp := dialTCP(t, s.tcp.String())
+		tcp.send("/nick ann")
+		tcp.expect("error: nick ann is taken")
+		eve.send("nick", map[string]any{"nick": "x y", "ref": "bad"})
+		eve.expect("error", `{"ref":"bad","text":"a nick is letters, digits, _ - and . (starting with a letter or digit)"}`)
+		eve.send("hello", map[string]any{"nick": "eve", "session": "short", "ref": "s"})
+		eve.expect("error", `{"ref":"s","text":"a session is 16 to 64 characters"}`)
+
+		again := dialWS(t, s)
+		again.hello("ann", session) // the same session: taken over
+		old.expect("error", `{"text":"your nick was taken over by a new connection of your session"}`)
+		old.c.SetReadDeadline(time.Now().Add(patience))
+		_, _, err := old.c.ReadMessage()
+		var ce *gorilla.CloseError
+		if !errors.As(err, &ce) || ce.Code != 4001 {
+			t.Fatalf("old connection ended with %v, want close 4001", err)
+		}
+		// The nick follows its new holder: a private message reaches it.
+		tcp.login("tom")
+		tcp.send("/msg ANN psst")
+		tcp.expect("-> ANN: psst")
+		again.expect("private", `{"from":"tom","text":"psst"}`)
+		// And a nick given up is free for anyone.
+		tcp.login("tim")
+		deadline := time.Now().Add(patience)
+		for { // the release is written in the background
+			eve.send("nick", map[string]any{"nick": "Tom", "ref": "t"})
+			e := eve.next()
+			if e.Type == "welcome" && sameJSON(e.Data, `{"nick":"Tom","ref":"t"}`) {
+				break
+			}
+			if e.Type != "error" || e.field("text") != "nick Tom is taken" || time.Now().After(deadline) {
+				t.Fatalf("got %s %s, want Tom's welcome", e.Type, e.Data)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+// Flood control: past the bucket a message is refused with an error (and
+// not relayed); when it goes on, the connection is closed with a reason.
+func TestFloodControl(t *testing.T) {
+	cfg := config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 1, standalone: true, limits: limits{rate: 0.01, burst: 3, strikes: 4}}
+	s := startNode(t, cfg)
+	tom := dialTCP(t, s.tcp.String())
+	tom.login("tom")
+	tom.send("/join lobby")
+	tom.until("* in lobby: tom")
+	ann := dialTCP(t, s.tcp.String())
+	ann.login("ann") // one token
+	ann.send("/join lobby")
+	ann.expect("* now in lobby (0 earlier lines above)")
+	var flood strings.Builder
+	for i := range 10 { // one token left, then refused, then closed
+		fmt.Fprintf(&flood, "flood %d\n", i)
+	}
+	ann.send(strings.TrimSuffix(flood.String(), "\n")) // one write: the server closes before the last
+	var got []string
+	for {
+		line, err := ann.r.ReadString('\n')
+		if err != nil {
+			break
+		}
+		if l := strings.TrimSuffix(line, "\n"); strings.HasPrefix(l, "error: ") {
+			got = append(got, l)
+		}
+	}
+	want := []string{"error: slow down: message refused", "error: slow down: message refused",
+		"error: slow down: message refused", "error: disconnected: flooding"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("the flooder got %q, want %q", got, want)
+	}
+	// Only the line that found a token was said.
+	tom.until("[lobby] <ann> flood 0")
+	tom.send("after the flood")
+	for _, l := range tom.until("[lobby] <tom> after the flood") {
+		if strings.Contains(l, "flood") {
+			t.Fatalf("a refused line was relayed: %q", l)
+		}
+	}
+
+	bob := dialWS(t, s)
+	for i := range 10 {
+		bob.send("who", map[string]any{"room": "lobby", "ref": fmt.Sprint(i)})
+	}
+	var errs []string
+	members := 0
+	var err error
+	for {
+		var b []byte
+		bob.c.SetReadDeadline(time.Now().Add(patience))
+		if _, b, err = bob.c.ReadMessage(); err != nil {
+			break
+		}
+		var e envelope
+		json.Unmarshal(b, &e)
+		switch e.Type {
+		case "members":
+			members++
+		case "error":
+			errs = append(errs, e.field("text"))
+		}
+	}
+	want = []string{"slow down: message refused", "slow down: message refused", "slow down: message refused", "disconnected: flooding"}
+	if members > 3 || !slices.Equal(errs, want) {
+		t.Fatalf("the flooder got %d member lists and errors %q, want at most 3 and %q", members, errs, want)
+	}
+	var ce *gorilla.CloseError
+	if !errors.As(err, &ce) || ce.Code != gorilla.ClosePolicyViolation || ce.Text != "flooding" {
+		t.Fatalf("flooding WebSocket closed with %v, want 1008 flooding", err)
+	}
+}
+
+// Bad input gets an error saying what is wrong, and the connection goes
+// on; only a frame over 64 KiB closes it.
+func TestBadMessages(t *testing.T) {
+	s := standalone(t)
+	w := dialWS(t, s)
+	for _, tc := range []struct{ frame, want string }{
+		{`{"type":"frob","data":{}}`, `{"text":"unknown message type \"frob\""}`},
+		{`not json`, ""},
+		{`{"type":"say","data":{"text":5}}`, ""},
+		{`{"type":"welcome","data":{"nick":"x"}}`, `{"text":"a main.Welcome is not something a client sends"}`},
+		{`{"type":"say","data":{"room":"lobby","text":"hi","key":"k"}}`, `{"key":"k","room":"lobby","text":"you are not in lobby"}`},
+		{`{"type":"join","data":{"room":"lobby","ref":"j"}}`, `{"ref":"j","room":"lobby","text":"choose a nick first (/nick NAME)"}`},
+		{`{"type":"msg","data":{"to":"bob","text":"hi","ref":"m"}}`, `{"ref":"m","text":"choose a nick first (/nick NAME)"}`},
+		{`{"type":"who","data":{"ref":"w"}}`, `{"ref":"w","text":"who is in which room? join one, or name it"}`},
+		{`{"type":"leave","data":{"room":"lobby","ref":"l"}}`, `{"ref":"l","room":"lobby","text":"you are not in lobby"}`},
+	} {
+		if err := w.c.WriteMessage(gorilla.TextMessage, []byte(tc.frame)); err != nil {
+			t.Fatal(err)
+		}
+		e := w.expect("error", tc.want)
+		if tc.want == "" && !strings.HasPrefix(e.field("text"), "malformed message: ") {
+			t.Fatalf("%s: %s", tc.frame, e.Data)
+		}
+	}
+	w.hello("ann", "ann-session-0123456789")
+	w.send("join", map[string]any{"room": "lobby", "last": 5000, "ref": "j"})
+	w.expect("error", `{"ref":"j","room":"lobby","text":"last is 0 to 1000 lines"}`)
+	w.send("join", map[string]any{"room": "lobby", "since": "banana", "ref": "j"})
+	if e := w.expect("error", ""); !strings.HasPrefix(e.field("text"), "malformed message: ") {
+		t.Fatalf("a bad position: %s", e.Data)
+	}
+	w.send("join", map[string]any{"room": "lobby"})
+	w.until("joined", nil)
+	for _, tc := range []struct {
+		text, key, want string
+	}{
+		{strings.Repeat("é", maxText/2+1), "1", "a line is at most 4096 bytes"},
+		{"", "2", "nothing to say"},
+		{"bell\a", "3", "a line holds no control characters"},
+		{"fine", strings.Repeat("k", maxKey+1), "a key is 1 to 60 characters"},
+	} {
+		w.send("say", map[string]any{"room": "lobby", "text": tc.text, "key": tc.key})
+		if e := w.until("error", nil); e.field("text") != tc.want || e.field("key") != tc.key {
+			t.Fatalf("say %.20q: %s, want %q", tc.text, e.Data, tc.want)
+		}
+	}
+	w.says("lobby", strings.Repeat("x", maxText), "ok") // the longest line goes
+	tcp := dialTCP(t, s.tcp.String())
+	tcp.send(strings.Repeat("y", maxFrame+1)) // over the frame limit: closed
+	tcp.closed()
+}
+
+// Who is here: a room's members are listed on join and by who, and
+// presence says who comes and goes; a nick change shows as a leave and a
+// join, and the old nick is free again.
+func TestPresence(t *testing.T) {
+	eachMode(t, func(t *testing.T, s server) {
+		bob := dialWS(t, s)
+		bob.hello("bob", "bob-session-0123456789")
+		bob.send("join", map[string]any{"room": "lobby"})
+		if j := bob.expect("joined", ""); j.field("count") != "0" || j.field("room") != "lobby" {
+			t.Fatalf("joined %s", j.Data)
+		}
+		bob.expect("members", `{"room":"lobby","nicks":["bob"]}`)
+
+		ann := dialTCP(t, s.tcp.String())
+		ann.login("ann")
+		ann.send("/join lobby")
+		ann.expect("* now in lobby (0 earlier lines above)")
+		bob.until("presence", nil)
+		bob.send("who", map[string]any{"room": "lobby", "ref": "w"})
+		bob.until("members", func(e envelope) bool { return e.field("ref") == "w" })
+		ann.send("/nick anna")
+		ann.until("* welcome, anna")
+		want := []string{`{"room":"lobby","nick":"ann","joined":false}`, `{"room":"lobby","nick":"anna","joined":true}`}
+		for _, w := range want {
+			bob.expect("presence", w)
+		}
+		ann.send("hi")
+		bob.expect("line", "")
+		ann.send("/quit")
+		bob.expect("presence", `{"room":"lobby","nick":"anna","joined":false}`)
+		eve := dialTCP(t, s.tcp.String())
+		eve.login("ann") // free again
+		eve.send("/who lobby")
+		eve.expect("* in lobby: bob")
 	})
 }

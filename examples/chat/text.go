@@ -163,3 +163,7 @@ func (l lenient) Unmarshal(frame []byte) (any, error) {
 	}
 	return bad{"malformed message: " + err.Error()}, nil
 }
+
+// TextFrames makes the WebSocket codec send lenient's JSON as text frames
+// (websocket.TextSerializer), as it sends the JSON serializer's.
+func (lenient) TextFrames() bool { return true }
