@@ -305,7 +305,10 @@ func TestFloodControl(t *testing.T) {
 
 	bob := dialWS(t, s)
 	for i := range 10 {
-		bob.send("who", map[string]any{"room": "lobby", "ref": fmt.Sprint(i)})
+		frame := fmt.Sprintf(`{"type":"who","data":{"room":"lobby","ref":"%d"}}`, i)
+		if bob.c.WriteMessage(gorilla.TextMessage, []byte(frame)) != nil {
+			break // closed by the server already
+		}
 	}
 	var errs []string
 	members := 0
