@@ -23,7 +23,7 @@ var Module []byte
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", ContentType)
-		// Cached briefly and revalidated: a deploy reaches browsers soon.
+		// Revalidated on every load: a new build reaches browsers at once.
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(Module)
 	})
