@@ -39,6 +39,7 @@ import (
 	"github.com/shoalrt/shoal/codec"
 	"github.com/shoalrt/shoal/codec/websocket"
 	"github.com/shoalrt/shoal/examples/internal/profile"
+	shoaljs "github.com/shoalrt/shoal/js"
 )
 
 // Messages from clients.
@@ -308,15 +309,20 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr)) error
 	return sys.Stop(stopCtx)
 }
 
-// servePage answers plain HTTP on the WebSocket's port: the game page at /.
-// It runs on the event loop, so it only writes a constant.
+// servePage answers plain HTTP on the WebSocket's port: the game page at /
+// and the client library it imports at /shoal.js. It runs on the event
+// loop, so it only writes constants.
 func servePage(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/" {
+	switch r.URL.Path {
+	case "/":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, page)
+	case shoaljs.Path:
+		w.Header().Set("Content-Type", shoaljs.ContentType)
+		w.Write(shoaljs.Module)
+	default:
 		http.NotFound(w, r)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	io.WriteString(w, page)
 }
 
 // page is the browser client: join, watch the arena, steer with the keys.
@@ -325,11 +331,14 @@ const page = `<!doctype html>
 <style>body{font:15px sans-serif;margin:2em auto;max-width:52em}canvas{border:1px solid #999;background:#f4f4ee;float:left;margin-right:1em}</style>
 <form id="join"><input id="name" placeholder="your name" maxlength="16" required> <button>Join</button> <span id="info">arrows or WASD move</span></form>
 <canvas id="arena" width="600" height="600"></canvas><ol id="scores"></ol>
-<script>
+<script type="module">
+import { connect } from "/shoal.js";
 const cv = document.getElementById("arena"), g = cv.getContext("2d"), info = document.getElementById("info");
-let me = "", size = 100;
-const ws = new WebSocket("ws://" + location.host + "/ws");
-const send = (type, data) => ws.send(JSON.stringify({type, data}));
+let me = "", size = 100, name = new URLSearchParams(location.hash.slice(1)).get("name") || "";
+// The library reconnects by itself; the hello joins again under the same
+// name, so a player comes back after the server (or the network) dropped it.
+const client = connect((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws",
+  {hello: () => name ? {type: "Join", data: {Name: name}} : null});
 const draw = (s) => {
   const k = cv.width / size;
   g.clearRect(0, 0, cv.width, cv.height);
@@ -343,22 +352,17 @@ const draw = (s) => {
     const li = document.createElement("li"); li.textContent = p.Name + ": " + p.Score; ol.append(li);
   }
 };
-ws.onmessage = (e) => {
-  const m = JSON.parse(e.data), d = m.data;
-  switch (m.type) {
-  case "State": draw(d); break;
-  case "Welcome": me = d.ID; size = d.Size; break;
-  case "Problem": info.textContent = d.Text; break;
-  }
-};
-ws.onclose = (e) => info.textContent = "disconnected (" + e.code + ")";
-// A link like /#name=ann joins at once.
-ws.onopen = () => {
-  const name = new URLSearchParams(location.hash.slice(1)).get("name");
-  if (name) { document.getElementById("name").value = name; send("Join", {Name: name}); }
-};
+client.on("State", draw);
+client.on("Welcome", (d) => { me = d.ID; size = d.Size; });
+client.on("Problem", (d) => info.textContent = d.Text);
+client.on("close", (e) => info.textContent = "disconnected (" + e.code + ")");
+client.on("reconnecting", (e) => info.textContent = "reconnecting in " + Math.ceil(e.delay / 1000) + " s");
+// A new connection is a new player standing still: send the held keys again.
+client.on("open", () => { info.textContent = "arrows or WASD move"; last = "0,0"; steer(); });
+// A link like /#name=ann joins at once (the hello sends the Join).
+if (name) document.getElementById("name").value = name;
 document.getElementById("join").onsubmit = (e) => { e.preventDefault();
-  send("Join", {Name: document.getElementById("name").value}); document.activeElement.blur(); };
+  name = document.getElementById("name").value; client.send("Join", {Name: name}); document.activeElement.blur(); };
 // Held keys make the input; a change is sent once.
 const keys = {ArrowLeft: [-1, 0], a: [-1, 0], ArrowRight: [1, 0], d: [1, 0], ArrowUp: [0, -1], w: [0, -1], ArrowDown: [0, 1], s: [0, 1]};
 const held = new Set(); let last = "0,0";
@@ -366,7 +370,7 @@ const steer = () => {
   let dx = 0, dy = 0;
   for (const k of held) { dx += keys[k][0]; dy += keys[k][1]; }
   dx = Math.sign(dx); dy = Math.sign(dy);
-  if (dx + "," + dy !== last && ws.readyState === 1) { last = dx + "," + dy; send("Input", {DX: dx, DY: dy}); }
+  if (dx + "," + dy !== last && client.send("Input", {DX: dx, DY: dy})) last = dx + "," + dy;
 };
 const key = (e) => e.key.length === 1 ? e.key.toLowerCase() : e.key;
 onkeydown = (e) => { if (e.target.id !== "name" && keys[key(e)]) { e.preventDefault(); held.add(key(e)); steer(); } };
