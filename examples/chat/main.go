@@ -79,6 +79,7 @@ import (
 	"github.com/shoalrt/shoal/codec/websocket"
 	"github.com/shoalrt/shoal/examples/internal/certfile"
 	"github.com/shoalrt/shoal/examples/internal/profile"
+	shoaljs "github.com/shoalrt/shoal/js"
 )
 
 // config is what the flags set.
@@ -229,7 +230,7 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr, node *
 		sys.Stop(context.Background())
 		return err
 	}
-	peers, err := json.Marshal(cfg.peers)
+	peers, err := json.Marshal(append([]string{}, cfg.peers...)) // [] for none
 	if err != nil {
 		return fail(err)
 	}
@@ -332,6 +333,9 @@ func site(peers []byte) http.Handler {
 		case "/":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, page)
+		case shoaljs.Path:
+			w.Header().Set("Content-Type", shoaljs.ContentType)
+			w.Write(shoaljs.Module)
 		case "/peers":
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(peers)
