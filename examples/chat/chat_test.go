@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	gorilla "github.com/gorilla/websocket"
 	"github.com/shoalrt/shoal/actor"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -425,4 +427,124 @@ func TestPresence(t *testing.T) {
 		eve.send("/who lobby")
 		eve.expect("* in lobby: bob")
 	})
+}
+
+// Two nodes of a cluster share the rooms: history, members, presence and
+// lines cross them, and a private message reaches its nick on the other
+// node.
+func TestAcrossNodes(t *testing.T) {
+	one := firstNode(t)
+	two := nextNode(t, one, 2)
+	ann := dialWS(t, one)
+	ann.hello("ann", "ann-session-0123456789")
+	ann.send("join", map[string]any{"room": "lobby"})
+	ann.until("joined", nil)
+	a1 := ann.says("lobby", "said on node 1", "1")
+
+	bob := dialTCP(t, two.tcp.String())
+	bob.login("bob")
+	bob.send("/join lobby")
+	bob.expect("[lobby] <ann> said on node 1") // the history, from node 1
+	bob.expect("* now in lobby (1 earlier line above)")
+	bob.expect("* in lobby: ann, bob")
+	ann.until("presence", func(e envelope) bool { return e.field("nick") == "bob" && e.field("joined") == "true" })
+	bob.send("hi from node 2")
+	l := ann.until("line", func(e envelope) bool { return e.field("from") == "bob" })
+	if l.field("text") != "hi from node 2" || seq(t, l.field("pos")) <= seq(t, a1.field("pos")) {
+		t.Fatalf("line from node 2: %s (after %s)", l.Data, a1.Data)
+	}
+	bob.send("/msg ANN psst, node 1")
+	bob.until("-> ANN: psst, node 1")
+	ann.until("private", func(e envelope) bool { return sameJSON(e.Data, `{"from":"bob","text":"psst, node 1"}`) })
+	ann.send("msg", map[string]any{"to": "Bob", "text": "back at you", "ref": "m"})
+	ann.until("sent", func(e envelope) bool { return sameJSON(e.Data, `{"to":"Bob","text":"back at you","ref":"m"}`) })
+	bob.until("*ann* back at you")
+	ann.send("msg", map[string]any{"to": "carol", "text": "anyone?", "ref": "c"})
+	ann.until("error", func(e envelope) bool { return sameJSON(e.Data, `{"ref":"c","text":"no such nick: carol"}`) })
+	// The nick is unique across the nodes.
+	eve := dialTCP(t, one.tcp.String())
+	eve.send("/nick BOB")
+	eve.expect("error: nick BOB is taken")
+	// /rooms counts the members of both nodes.
+	eve.login("eve")
+	eve.send("/join games")
+	eve.until("* in games: eve")
+	eve.poll("/rooms", "* rooms: lobby (2), games (1)")
+	// bob leaves: ann on the other node hears it.
+	bob.send("/quit")
+	ann.until("presence", func(e envelope) bool { return e.field("nick") == "bob" && e.field("joined") == "false" })
+}
+
+// With -metrics, the server's counters are served for Prometheus, and a
+// cluster node's beside them.
+func TestChatMetrics(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		cfg         config
+		clusterWant bool
+	}{
+		{"standalone", config{standalone: true}, false},
+		{"node", config{node: 1, natsListen: "127.0.0.1:0"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := l.Addr().String()
+			l.Close() // a free port for the metrics server
+			cfg := tc.cfg
+			cfg.web, cfg.tcp, cfg.shards, cfg.metrics = "127.0.0.1:0", "127.0.0.1:0", 2, addr
+			s := startNode(t, cfg)
+			bob := dialTCP(t, s.tcp.String())
+			bob.login("bob")
+			_, body := get(t, "http://"+addr+"/metrics")
+			for _, want := range []string{`shoal_connections{shard="0"}`, `shoal_messages_in_total{shard="1"}`} {
+				if !strings.Contains(body, want) {
+					t.Fatalf("no %s in\n%s", want, body)
+				}
+			}
+			if got := strings.Contains(body, "shoal_cluster_peers 0"); got != tc.clusterWant {
+				t.Fatalf("shoal_cluster_peers 0 served: %v, want %v, in\n%s", got, tc.clusterWant, body)
+			}
+		})
+	}
+}
+
+// Two chat servers each with its own embedded NATS server, the two routed
+// into one NATS cluster (-nats-cluster, -nats-routes), share a room, its
+// history and its members.
+func TestChatNodesWithRoutedServers(t *testing.T) {
+	var ports []string
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports = append(ports, l.Addr().String())
+		l.Close()
+	}
+	routes := "nats-route://" + ports[0] + ",nats-route://" + ports[1]
+	// JetStream on a NATS cluster starts once its servers meet: launch both.
+	wait1 := launch(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 1, node: 1, natsListen: "127.0.0.1:0", natsCluster: ports[0], natsRoutes: routes, natsData: t.TempDir(), limits: testLimits}, true)
+	wait2 := launch(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 1, node: 2, natsListen: "127.0.0.1:0", natsCluster: ports[1], natsRoutes: routes, natsData: t.TempDir(), limits: testLimits}, false)
+	one, two := wait1(), wait2()
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	defer cancel()
+	if err := one.node.WaitNodes(ctx, 2); err != nil { // heartbeats cross the route
+		t.Fatal(err)
+	}
+	ann, bob := dialTCP(t, one.tcp.String()), dialTCP(t, two.tcp.String())
+	ann.login("ann")
+	ann.send("/join lobby")
+	ann.until("* in lobby: ann")
+	ann.send("over the route")
+	ann.until("[lobby] <ann> over the route")
+	bob.login("bob")
+	bob.send("/join lobby")
+	bob.expect("[lobby] <ann> over the route")
+	bob.expect("* now in lobby (1 earlier line above)")
+	bob.expect("* in lobby: ann, bob")
+	bob.send("and back")
+	ann.until("[lobby] <bob> and back")
 }

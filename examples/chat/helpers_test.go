@@ -51,7 +51,9 @@ func firstNode(t *testing.T) server {
 // nextNode runs node n of first's cluster.
 func nextNode(t *testing.T, first server, n int) server {
 	t.Helper()
-	s := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2, node: n, nats: first.node.ClientURL(), heartbeat: 200 * time.Millisecond, limits: testLimits})
+	// No leak check of its own: the first node's, which ends last, covers
+	// it (and goroutines the first node starts meanwhile are not this one's).
+	s := run(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2, node: n, nats: first.node.ClientURL(), heartbeat: 200 * time.Millisecond, limits: testLimits}, false)
 	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	if err := first.node.WaitNodes(ctx, n); err != nil {
@@ -64,6 +66,21 @@ func nextNode(t *testing.T, first server, n int) server {
 // then it checks that nothing it started is left running.
 func startNode(t *testing.T, cfg config) server {
 	t.Helper()
+	return run(t, cfg, true)
+}
+
+// run is startNode, with a leak check or without.
+func run(t *testing.T, cfg config, leaks bool) server {
+	t.Helper()
+	return launch(t, cfg, leaks)()
+}
+
+// launch starts a chat server with cfg, stopped when the test ends, and
+// returns the function that waits until it is ready: servers that need
+// each other to start (the JetStream of a NATS cluster needs its servers
+// up) are launched first, then waited for.
+func launch(t *testing.T, cfg config, leaks bool) (wait func() server) {
+	t.Helper()
 	before := goleak.IgnoreCurrent() // what ran before this server
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan server, 1)
@@ -74,24 +91,35 @@ func startNode(t *testing.T, cfg config) server {
 		})
 	}()
 	var once sync.Once
+	var failed error // serve's error, if it returned before it was ready
 	stop := func() {
 		once.Do(func() {
 			cancel()
-			if err := <-done; err != nil {
+			err := failed
+			if err == nil {
+				err = <-done
+			}
+			if err != nil {
 				t.Error(err)
 			}
-			goleak.VerifyNone(t, before)
+			if leaks {
+				goleak.VerifyNone(t, before)
+			}
 		})
 	}
 	t.Cleanup(stop)
-	select {
-	case s := <-ready:
-		s.stop = stop
-		return s
-	case err := <-done:
-		t.Fatal(err)
+	return func() server {
+		t.Helper()
+		select {
+		case s := <-ready:
+			s.stop = stop
+			return s
+		case err := <-done:
+			failed = err
+			t.Fatal(err)
+		}
+		return server{}
 	}
-	return server{}
 }
 
 // envelope is one WebSocket message.
