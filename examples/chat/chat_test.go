@@ -548,3 +548,33 @@ func TestChatNodesWithRoutedServers(t *testing.T) {
 	bob.send("and back")
 	ann.until("[lobby] <bob> and back")
 }
+
+// A reconnecting client sends its hello, its joins and its unacknowledged
+// lines at once, without waiting for the welcome: the server acts on them
+// in order, once the nick is registered (or refuses them if it is not).
+func TestPipelinedHello(t *testing.T) {
+	eachMode(t, func(t *testing.T, s server) {
+		w := dialWS(t, s)
+		w.send("hello", map[string]any{"nick": "ann", "session": "ann-session-0123456789"})
+		w.send("join", map[string]any{"room": "lobby", "ref": "j"})
+		w.send("say", map[string]any{"room": "lobby", "text": "at once", "key": "1"})
+		w.expect("welcome", `{"nick":"ann"}`)
+		var joined, acked bool // in either order: the store answers each
+		for !joined || !acked {
+			switch e := w.next(); e.Type {
+			case "joined":
+				joined = joined || e.field("ref") == "j"
+			case "ack":
+				acked = acked || e.field("key") == "1"
+			case "error":
+				t.Fatalf("error %s", e.Data)
+			}
+		}
+
+		taken := dialWS(t, s)
+		taken.send("hello", map[string]any{"nick": "ANN", "session": "eve-session-0123456789"})
+		taken.send("join", map[string]any{"room": "lobby", "ref": "j"})
+		taken.expect("error", `{"text":"nick ANN is taken"}`)
+		taken.expect("error", `{"ref":"j","room":"lobby","text":"choose a nick first (/nick NAME)"}`)
+	})
+}

@@ -59,7 +59,13 @@ type member struct {
 	reqs  map[actor.RequestID]pending // what each request in flight is for
 	keys  uint64                      // a TCP client's next key
 	nicky bool                        // a nick registration in flight
+	held  []any                       // what the client sent after its first nick, until it is registered
 }
+
+// maxHeld bounds what a client may send between its first nick and the
+// answer (a reconnecting client sends its hello, its joins and its unsent
+// lines at once).
+const maxHeld = 256
 
 // room is one room a member is in.
 type room struct {
@@ -162,6 +168,18 @@ func (m *member) take(ctx *actor.Context) bool {
 
 // request acts on a message from the client.
 func (m *member) request(ctx *actor.Context, msg any) {
+	switch msg.(type) {
+	case Hello, Nick, Help, Quit, bad, notice:
+	default:
+		if m.nicky && m.name == "" { // in order, once the first nick is set (or refused)
+			if len(m.held) >= maxHeld {
+				ctx.Write(Error{Text: fmt.Sprintf("at most %d messages before your nick is set", maxHeld)})
+				return
+			}
+			m.held = append(m.held, msg)
+			return
+		}
+	}
 	switch msg := msg.(type) {
 	case Hello:
 		if why := checkToken(msg.Session, false); msg.Session != "" && why != "" {
@@ -253,12 +271,23 @@ func (m *member) setNick(ctx *actor.Context, nick, ref string) {
 	}
 }
 
+// nickDone ends a nick registration, and acts on what the client sent
+// meanwhile.
+func (m *member) nickDone(ctx *actor.Context) {
+	m.nicky = false
+	held := m.held
+	m.held = nil
+	for _, msg := range held {
+		m.request(ctx, msg)
+	}
+}
+
 // register asks the registry for p.name.
 func (m *member) register(ctx *actor.Context, p pending) {
 	id, err := ctx.RegisterName(p.name)
 	if err != nil {
-		m.nicky = false
 		ctx.Write(Error{Ref: p.ref, Text: err.Error()})
+		m.nickDone(ctx)
 		return
 	}
 	m.nicky = true
@@ -282,13 +311,13 @@ func (m *member) answered(ctx *actor.Context, r actor.Response) {
 		case errors.Is(r.Err, actor.ErrNoName): // released meanwhile
 			m.register(ctx, p)
 		case r.Err != nil || holder == 0:
-			m.nicky = false
 			ctx.Write(Error{Ref: p.ref, Text: fmt.Sprintf("nick %s: %v", p.nick, r.Err)})
+			m.nickDone(ctx)
 		default:
 			id, err := ctx.Request(holder, takeover{Session: m.session}, 2*time.Second)
 			if err != nil {
-				m.nicky = false
 				ctx.Write(Error{Ref: p.ref, Text: "nick " + p.nick + " is taken"})
+				m.nickDone(ctx)
 				return
 			}
 			p.kind = requestTakeover
@@ -299,8 +328,8 @@ func (m *member) answered(ctx *actor.Context, r actor.Response) {
 			m.retry(ctx, p)
 			return
 		}
-		m.nicky = false
 		ctx.Write(Error{Ref: p.ref, Text: "nick " + p.nick + " is taken"})
+		m.nickDone(ctx)
 	case publishLine:
 		if r.Err != nil {
 			ctx.Write(Error{Key: p.key, Room: p.room, Text: "not said: " + r.Err.Error()})
@@ -386,21 +415,21 @@ func (m *member) registered(ctx *actor.Context, p pending, err error) {
 			m.retry(ctx, p) // released by its old holder: the release is on its way
 			return
 		}
-		m.nicky = false
 		if taken {
 			ctx.Write(Error{Ref: p.ref, Text: "nick " + p.nick + " is taken"})
 		} else {
 			ctx.Write(Error{Ref: p.ref, Text: fmt.Sprintf("nick %s: %v", p.nick, err)})
 		}
+		m.nickDone(ctx)
 		return
 	}
-	m.nicky = false
 	old := m.name
 	m.nick, m.name = p.nick, p.name
 	if old != "" && old != p.name {
 		ctx.UnregisterName(old)
 	}
 	ctx.Write(Welcome{Nick: p.nick, Ref: p.ref})
+	defer m.nickDone(ctx) // after the rejoins below
 	// The rooms' presence shows the new nick: rejoin them, from where the
 	// member is (nothing is replayed, nothing missed).
 	for name, r := range m.rooms {
@@ -422,8 +451,8 @@ func (m *member) registered(ctx *actor.Context, p pending, err error) {
 func (m *member) retry(ctx *actor.Context, p pending) {
 	p.tries++
 	if _, err := ctx.After(50*time.Millisecond, retryRegister{p}); err != nil {
-		m.nicky = false
 		ctx.Write(Error{Ref: p.ref, Text: err.Error()})
+		m.nickDone(ctx)
 	}
 }
 
