@@ -1,34 +1,55 @@
-// Command chat is a chat server: rooms of people talking over TCP or from a
-// browser over WebSocket, in the same rooms. Every connection is an actor;
-// a room is a group; what someone says is broadcast to the room: encoded once
-// per codec (once for the TCP members, once for the WebSocket ones) and the
-// same bytes written to every member's connection.
+// Command chat is a chat server people can run: rooms that keep their
+// recent history, who is in each room across every node, nicknames unique
+// in the whole cluster, private messages, flood control, and clients that
+// reconnect without losing or doubling a line — over WebSocket (the page,
+// or any client of the JavaScript library in js/) and over plain TCP text
+// lines (nc, telnet), in the same rooms.
 //
 //	go run ./examples/chat
 //
-// then open http://127.0.0.1:9100/ in a browser (the page and the WebSocket
-// at /ws share the port; http://127.0.0.1:9100/#room=lobby&name=ann joins at
-// once), or talk over TCP with one JSON object per line:
+// then open http://127.0.0.1:9100/ in two browser tabs (the page, its
+// WebSocket at /ws and the client library at /shoal.js share the port;
+// http://127.0.0.1:9100/#room=lobby&name=ann joins at once), or talk over
+// TCP as a person types:
 //
 //	nc 127.0.0.1 9101
-//	{"type":"Join","data":{"Room":"lobby","Name":"ann"}}
-//	{"type":"Say","data":{"Text":"hello"}}
+//	/nick bob
+//	/join lobby
+//	hello, everyone
+//	/who
+//	/msg ann see you later
 //
-// Every chat server is a node of a cluster, and the rooms span the nodes.
-// The first one runs an embedded NATS server (on 127.0.0.1:4222); start
-// more nodes beside it, each with its own number and ports:
+// PROTOCOL.md documents both protocols: the TCP commands (/nick, /join,
+// /leave, /who, /rooms, /msg, /help, /quit; any other line is said to the
+// current room; every error line starts with "error:"), and the WebSocket
+// JSON messages (hello, nick, join, leave, say, msg, who, rooms; line,
+// joined, members, presence, private, ack, gap, error), with the limits
+// (nicks, room names, 4 KiB lines, flood control).
 //
-//	go run ./examples/chat -node 2 -nats nats://127.0.0.1:4222 -web 127.0.0.1:9200 -tcp 127.0.0.1:9201
+// How it is built. Every connection is an actor (member.go); both
+// listeners decode into the same Go types (protocol.go): JSON on the
+// WebSocket, text lines on TCP (text.go). A room is a group with history
+// and presence (actor.Groups, "room:*"): a line is published with
+// PublishAck and an idempotency key scoped by the client's session, stored
+// (in memory standalone, in NATS JetStream on a cluster) and acknowledged
+// with its position; joining replays the room's last lines (JoinWith with
+// Recover), or everything after the position a reconnecting client gives;
+// the member list is the group's presence (Members, WatchPresence), which
+// drops the members of a node that dies. A nick is a name in the cluster's
+// name registry (RegisterName of its lower-case form), and /msg is a
+// LookupName then a Send to whatever node holds it.
 //
-// and people on either node meet in the same rooms. Each node's rooms actor
-// (rooms.go) knows who is in which room on every node, so
+// Every chat server is a node of a cluster. The first one runs an embedded
+// NATS server with JetStream (on 127.0.0.1:4222); start more nodes beside
+// it, each with its own number and ports:
 //
-//	{"type":"Who","data":{}}
+//	go run ./examples/chat -node 2 -nats nats://127.0.0.1:4222 -web 127.0.0.1:9200 -tcp 127.0.0.1:9201 \
+//		-peers ws://127.0.0.1:9100/ws
 //
-// lists the member's room, and when a node dies (even with kill -9) the
-// others tell their members that its people left, once they notice
-// (-heartbeat × 4 by default). -standalone runs a single server without a
-// cluster.
+// and people on either node meet in the same rooms. -peers lists the other
+// nodes' WebSocket URLs: the page reconnects there when its own node is
+// gone. -standalone runs a single server without a cluster, every feature
+// kept in memory (lost when it stops).
 //
 // On several machines each node can run its own embedded NATS server, the
 // servers routed into one NATS cluster (no NATS to install; see
@@ -46,7 +67,9 @@
 //	go run ./examples/chat -tls-cert cert.pem -tls-key key.pem
 //	openssl s_client -quiet -connect 127.0.0.1:9101 -CAfile cert.pem
 //
-// docs/operating.md shows how to make a local test certificate.
+// docs/operating.md shows how to make a local test certificate. Flood
+// control is -rate, -burst and -strikes; a room's history -history and
+// -history-age.
 package main
 
 import (

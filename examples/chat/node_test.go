@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -119,15 +120,16 @@ func TestClientLibraryInNode(t *testing.T) {
 	startNode(t, cfg) // back on the same addresses, with the same JetStream data
 	io.WriteString(stdin, "check\n")
 	var res struct {
-		OK        bool     `json:"ok"`
-		Said, Got []string `json:"said"`
-		Why       string   `json:"why"`
+		OK   bool     `json:"ok"`
+		Said []string `json:"said"`
+		Got  []string `json:"got"`
+		Why  string   `json:"why"`
 	}
 	out := next("")
 	if err := json.Unmarshal([]byte(out), &res); err != nil || !res.OK {
 		t.Fatalf("node: %s", out)
 	}
-	if !strings.Contains(out, `"during 2"`) {
+	if len(res.Said) != 9 || !slices.Equal(res.Said, res.Got) || !strings.Contains(out, `"during 2"`) {
 		t.Fatalf("node: %s", out)
 	}
 }
