@@ -578,3 +578,20 @@ func TestPipelinedHello(t *testing.T) {
 		taken.expect("error", `{"ref":"j","room":"lobby","text":"choose a nick first (/nick NAME)"}`)
 	})
 }
+
+// A nick changed while a join is still replaying shows in that room's
+// member list too, once the join is done.
+func TestNickChangeWhileJoining(t *testing.T) {
+	eachMode(t, func(t *testing.T, s server) {
+		bob := dialTCP(t, s.tcp.String())
+		bob.login("bob")
+		bob.send("/join lobby")
+		bob.until("* in lobby: bob")
+		ann := dialWS(t, s)
+		ann.hello("ann", "ann-session-0123456789")
+		ann.send("join", map[string]any{"room": "lobby"})
+		ann.send("nick", map[string]any{"nick": "anna", "ref": "n"})
+		ann.until("welcome", func(e envelope) bool { return e.field("ref") == "n" })
+		bob.poll("/who", "* in lobby: anna, bob")
+	})
+}

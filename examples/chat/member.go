@@ -73,6 +73,7 @@ type room struct {
 	ref     string         // the join's ref, until joined
 	joining bool           // before its Recovered
 	quiet   bool           // a rejoin after a nick change: no Joined to tell
+	info    string         // the nick its presence shows
 }
 
 // pending is a request in flight: its kind and what to answer with.
@@ -433,16 +434,21 @@ func (m *member) registered(ctx *actor.Context, p pending, err error) {
 	// The rooms' presence shows the new nick: rejoin them, from where the
 	// member is (nothing is replayed, nothing missed).
 	for name, r := range m.rooms {
-		if r.joining {
-			continue // its join carries the old nick; rejoined once recovered
+		if !r.joining { // a room still joining is rejoined once recovered
+			m.rejoin(ctx, name, r)
 		}
-		ctx.Leave(roomGroup(name))
-		since := r.pos
-		r.joining, r.quiet = true, true
-		if err := ctx.JoinWith(roomGroup(name), actor.JoinOptions{Recover: true, Since: since, Last: historyLast, Info: m.nick}); err != nil {
-			m.leave(ctx, name)
-			ctx.Write(Error{Room: name, Text: "rejoin: " + err.Error()})
-		}
+	}
+}
+
+// rejoin joins a room again under the member's nick, from the last
+// position delivered (nothing replayed twice, nothing missed), quietly.
+func (m *member) rejoin(ctx *actor.Context, name string, r *room) {
+	ctx.Leave(roomGroup(name))
+	r.joining, r.quiet, r.info = true, true, m.nick
+	if err := ctx.JoinWith(roomGroup(name), actor.JoinOptions{Recover: true, Since: r.pos, Last: historyLast, Info: m.nick}); err != nil {
+		m.leave(ctx, name)
+		ctx.Write(Error{Room: name, Text: "rejoin: " + err.Error()})
+		m.updateWhere(ctx)
 	}
 }
 
@@ -502,7 +508,7 @@ func (m *member) join(ctx *actor.Context, msg Join) {
 		return
 	}
 	ctx.WatchPresence(roomGroup(name))
-	m.rooms[name] = &room{ref: msg.Ref, joining: true, pos: o.Since}
+	m.rooms[name] = &room{ref: msg.Ref, joining: true, pos: o.Since, info: m.nick}
 	if m.text {
 		m.current = name
 	}
@@ -521,6 +527,7 @@ func (m *member) recovered(ctx *actor.Context, rec actor.Recovered) {
 		// and join with what is there.
 		ctx.Write(Gap{Room: name, Text: "some lines were missed (" + rec.Err.Error() + ")"})
 		o := actor.JoinOptions{Recover: true, Last: historyLast, Info: m.nick}
+		r.info = m.nick
 		if err := ctx.JoinWith(rec.Group, o); err != nil {
 			m.leave(ctx, name)
 			ctx.Write(Error{Ref: r.ref, Room: name, Text: err.Error()})
@@ -534,16 +541,19 @@ func (m *member) recovered(ctx *actor.Context, rec actor.Recovered) {
 	r.joining = false
 	if r.quiet {
 		r.quiet = false
-		return
+	} else {
+		var pos *actor.Position
+		if !r.pos.IsZero() {
+			p := r.pos
+			pos = &p
+		}
+		ctx.Write(Joined{Room: name, Pos: pos, Count: rec.Count, Ref: r.ref})
+		r.ref = ""
+		m.ask(ctx, name, "")
 	}
-	var pos *actor.Position
-	if !r.pos.IsZero() {
-		p := r.pos
-		pos = &p
+	if r.info != m.nick { // the nick changed while it was joining
+		m.rejoin(ctx, name, r)
 	}
-	ctx.Write(Joined{Room: name, Pos: pos, Count: rec.Count, Ref: r.ref})
-	r.ref = ""
-	m.ask(ctx, name, "")
 }
 
 // deliver writes a line of a room to the client, with its position.
