@@ -426,3 +426,37 @@ func TestPresence(t *testing.T) {
 		eve.expect("* in lobby: bob")
 	})
 }
+
+// A client may send its join (and more) right behind its hello without
+// waiting for the welcome, as the client library does on every connect:
+// it is held until the nick is registered, then acted on in order.
+func TestJoinRightAfterHello(t *testing.T) {
+	eachMode(t, func(t *testing.T, s server) {
+		w := dialWS(t, s)
+		w.send("hello", map[string]any{"nick": "ann", "session": "ann-session-0123456789", "ref": "h"})
+		w.send("join", map[string]any{"room": "lobby", "ref": "j"})
+		w.send("say", map[string]any{"room": "lobby", "text": "first", "key": "1"})
+		w.expect("welcome", `{"nick":"ann","ref":"h"}`)
+		// The join's replay and the say's ack run side by side: any order,
+		// but no error.
+		var joined, acked, said bool
+		for !joined || !acked || !said {
+			switch e := w.next(); e.Type {
+			case "joined": // "first" may be in the replay, or come live
+				joined = e.field("ref") == "j"
+			case "ack":
+				acked = e.field("key") == "1" && e.field("dup") == ""
+			case "line":
+				said = e.field("text") == "first"
+			case "error":
+				t.Fatalf("error %s", e.Data)
+			}
+		}
+		// Refused nick: what was held gets the errors it gets without one.
+		eve := dialWS(t, s)
+		eve.send("hello", map[string]any{"nick": "ANN", "session": "eve-session-0123456789", "ref": "h"})
+		eve.send("join", map[string]any{"room": "lobby", "ref": "j"})
+		eve.expect("error", `{"ref":"h","text":"nick ANN is taken"}`)
+		eve.expect("error", `{"ref":"j","room":"lobby","text":"choose a nick first (/nick NAME)"}`)
+	})
+}

@@ -59,7 +59,12 @@ type member struct {
 	reqs  map[actor.RequestID]pending // what each request in flight is for
 	keys  uint64                      // a TCP client's next key
 	nicky bool                        // a nick registration in flight
+	held  []any                       // what came while the first nick's registration was in flight, in order
 }
+
+// maxHeld bounds held: a client that sends more before its nick is
+// registered gets the errors it would have got without a nick.
+const maxHeld = 64
 
 // room is one room a member is in.
 type room struct {
@@ -132,11 +137,30 @@ func (m *member) Receive(ctx *actor.Context) {
 	case actor.Closed, actor.Started, actor.Stopped:
 		// The store releases the nick and leaves the groups at the end.
 	default:
-		if m.take(ctx) {
-			m.request(ctx, msg)
+		if !m.take(ctx) {
+			break
 		}
+		// A client may send its join right behind its hello (the client
+		// library does, on every connect): hold it until the nick is
+		// registered (on a cluster that takes a round trip to JetStream),
+		// or it would be refused for want of a nick.
+		if m.firstNick() && len(m.held) < maxHeld {
+			m.held = append(m.held, msg)
+			break
+		}
+		m.request(ctx, msg)
+	}
+	// Once the nick is registered (or refused), what was held, in order.
+	for len(m.held) > 0 && !m.firstNick() {
+		msg := m.held[0]
+		m.held = m.held[1:]
+		m.request(ctx, msg)
 	}
 }
+
+// firstNick says whether the member's first nick is on its way: it has
+// none yet, and a registration is in flight.
+func (m *member) firstNick() bool { return m.nicky && m.name == "" }
 
 // take takes a token from the flood bucket: false if there was none (the
 // message is refused, and after lim.strikes of those in a row the
