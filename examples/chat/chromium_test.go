@@ -278,6 +278,16 @@ func TestChatPagesTalk(t *testing.T) {
 	tom.send("great, I'll kill -9 one of them halfway through")
 	want = append(want, "tom: great, I'll kill -9 one of them halfway through")
 	tom.expect("[lobby] <tom> great, I'll kill -9 one of them halfway through")
+	ann.say("ha, then the pages had better come back by themselves")
+	want = append(want, "ann: ha, then the pages had better come back by themselves")
+	tom.expect("[lobby] <ann> ha, then the pages had better come back by themselves")
+	bob.say("they do: same session, and they join from the last line they saw")
+	want = append(want, "bob: they do: same session, and they join from the last line they saw")
+	tom.expect("[lobby] <bob> they do: same session, and they join from the last line they saw")
+	// A private message, typed as a command in the page.
+	bob.say("/msg ann can you take the questions at the end?")
+	ann.waitFor("bob's private message", `[...document.querySelectorAll("#private li")].map((e) => e.textContent).join("|") === "bob: can you take the questions at the end?"`, patience)
+	bob.waitFor("the private message sent", `[...document.querySelectorAll("#private li")].map((e) => e.textContent).join("|") === "→ ann: can you take the questions at the end?"`, patience)
 
 	for _, p := range []*tab{ann, bob} {
 		ls := p.waitLines(len(want))
@@ -288,7 +298,7 @@ func TestChatPagesTalk(t *testing.T) {
 		p.waitMembers("ann,bob,tom")
 	}
 	// A page marks its own lines, and only those.
-	if got := eval[[]string](ann, `[...document.querySelectorAll("#log .line.mine")].map((e) => e.dataset.from)`); !slices.Equal(got, []string{"ann"}) {
+	if got := eval[[]string](ann, `[...document.querySelectorAll("#log .line.mine")].map((e) => e.dataset.from)`); !slices.Equal(got, []string{"ann", "ann"}) {
 		t.Fatalf("ann's page marks the lines of %q as hers", got)
 	}
 
