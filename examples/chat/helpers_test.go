@@ -81,6 +81,13 @@ func run(t *testing.T, cfg config, leaks bool) server {
 // up) are launched first, then waited for.
 func launch(t *testing.T, cfg config, leaks bool) (wait func() server) {
 	t.Helper()
+	return launchWith(t, cfg, leaks, nil)
+}
+
+// launchWith is launch where an error of serve for which ok holds is not a
+// failure of the test.
+func launchWith(t *testing.T, cfg config, leaks bool, ok func(error) bool) (wait func() server) {
+	t.Helper()
 	before := goleak.IgnoreCurrent() // what ran before this server
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan server, 1)
@@ -99,7 +106,7 @@ func launch(t *testing.T, cfg config, leaks bool) (wait func() server) {
 			if err == nil {
 				err = <-done
 			}
-			if err != nil {
+			if err != nil && (ok == nil || !ok(err)) {
 				t.Error(err)
 			}
 			if leaks {

@@ -74,6 +74,10 @@ type room struct {
 	joining bool           // before its Recovered
 	quiet   bool           // a rejoin after a nick change: no Joined to tell
 	info    string         // the nick its presence shows
+	// While member lists of the room are asked for (asks), the presence
+	// events that arrive (seen): a list answered may be older than them.
+	asks int
+	seen []actor.Presence
 }
 
 // pending is a request in flight: its kind and what to answer with.
@@ -82,7 +86,8 @@ type pending struct {
 	ref, key, room string
 	nick, name     string // registerNick, lookupTakeover, takeover
 	to, text       string // lookupMsg
-	tries          int
+	tries          int    // registerNick: how many times
+	from           int    // askMembers: the room's presence events seen before the question
 }
 
 // The kinds of pending.
@@ -121,7 +126,14 @@ func (m *member) Receive(ctx *actor.Context) {
 	case Line: // a line of a room this member is in, from the store
 		m.deliver(ctx, msg)
 	case actor.Presence:
-		if _, in := m.rooms[roomOf(msg.Group)]; in && msg.Member.ID != ctx.Self() {
+		r, in := m.rooms[roomOf(msg.Group)]
+		if !in {
+			break
+		}
+		if r.asks > 0 { // applied to the member lists on their way
+			r.seen = append(r.seen, msg)
+		}
+		if msg.Member.ID != ctx.Self() {
 			ctx.Write(PresenceNote{Room: roomOf(msg.Group), Nick: msg.Member.Info, Joined: msg.Joined})
 		}
 	case privateMsg: // from another member, maybe on another node
@@ -355,24 +367,22 @@ func (m *member) answered(ctx *actor.Context, r actor.Response) {
 			ctx.Write(Sent{To: p.to, Text: p.text, Ref: p.ref})
 		}
 	case askMembers:
+		var seen []actor.Presence
+		room, in := m.rooms[p.room]
+		if in {
+			if p.from <= len(room.seen) {
+				seen = room.seen[p.from:]
+			}
+			if room.asks--; room.asks <= 0 {
+				room.asks, room.seen = 0, nil
+			}
+		}
 		if r.Err != nil {
 			ctx.Write(Error{Ref: p.ref, Room: p.room, Text: "who: " + r.Err.Error()})
 			return
 		}
 		ms, _ := r.Msg.(actor.Members)
-		nicks := make([]string, 0, len(ms.Members)+1)
-		self := false
-		for _, x := range ms.Members {
-			nicks = append(nicks, x.Info)
-			self = self || x.ID == ctx.Self()
-		}
-		if _, in := m.rooms[p.room]; in && !self {
-			// Its own join may not be written yet (presence is written in
-			// the background), but it is in the room.
-			nicks = append(nicks, m.nick)
-		}
-		slices.Sort(nicks)
-		ctx.Write(MemberList{Room: p.room, Nicks: nicks, Ref: p.ref})
+		ctx.Write(MemberList{Room: p.room, Nicks: memberNicks(ctx.Self(), m.nick, in, ms, seen), Ref: p.ref})
 	case askRooms:
 		if r.Err != nil {
 			ctx.Write(Error{Ref: p.ref, Text: "rooms: " + r.Err.Error()})
@@ -397,6 +407,34 @@ func (m *member) answered(ctx *actor.Context, r actor.Response) {
 		})
 		ctx.Write(RoomList{Rooms: list, Ref: p.ref})
 	}
+}
+
+// memberNicks is a room's member list: the store's answer ms, with the
+// presence events that arrived while it was on its way applied on top (in
+// their order: the answer may be older than some of them, never newer
+// than those that came before the question), and the member itself when
+// it is in the room (its own join may not be written yet).
+func memberNicks(self actor.ID, nick string, in bool, ms actor.Members, seen []actor.Presence) []string {
+	who := make(map[actor.ID]string, len(ms.Members)+1)
+	for _, x := range ms.Members {
+		who[x.ID] = x.Info
+	}
+	for _, e := range seen {
+		if e.Joined {
+			who[e.Member.ID] = e.Member.Info
+		} else {
+			delete(who, e.Member.ID)
+		}
+	}
+	if in {
+		who[self] = nick
+	}
+	nicks := make([]string, 0, len(who))
+	for _, n := range who {
+		nicks = append(nicks, n)
+	}
+	slices.Sort(nicks)
+	return nicks
 }
 
 // registered ends a nick registration.
@@ -634,7 +672,12 @@ func (m *member) ask(ctx *actor.Context, name, ref string) {
 		ctx.Write(Error{Ref: ref, Room: name, Text: err.Error()})
 		return
 	}
-	m.reqs[id] = pending{kind: askMembers, ref: ref, room: name}
+	p := pending{kind: askMembers, ref: ref, room: name}
+	if r, in := m.rooms[name]; in {
+		r.asks++
+		p.from = len(r.seen) // the events after these may be newer than the answer
+	}
+	m.reqs[id] = p
 }
 
 // leave leaves a room.
