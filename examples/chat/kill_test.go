@@ -25,15 +25,20 @@ import (
 )
 
 // The test of this file runs three chat nodes as child processes of the
-// test binary, on a NATS server (JetStream) in the test process, with
+// test binary, on a NATS server (JetStream) in a child process too, with
 // WebSocket clients on every node all talking in one room, and kills one
 // node with SIGKILL mid-conversation: its clients come back on the
 // survivors as the client library (js/shoal.js) does, and nothing
 // acknowledged is lost, repeated or reordered for anyone.
 
 // killHeartbeat is the children's cluster heartbeat: a node is reported
-// down within (HeartbeatMisses+1) × killHeartbeat of its death.
-const killHeartbeat = 100 * time.Millisecond
+// down within (HeartbeatMisses+1) × killHeartbeat of its death. Not
+// shorter: with 100 ms (a live node presumed dead after 300 ms of silence)
+// a loaded machine under -race took live nodes for dead now and then, and
+// the lowest-numbered live node then removes their members' presence and
+// names from the store for good (they do not come back when the node is
+// heard again), which fails the member list check.
+const killHeartbeat = 250 * time.Millisecond
 
 // TestHelperChatNode is the child process of TestChatKill, not a test: chat
 // node $CHAT_NODE of the cluster on the NATS server at $CHAT_NATS. Once it
@@ -60,7 +65,7 @@ func TestHelperChatNode(t *testing.T) {
 		cancel()
 	}()
 	cfg := config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 2, node: node, nats: os.Getenv("CHAT_NATS"),
-		heartbeat: killHeartbeat, limits: testLimits}
+		heartbeat: killHeartbeat, limits: testLimits, history: 1000, historyAge: time.Hour} // every line of the test: a gap would lose some
 	err = serve(ctx, cfg, func(web, tcp net.Addr, n *cluster.Node) {
 		go func() {
 			wctx, wcancel := context.WithTimeout(ctx, patience)
@@ -79,13 +84,38 @@ func TestHelperChatNode(t *testing.T) {
 	os.Exit(0)
 }
 
-// chatNode is a chat node in a child process.
-type chatNode struct {
-	n     int
+// TestHelperChatNATS is a child process of TestChatKill too: the NATS
+// server (JetStream, in a temporary directory) the chat nodes connect to,
+// in a process of its own so that the test's clients do not slow the
+// heartbeats it carries. It prints "ready URL", and shuts down when its
+// standard input closes.
+func TestHelperChatNATS(t *testing.T) {
+	if os.Getenv("CHAT_KILL_NATS") != "1" {
+		t.Skip("the NATS server of TestChatKill")
+	}
+	srv := &natsserver.Server{Listen: "127.0.0.1:0", JetStream: true}
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	defer cancel()
+	if err := srv.WaitJetStream(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("ready", url)
+	io.Copy(io.Discard, os.Stdin)
+	srv.Shutdown()
+	os.Exit(0)
+}
+
+// child is a child process of TestChatKill: a chat node, or the NATS
+// server.
+type child struct {
+	name  string
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	out   *childOutput
-	url   string // its WebSocket URL, once ready
 }
 
 // childOutput collects a child's standard output and error, and says
@@ -127,13 +157,13 @@ func (o *childOutput) String() string {
 	return o.buf.String()
 }
 
-// spawnChatNode starts node n of the cluster of nodes on the NATS server at
-// url; it returns at once (see ready). The test's end stops it: its stdin
-// closed, then SIGKILL if it is not gone within patience.
-func spawnChatNode(t *testing.T, n int, nodes, url string) *chatNode {
+// spawn starts the test binary's helper test run with env; it returns at
+// once (see ready). The test's end stops it: its stdin closed, then SIGKILL
+// if it is not gone within patience.
+func spawn(t *testing.T, name, run string, env ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperChatNode$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "CHAT_KILL_CHILD=1", "CHAT_NODE="+strconv.Itoa(n), "CHAT_NODES="+nodes, "CHAT_NATS="+url)
+	cmd := exec.Command(os.Args[0], "-test.run=^"+run+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
 	out := &childOutput{ready: make(chan string, 1)}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = patience // Wait returns even if something else holds the output pipes
@@ -144,30 +174,37 @@ func spawnChatNode(t *testing.T, n int, nodes, url string) *chatNode {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &chatNode{n: n, cmd: cmd, stdin: stdin, out: out}
+	c := &child{name: name, cmd: cmd, stdin: stdin, out: out}
 	t.Cleanup(func() {
 		c.stop(t)
 		if t.Failed() {
-			t.Logf("node %d's output:\n%s", n, out)
+			t.Logf("%s's output:\n%s", name, out)
+			return
+		}
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.Contains(l, " WARN ") || strings.Contains(l, " ERROR ") {
+				t.Logf("%s: %s", name, l)
+			}
 		}
 	})
 	return c
 }
 
-// ready waits for the node to serve and see the others.
-func (c *chatNode) ready(t *testing.T) {
+// ready waits for the child to print its ready line, and returns what
+// follows "ready ".
+func (c *child) ready(t *testing.T) string {
 	t.Helper()
 	select {
-	case addrs := <-c.out.ready:
-		web, _, _ := strings.Cut(addrs, " ")
-		c.url = "ws://" + web + "/ws"
+	case addr := <-c.out.ready:
+		return addr
 	case <-time.After(2 * patience):
-		t.Fatalf("node %d never got ready:\n%s", c.n, c.out)
+		t.Fatalf("%s never got ready:\n%s", c.name, c.out)
 	}
+	return ""
 }
 
-// kill kills the node with SIGKILL: no goodbye, nothing flushed.
-func (c *chatNode) kill(t *testing.T) {
+// kill kills the child with SIGKILL: no goodbye, nothing flushed.
+func (c *child) kill(t *testing.T) {
 	t.Helper()
 	if err := c.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -175,9 +212,9 @@ func (c *chatNode) kill(t *testing.T) {
 	c.cmd.Wait()
 }
 
-// stop ends the node gracefully (its stdin closes), or with SIGKILL if it
-// takes longer than patience.
-func (c *chatNode) stop(t *testing.T) {
+// stop ends the child gracefully (its stdin closes), or with SIGKILL if
+// it takes longer than patience.
+func (c *child) stop(t *testing.T) {
 	c.stdin.Close()
 	if c.cmd.ProcessState != nil {
 		return
@@ -190,7 +227,7 @@ func (c *chatNode) stop(t *testing.T) {
 	select {
 	case <-done:
 	case <-time.After(patience):
-		t.Errorf("node %d did not stop within %v: killed", c.n, patience)
+		t.Errorf("%s did not stop within %v: killed", c.name, patience)
 		c.cmd.Process.Kill()
 		<-done
 	}
@@ -415,6 +452,8 @@ func (c *chatClient) session1(ctx context.Context, conn *gorilla.Conn, url strin
 			if d.Dup {
 				c.dups++
 			}
+		case "gap": // the room's history no longer reaches back to c.last: lines lost
+			c.fail(fmt.Sprintf("gap %s", e.Data))
 		case "presence":
 			c.presence = append(c.presence, fmt.Sprintf("%s %v", d.Nick, d.Joined))
 			if !d.Joined {
@@ -492,7 +531,7 @@ func (c *chatClient) who() []string {
 }
 
 // TestChatKill: three chat nodes in child processes on a NATS server with
-// JetStream in the test process; three WebSocket clients on each, all in
+// JetStream (a child process too); three WebSocket clients on each, all in
 // one room, each saying its lines; one node is killed with SIGKILL
 // midway. Its clients reconnect to the survivors and go on; in the end
 // every client has every acknowledged line of the room exactly once, each
@@ -504,33 +543,29 @@ func TestChatKill(t *testing.T) {
 	}
 	start := time.Now()
 	before := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // last: after NATS and the clients
-	srv := &natsserver.Server{Listen: "127.0.0.1:0", JetStream: true}
-	url, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown) // after the nodes
-	jctx, jcancel := context.WithTimeout(context.Background(), patience)
-	defer jcancel()
-	if err := srv.WaitJetStream(jctx); err != nil {
-		t.Fatal(err)
-	}
+	// The cleanups run last first: the clients stop, then the nodes, then
+	// NATS; then nothing of the test may be left running.
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
+	nats := spawn(t, "NATS", "TestHelperChatNATS", "CHAT_KILL_NATS=1")
+	url := nats.ready(t)
 
 	const nodes, perNode, lines = 3, 3, 30
 	const dead = 1 // the node killed (the lowest-numbered, which otherwise sweeps up after the dead)
-	var ns []*chatNode
+	var ns []*child
+	var wsURLs []string
 	for n := 1; n <= nodes; n++ {
-		ns = append(ns, spawnChatNode(t, n, "1,2,3", url))
+		ns = append(ns, spawn(t, fmt.Sprint("node ", n), "TestHelperChatNode",
+			"CHAT_KILL_CHILD=1", "CHAT_NODE="+strconv.Itoa(n), "CHAT_NODES=1,2,3", "CHAT_NATS="+url))
 	}
 	for _, n := range ns {
-		n.ready(t)
+		web, _, _ := strings.Cut(n.ready(t), " ")
+		wsURLs = append(wsURLs, "ws://"+web+"/ws")
 	}
 	t.Logf("%d nodes ready %v after the start", nodes, time.Since(start).Round(time.Millisecond))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var running sync.WaitGroup
-	t.Cleanup(func() { // before the nodes stop
+	t.Cleanup(func() {
 		cancel()
 		running.Wait()
 	})
@@ -539,7 +574,7 @@ func TestChatKill(t *testing.T) {
 		own := i % nodes
 		var urls []string
 		for k := range nodes {
-			urls = append(urls, ns[(own+k)%nodes].url)
+			urls = append(urls, wsURLs[(own+k)%nodes])
 		}
 		c := &chatClient{id: i, nick: fmt.Sprintf("c%d-n%d", i, own+1), session: fmt.Sprintf("kill-test-session-%02d", i),
 			room: "lobby", urls: urls, lines: lines, window: 3, pace: 25 * time.Millisecond,
@@ -551,7 +586,7 @@ func TestChatKill(t *testing.T) {
 			c.run(ctx)
 		}()
 	}
-	onDead := func(c *chatClient) bool { return c.urls[0] == ns[dead-1].url }
+	onDead := func(c *chatClient) bool { return c.urls[0] == wsURLs[dead-1] }
 	report := func(c *chatClient) string {
 		c.mu.Lock()
 		defer c.mu.Unlock()
