@@ -251,9 +251,11 @@ type heard struct {
 // every connection hello, join from the last position seen, and the resend
 // of every line not yet acknowledged (same keys, in order); lines at or
 // before the last position seen dropped; on a lost connection, the next
-// node's URL after a short back-off. Its nick is held by its old
-// connection's member until that one's node is declared down, so a hello
-// answered "nick X is taken" is sent again a moment later.
+// node's URL after a short back-off. Unlike the library it joins and
+// resends only once welcomed: its nick is held by its old connection's
+// member until that one's node is declared down, so a hello answered "nick
+// X is taken" is sent again a moment later (see PROTOCOL.md, When a node
+// dies).
 type chatClient struct {
 	id            int
 	nick, session string
@@ -277,8 +279,6 @@ type chatClient struct {
 	errs     []string             // what went wrong
 	trace    []string             // the last messages, for a failure's report
 	taken    int                  // hellos answered "taken"
-	conns    int                  // connections that got a welcome
-	presence []string             // every presence note, for the report
 	conn     *gorilla.Conn        // the current connection
 	wmu      sync.Mutex           // one writer at a time on conn
 	asks     int                  // who requests made
@@ -383,7 +383,6 @@ func (c *chatClient) session1(ctx context.Context, conn *gorilla.Conn, url strin
 		switch e.Type {
 		case "welcome":
 			welcomed = true
-			c.conns++
 			// Join from the last position seen, then resend what is not
 			// acknowledged, in order, with the same keys.
 			join := map[string]any{"room": c.room, "ref": "j"}
@@ -455,7 +454,6 @@ func (c *chatClient) session1(ctx context.Context, conn *gorilla.Conn, url strin
 		case "gap": // the room's history no longer reaches back to c.last: lines lost
 			c.fail(fmt.Sprintf("gap %s", e.Data))
 		case "presence":
-			c.presence = append(c.presence, fmt.Sprintf("%s %v", d.Nick, d.Joined))
 			if !d.Joined {
 				if c.left == nil {
 					c.left = map[string]time.Time{}
