@@ -251,11 +251,10 @@ type heard struct {
 // every connection hello, join from the last position seen, and the resend
 // of every line not yet acknowledged (same keys, in order); lines at or
 // before the last position seen dropped; on a lost connection, the next
-// node's URL after a short back-off. Unlike the library it joins and
-// resends only once welcomed: its nick is held by its old connection's
-// member until that one's node is declared down, so a hello answered "nick
-// X is taken" is sent again a moment later (see PROTOCOL.md, When a node
-// dies).
+// node's URL after a short back-off. Its nick is held by its old
+// connection's member until that one's node is declared down: the server
+// holds the hello (and what follows it) until then (see PROTOCOL.md, When
+// a node dies).
 type chatClient struct {
 	id            int
 	nick, session string
@@ -278,7 +277,7 @@ type chatClient struct {
 	members  chan []string        // answers to who
 	errs     []string             // what went wrong
 	trace    []string             // the last messages, for a failure's report
-	taken    int                  // hellos answered "taken"
+	taken    int                  // hellos answered "taken" (a failure)
 	conn     *gorilla.Conn        // the current connection
 	wmu      sync.Mutex           // one writer at a time on conn
 	asks     int                  // who requests made
@@ -355,9 +354,32 @@ func (c *chatClient) session1(ctx context.Context, conn *gorilla.Conn, url strin
 	c.note("connected to " + url)
 	c.url, c.conn = url, conn
 	c.mu.Unlock()
+	// As the library does: the hello, the join from the last position seen
+	// and the resend of what is not acknowledged (in order, with the same
+	// keys) at once, without waiting for the welcome (the server holds
+	// them until the nick is registered, waiting for a dead node's old
+	// holder to be released if need be).
 	hello := map[string]any{"nick": c.nick, "session": c.session, "ref": "h"}
-	if c.write(conn, "hello", hello) != nil {
+	c.mu.Lock()
+	join := map[string]any{"room": c.room, "ref": "j"}
+	if !c.last.IsZero() {
+		join["since"] = c.last.String()
+	}
+	var resend []int
+	for k := 1; k <= c.sent; k++ {
+		if _, ok := c.acks[k]; !ok {
+			resend = append(resend, k)
+		}
+	}
+	c.note(fmt.Sprintf("hello, join since %v, resend %v", join["since"], resend))
+	c.mu.Unlock()
+	if c.write(conn, "hello", hello) != nil || c.write(conn, "join", join) != nil {
 		return false
+	}
+	for _, k := range resend {
+		if c.write(conn, "say", c.say(k)) != nil {
+			return false
+		}
 	}
 	for {
 		conn.SetReadDeadline(time.Now().Add(patience))
@@ -383,42 +405,13 @@ func (c *chatClient) session1(ctx context.Context, conn *gorilla.Conn, url strin
 		switch e.Type {
 		case "welcome":
 			welcomed = true
-			// Join from the last position seen, then resend what is not
-			// acknowledged, in order, with the same keys.
-			join := map[string]any{"room": c.room, "ref": "j"}
-			if !c.last.IsZero() {
-				join["since"] = c.last.String()
-			}
-			var resend []int
-			for k := 1; k <= c.sent; k++ {
-				if _, ok := c.acks[k]; !ok {
-					resend = append(resend, k)
-				}
-			}
-			c.note(fmt.Sprintf("join since %v, resend %v", join["since"], resend))
 			c.mu.Unlock()
-			if c.write(conn, "join", join) != nil {
-				return welcomed
-			}
-			for _, k := range resend {
-				if c.write(conn, "say", c.say(k)) != nil {
-					return welcomed
-				}
-			}
 			sender.Add(1)
 			go c.talk(sctx, conn, &sender)
 			continue
 		case "error":
 			if d.Ref == "h" && d.Text == "nick "+c.nick+" is taken" {
-				// Held by the member of a dead node until it is declared
-				// down: ask again in a moment.
-				c.taken++
-				c.mu.Unlock()
-				sleep(ctx, 100*time.Millisecond)
-				if c.write(conn, "hello", hello) != nil {
-					return welcomed
-				}
-				continue
+				c.taken++ // the server gave up waiting for the old holder
 			}
 			c.fail(fmt.Sprintf("error %s", e.Data))
 		case "line":

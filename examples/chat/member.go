@@ -84,10 +84,12 @@ type room struct {
 type pending struct {
 	kind           int
 	ref, key, room string
-	nick, name     string // registerNick, lookupTakeover, takeover
-	to, text       string // lookupMsg
-	tries          int    // registerNick: how many times
-	from           int    // askMembers: the room's presence events seen before the question
+	nick, name     string    // registerNick, lookupTakeover, takeover
+	to, text       string    // lookupMsg
+	tries          int       // registerNick: tries after the old holder gave it up
+	released       bool      // registerNick: the old holder gave it up
+	until          time.Time // registerNick: when to stop waiting for a holder that does not answer
+	from           int       // askMembers: the room's presence events seen before the question
 }
 
 // The kinds of pending.
@@ -100,6 +102,11 @@ const (
 	askMembers
 	askRooms
 )
+
+// takeoverWait bounds how long a hello waits for the nick's old holder of
+// the same session to answer or to be released: longer than the cluster
+// takes to declare a dead node down with its default heartbeat (4 s).
+const takeoverWait = 15 * time.Second
 
 // retryRegister is the timer that tries a nick's registration again after
 // its old holder released it.
@@ -337,12 +344,21 @@ func (m *member) answered(ctx *actor.Context, r actor.Response) {
 			m.reqs[id] = p
 		}
 	case requestTakeover:
-		if rel, _ := r.Msg.(released); r.Err == nil && rel.OK {
-			m.retry(ctx, p)
-			return
+		rel, _ := r.Msg.(released)
+		switch {
+		case r.Err == nil && rel.OK:
+			p.released = true
+			m.retry(ctx, p, 50*time.Millisecond)
+		case r.Err != nil && time.Now().Before(p.until):
+			// The holder does not answer: its node has died, most likely,
+			// and the nick is released once the cluster declares it down
+			// (within a few heartbeats). Ask again in a moment; what the
+			// client sends meanwhile waits.
+			m.retry(ctx, p, 500*time.Millisecond)
+		default:
+			ctx.Write(Error{Ref: p.ref, Text: "nick " + p.nick + " is taken"})
+			m.nickDone(ctx)
 		}
-		ctx.Write(Error{Ref: p.ref, Text: "nick " + p.nick + " is taken"})
-		m.nickDone(ctx)
 	case publishLine:
 		if r.Err != nil {
 			ctx.Write(Error{Key: p.key, Room: p.room, Text: "not said: " + r.Err.Error()})
@@ -441,18 +457,21 @@ func memberNicks(self actor.ID, nick string, in bool, ms actor.Members, seen []a
 func (m *member) registered(ctx *actor.Context, p pending, err error) {
 	if err != nil {
 		taken := errors.Is(err, actor.ErrNameTaken)
-		if taken && m.session != "" && p.tries == 0 {
+		if taken && p.released && p.tries < 20 {
+			m.retry(ctx, p, 50*time.Millisecond) // released by its old holder: the release is on its way
+			return
+		}
+		if taken && m.session != "" && !p.released {
 			// Maybe by this session's old connection, not yet known to be
 			// gone: ask its holder to give it up.
+			if p.until.IsZero() {
+				p.until = time.Now().Add(takeoverWait)
+			}
 			if id, lerr := ctx.LookupName(p.name); lerr == nil {
 				p.kind = lookupTakeover
 				m.reqs[id] = p
 				return
 			}
-		}
-		if taken && p.tries > 0 && p.tries < 20 {
-			m.retry(ctx, p) // released by its old holder: the release is on its way
-			return
 		}
 		if taken {
 			ctx.Write(Error{Ref: p.ref, Text: "nick " + p.nick + " is taken"})
@@ -492,9 +511,11 @@ func (m *member) rejoin(ctx *actor.Context, name string, r *room) {
 
 // retry registers p again in a moment (the old holder's release is
 // written in the background).
-func (m *member) retry(ctx *actor.Context, p pending) {
-	p.tries++
-	if _, err := ctx.After(50*time.Millisecond, retryRegister{p}); err != nil {
+func (m *member) retry(ctx *actor.Context, p pending, after time.Duration) {
+	if p.released {
+		p.tries++
+	}
+	if _, err := ctx.After(after, retryRegister{p}); err != nil {
 		ctx.Write(Error{Ref: p.ref, Text: err.Error()})
 		m.nickDone(ctx)
 	}
