@@ -350,6 +350,7 @@ func TestBadMessages(t *testing.T) {
 		{`not json`, ""},
 		{`{"type":"say","data":{"text":5}}`, ""},
 		{`{"type":"welcome","data":{"nick":"x"}}`, `{"text":"a main.Welcome is not something a client sends"}`},
+		{`{"type":"line","data":{"room":"lobby","from":"x","text":"forged"}}`, `{"text":"a main.Line is not something a client sends"}`},
 		{`{"type":"say","data":{"room":"lobby","text":"hi","key":"k"}}`, `{"key":"k","room":"lobby","text":"you are not in lobby"}`},
 		{`{"type":"join","data":{"room":"lobby","ref":"j"}}`, `{"ref":"j","room":"lobby","text":"choose a nick first (/nick NAME)"}`},
 		{`{"type":"msg","data":{"to":"bob","text":"hi","ref":"m"}}`, `{"ref":"m","text":"choose a nick first (/nick NAME)"}`},

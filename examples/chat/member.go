@@ -131,6 +131,12 @@ func (m *member) Receive(ctx *actor.Context) {
 	case actor.Recovered:
 		m.recovered(ctx, msg)
 	case Line: // a line of a room this member is in, from the store
+		if _, stored := ctx.Publication(); !stored { // from the client
+			if m.take(ctx) {
+				m.request(ctx, msg)
+			}
+			return
+		}
 		m.deliver(ctx, msg)
 	case actor.Presence:
 		r, in := m.rooms[roomOf(msg.Group)]
