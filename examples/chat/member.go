@@ -132,7 +132,7 @@ func (m *member) Receive(ctx *actor.Context) {
 		m.recovered(ctx, msg)
 	case Line: // a line of a room this member is in, from the store
 		if _, stored := ctx.Publication(); !stored { // from the client
-			if m.take(ctx) {
+			if m.take(ctx, msg) {
 				m.request(ctx, msg)
 			}
 			return
@@ -164,7 +164,7 @@ func (m *member) Receive(ctx *actor.Context) {
 	case actor.Closed, actor.Started, actor.Stopped:
 		// The store releases the nick and leaves the groups at the end.
 	default:
-		if m.take(ctx) {
+		if m.take(ctx, msg) {
 			m.request(ctx, msg)
 		}
 	}
@@ -173,7 +173,7 @@ func (m *member) Receive(ctx *actor.Context) {
 // take takes a token from the flood bucket: false if there was none (the
 // message is refused, and after lim.strikes of those in a row the
 // connection is closed).
-func (m *member) take(ctx *actor.Context) bool {
+func (m *member) take(ctx *actor.Context, msg any) bool {
 	now := time.Now()
 	m.tokens = min(m.lim.burst, m.tokens+now.Sub(m.refill).Seconds()*m.lim.rate)
 	m.refill = now
@@ -183,13 +183,42 @@ func (m *member) take(ctx *actor.Context) bool {
 		return true
 	}
 	m.refused++
+	e := refusal(msg)
 	if m.refused >= m.lim.strikes {
-		ctx.Write(Error{Text: "disconnected: flooding"})
+		e.Text = "disconnected: flooding"
+		ctx.Write(e)
 		ctx.CloseWith(errFlooding)
 		return false
 	}
-	ctx.Write(Error{Text: "slow down: message refused"})
+	e.Text = "slow down: message refused"
+	ctx.Write(e)
 	return false
+}
+
+// refusal is the error refusing msg, with its ref, key and room so the
+// client knows which message it answers.
+func refusal(msg any) Error {
+	switch m := msg.(type) {
+	case Hello:
+		return Error{Ref: m.Ref}
+	case Nick:
+		return Error{Ref: m.Ref}
+	case Join:
+		return Error{Ref: m.Ref, Room: m.Room}
+	case Leave:
+		return Error{Ref: m.Ref, Room: m.Room}
+	case Say:
+		return Error{Key: m.Key, Room: m.Room}
+	case Msg:
+		return Error{Ref: m.Ref}
+	case Who:
+		return Error{Ref: m.Ref, Room: m.Room}
+	case Rooms:
+		return Error{Ref: m.Ref}
+	case bad:
+		return Error{Ref: m.Ref, Key: m.Key, Room: m.Room}
+	}
+	return Error{}
 }
 
 // request acts on a message from the client.
@@ -199,7 +228,9 @@ func (m *member) request(ctx *actor.Context, msg any) {
 	default:
 		if m.nicky && m.name == "" { // in order, once the first nick is set (or refused)
 			if len(m.held) >= maxHeld {
-				ctx.Write(Error{Text: fmt.Sprintf("at most %d messages before your nick is set", maxHeld)})
+				e := refusal(msg)
+				e.Text = fmt.Sprintf("at most %d messages before your nick is set", maxHeld)
+				ctx.Write(e)
 				return
 			}
 			m.held = append(m.held, msg)
@@ -268,7 +299,9 @@ func (m *member) request(ctx *actor.Context, msg any) {
 		ctx.Close()
 	case notice: // an empty line
 	case bad:
-		ctx.Write(Error{Text: msg.Text})
+		e := refusal(msg)
+		e.Text = msg.Text
+		ctx.Write(e)
 	default:
 		ctx.Write(Error{Text: fmt.Sprintf("a %T is not something a client sends", msg)})
 	}

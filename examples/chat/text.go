@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,7 +16,9 @@ import (
 
 // bad is a line or a message the server cannot act on: the member answers
 // it with an error and goes on (a typo is not a reason to disconnect).
-type bad struct{ Text string }
+// Ref, Key and Room are the message's, when they could be read, for the
+// error to carry.
+type bad struct{ Text, Ref, Key, Room string }
 
 // notice is a line of information for a person (TCP only: the help, the
 // greeting).
@@ -61,20 +64,20 @@ func (textSerializer) Unmarshal(frame []byte) (any, error) {
 		if n, ok := arg("NAME"); ok {
 			return Nick{Nick: n}, nil
 		}
-		return bad{"usage: /nick NAME"}, nil
+		return bad{Text: "usage: /nick NAME"}, nil
 	case "join":
 		if r, ok := arg("ROOM"); ok {
 			return Join{Room: r}, nil
 		}
-		return bad{"usage: /join ROOM"}, nil
+		return bad{Text: "usage: /join ROOM"}, nil
 	case "leave", "part":
 		if rest != "" {
-			return bad{"usage: /leave"}, nil
+			return bad{Text: "usage: /leave"}, nil
 		}
 		return Leave{}, nil
 	case "who", "names":
 		if strings.ContainsAny(rest, " \t") {
-			return bad{"usage: /who [ROOM]"}, nil
+			return bad{Text: "usage: /who [ROOM]"}, nil
 		}
 		return Who{Room: rest}, nil
 	case "rooms", "list":
@@ -82,7 +85,7 @@ func (textSerializer) Unmarshal(frame []byte) (any, error) {
 	case "msg":
 		to, text, _ := strings.Cut(rest, " ")
 		if to == "" || strings.TrimSpace(text) == "" {
-			return bad{"usage: /msg NICK TEXT"}, nil
+			return bad{Text: "usage: /msg NICK TEXT"}, nil
 		}
 		return Msg{To: to, Text: text}, nil
 	case "help":
@@ -90,7 +93,7 @@ func (textSerializer) Unmarshal(frame []byte) (any, error) {
 	case "quit":
 		return Quit{}, nil
 	}
-	return bad{fmt.Sprintf("unknown command /%s (try /help)", cmd)}, nil
+	return bad{Text: fmt.Sprintf("unknown command /%s (try /help)", cmd)}, nil
 }
 
 func (textSerializer) Marshal(dst []byte, msg any) ([]byte, error) {
@@ -157,11 +160,22 @@ func (l lenient) Unmarshal(frame []byte) (any, error) {
 	if err == nil {
 		return msg, nil
 	}
+	b := bad{Text: "malformed message: " + err.Error()}
 	var unknown *codec.UnknownTagError
 	if errors.As(err, &unknown) {
-		return bad{fmt.Sprintf("unknown message type %q", unknown.Tag)}, nil
+		b.Text = fmt.Sprintf("unknown message type %q", unknown.Tag)
 	}
-	return bad{"malformed message: " + err.Error()}, nil
+	// The fields that say which message it was, if they can be read (a
+	// field of the wrong type elsewhere fails the whole decode).
+	var env struct {
+		Data map[string]json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(frame, &env) == nil {
+		for name, to := range map[string]*string{"ref": &b.Ref, "key": &b.Key, "room": &b.Room} {
+			json.Unmarshal(env.Data[name], to)
+		}
+	}
+	return b, nil
 }
 
 // TextFrames makes the WebSocket codec send lenient's JSON as text frames
