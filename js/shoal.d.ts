@@ -43,6 +43,12 @@ export interface Options {
   ackType?: string;
   /** The type of a refusal (default "error"). */
   errorType?: string;
+  /**
+   * Refusal codes (data.code) that mean "not now": a publication refused so
+   * stays in the outbox, which pauses (back-off) and is then resent in
+   * order; a join refused so is sent again (default ["slow-down"]).
+   */
+  retryCodes?: string[];
 }
 
 export interface OpenInfo {

@@ -26,6 +26,7 @@ const defaults = {
   leaveType: "leave",
   ackType: "ack",
   errorType: "error",
+  retryCodes: ["slow-down"],
 };
 
 /** connect returns a Client that is already connecting to urls. */
@@ -95,6 +96,8 @@ export class Client {
     this._open = false;
     this._timer = null;
     this._closed = false;
+    this._stall = null; // the timer of a pause of the outbox, after a retryable refusal
+    this._stalls = 0; // such pauses in a row, for the back-off
     this._dial();
   }
 
@@ -147,7 +150,7 @@ export class Client {
     return handled(
       new Promise((resolve, reject) => {
         this._outbox.set(key, { envelope, resolve, reject });
-        if (this._open) this._write(envelope);
+        if (this._open && !this._stall) this._write(envelope);
       }),
     );
   }
@@ -213,6 +216,7 @@ export class Client {
     this._closed = true;
     this._open = false;
     clearTimeout(this._timer);
+    clearTimeout(this._stall);
     const err = () => new ShoalError("client closed", "closed");
     for (const p of this._pending.values()) {
       clearTimeout(p.timer);
@@ -275,6 +279,8 @@ export class Client {
   // and everything needs the hello's session.
   _opened(url) {
     this._open = true;
+    clearTimeout(this._stall);
+    this._stall = null;
     try {
       const hello = this.options.hello?.(this);
       if (hello) this._write(hello);
@@ -306,9 +312,7 @@ export class Client {
     // Double the delay per failed attempt, start over after a connection
     // that worked; jitter so that clients dropped together come back apart.
     this._attempt = healthy ? 1 : this._attempt + 1;
-    const { minDelay, maxDelay } = this.options;
-    const d = Math.min(maxDelay, minDelay * 2 ** (this._attempt - 1));
-    const delay = d / 2 + (Math.random() * d) / 2;
+    const delay = this._backoff(this._attempt);
     const url = this._urls[this._next % this._urls.length];
     this._emit("reconnecting", { attempt: this._attempt, delay, url });
     if (!this._closed) this._timer = setTimeout(() => this._dial(), delay);
@@ -328,6 +332,13 @@ export class Client {
         // Lost with the connection: the next one joins again. Refused: forget
         // the group, or every reconnect would be refused again.
         if (err.code === "disconnected" || err.code === "timeout") return;
+        if (this.options.retryCodes.includes(err.code)) {
+          // Refused for now (flood control): join again after a pause.
+          setTimeout(() => {
+            if (this._open && this._groups.get(group) === g) this._sendJoin(group, true);
+          }, this._backoff(this._stalls + 1));
+          return;
+        }
         if (err.code !== "closed" && this._groups.get(group) === g) {
           this._groups.delete(group);
           this._positions.delete(group);
@@ -373,10 +384,15 @@ export class Client {
     }
     const key = data[o.keyKey];
     const pub = answer && key != null && this._outbox.get(String(key));
-    if (pub) {
+    if (pub && type === o.errorType && o.retryCodes.includes(data.code)) {
+      this._pause();
+    } else if (pub) {
       this._outbox.delete(String(key));
       if (type === o.errorType) pub.reject(this._refusal(data));
-      else pub.resolve(data);
+      else {
+        this._stalls = 0;
+        pub.resolve(data);
+      }
     }
     this._emit(type, data, envelope);
     this._emit("*", data, envelope);
@@ -397,6 +413,29 @@ export class Client {
       return true;
     }
     return joined;
+  }
+
+  // _pause stops sending publications after one was refused for now (a
+  // retry code: flood control), and after a back-off resends the whole
+  // outbox in order: the refused one and all after it go again, so their
+  // order holds (those the server took already are acknowledged again as
+  // duplicates). A reconnect ends the pause, resending as always.
+  _pause() {
+    if (this._stall) return;
+    this._stalls++;
+    this._stall = setTimeout(() => {
+      this._stall = null;
+      if (!this._open) return;
+      for (const o of this._outbox.values()) this._write(o.envelope);
+    }, this._backoff(this._stalls));
+  }
+
+  // _backoff is the delay of attempt n (1, 2, ...): doubling from minDelay
+  // up to maxDelay, picked in [d/2, d].
+  _backoff(n) {
+    const { minDelay, maxDelay } = this.options;
+    const d = Math.min(maxDelay, minDelay * 2 ** (n - 1));
+    return d / 2 + (Math.random() * d) / 2;
   }
 
   _refusal(data) {

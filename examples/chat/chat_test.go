@@ -601,3 +601,4 @@ func TestNickChangeWhileJoining(t *testing.T) {
 		bob.poll("/who", "* in lobby: anna, bob")
 	})
 }
+

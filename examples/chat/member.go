@@ -170,6 +170,16 @@ func (m *member) Receive(ctx *actor.Context) {
 	}
 }
 
+// waits reports whether msg, from the client, waits for its first nick to
+// be registered.
+func (m *member) waits(msg any) bool {
+	switch msg.(type) {
+	case Hello, Nick, Help, Quit, bad, notice:
+		return false
+	}
+	return m.nicky && m.name == ""
+}
+
 // take takes a token from the flood bucket: false if there was none (the
 // message is refused, and after lim.strikes of those in a row the
 // connection is closed).
@@ -185,12 +195,12 @@ func (m *member) take(ctx *actor.Context, msg any) bool {
 	m.refused++
 	e := refusal(msg)
 	if m.refused >= m.lim.strikes {
-		e.Text = "disconnected: flooding"
+		e.Text, e.Code = "disconnected: flooding", "flooding"
 		ctx.Write(e)
 		ctx.CloseWith(errFlooding)
 		return false
 	}
-	e.Text = "slow down: message refused"
+	e.Text, e.Code = "slow down: message refused", "slow-down"
 	ctx.Write(e)
 	return false
 }
@@ -223,19 +233,15 @@ func refusal(msg any) Error {
 
 // request acts on a message from the client.
 func (m *member) request(ctx *actor.Context, msg any) {
-	switch msg.(type) {
-	case Hello, Nick, Help, Quit, bad, notice:
-	default:
-		if m.nicky && m.name == "" { // in order, once the first nick is set (or refused)
-			if len(m.held) >= maxHeld {
-				e := refusal(msg)
-				e.Text = fmt.Sprintf("at most %d messages before your nick is set", maxHeld)
-				ctx.Write(e)
-				return
-			}
-			m.held = append(m.held, msg)
+	if m.waits(msg) { // in order, once the first nick is set (or refused)
+		if len(m.held) >= maxHeld {
+			e := refusal(msg)
+			e.Text = fmt.Sprintf("at most %d messages before your nick is set", maxHeld)
+			ctx.Write(e)
 			return
 		}
+		m.held = append(m.held, msg)
+		return
 	}
 	switch msg := msg.(type) {
 	case Hello:

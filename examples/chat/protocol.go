@@ -144,12 +144,15 @@ type (
 		Room string `json:"room"`
 		Text string `json:"text"`
 	}
-	// Error refuses a request: Ref or Key says which.
+	// Error refuses a request: Ref or Key says which. Code, when set, is
+	// what a program can test: "slow-down" (flood control refused it: try
+	// again later), "flooding" (the connection is being closed for it).
 	Error struct {
 		Ref  string `json:"ref,omitempty"`
 		Key  string `json:"key,omitempty"`
 		Room string `json:"room,omitempty"`
 		Text string `json:"text"`
+		Code string `json:"code,omitempty"`
 	}
 	// HelpText answers Help (TCP only).
 	HelpText struct{}

@@ -97,3 +97,32 @@ test("close rejects what is not acknowledged", { timeout: 5000 }, async () => {
     await s.close();
   }
 });
+
+test("a publication refused with a retry code is kept, and the outbox resent in order after a pause", { timeout: 8000 }, async () => {
+  const s = await mockServer();
+  const c = client(s.url, { groupKey: "room", minDelay: 40, maxDelay: 80 });
+  try {
+    const peer = await s.peer();
+    await event(c, "open");
+    const pubs = ["a", "b", "c"].map((text) => c.publish("say", { room: "lobby", text }));
+    const sent = [];
+    for (let i = 0; i < 3; i++) sent.push(await peer.next());
+    peer.send("ack", { room: "lobby", key: sent[0].data.key, pos: "e:1" });
+    // b and c: flood control refused them, for now.
+    peer.send("error", { room: "lobby", key: sent[1].data.key, text: "slow down", code: "slow-down" });
+    peer.send("error", { room: "lobby", key: sent[2].data.key, text: "slow down", code: "slow-down" });
+    assert.equal((await pubs[0]).pos, "e:1");
+    await new Promise((r) => setTimeout(r, 5));
+    // A publication made during the pause waits for it, behind b and c.
+    const d = c.publish("say", { room: "lobby", text: "d" });
+    const again = [];
+    for (let i = 0; i < 3; i++) again.push(await peer.next());
+    assert.deepEqual(again.map((e) => e.data.text), ["b", "c", "d"]);
+    assert.deepEqual(again.map((e) => e.data.key), [sent[1].data.key, sent[2].data.key, again[2].data.key]);
+    for (const [i, e] of again.entries()) peer.send("ack", { room: "lobby", key: e.data.key, pos: "e:" + (i + 2) });
+    assert.deepEqual((await Promise.all([pubs[1], pubs[2], d])).map((a) => a.pos), ["e:2", "e:3", "e:4"]);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
