@@ -601,4 +601,3 @@ func TestNickChangeWhileJoining(t *testing.T) {
 		bob.poll("/who", "* in lobby: anna, bob")
 	})
 }
-
