@@ -92,6 +92,12 @@ type groupStore struct {
 	wg       sync.WaitGroup // workers, the feed's goroutines, watchers
 
 	coalesced atomic.Int64 // recoveries served by a coalesced scan (tests: export_test.go); cold
+
+	// mine is this node's own presence entries and names (key → value),
+	// to write again what another node removed, having taken this node for
+	// dead (store_kv.go, reassert). The serial worker only.
+	mine       struct{ presence, names map[string][]byte }
+	reasserted atomic.Int64 // entries and names written again (tests); cold
 }
 
 // storeOn is a running store's fixed parts.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,6 +109,7 @@ func (s *groupStore) Present(group string, m actor.Member, on bool) {
 	}
 	s.enqueue(&s.serial, job{
 		run: func(context.Context) {
+			s.own(&s.mine.presence, key, value, on)
 			err := s.persist(func(ctx context.Context) (err error) {
 				if on {
 					_, err = st.presence.Put(ctx, key, value)
@@ -378,6 +380,8 @@ func (s *groupStore) Register(name string, id actor.ID, reply func(error)) {
 				if !errors.Is(err, jetstream.ErrKeyExists) {
 					if err != nil {
 						err = storeErr("registering a name", err)
+					} else {
+						s.own(&s.mine.names, key, value, true)
 					}
 					reply(err)
 					return
@@ -391,6 +395,7 @@ func (s *groupStore) Register(name string, id actor.ID, reply func(error)) {
 					return
 				}
 				if holder, _, _, ok := parseName(e.Value()); ok && holder == id {
+					s.own(&s.mine.names, key, e.Value(), true)
 					reply(nil)
 				} else {
 					reply(fmt.Errorf("%w: %q", actor.ErrNameTaken, name))
@@ -411,6 +416,11 @@ func (s *groupStore) Unregister(name string, id actor.ID) {
 	}
 	s.enqueue(&s.serial, job{
 		run: func(context.Context) {
+			if v, ok := s.mine.names[nameKey(name)]; ok {
+				if holder, _, _, _ := parseName(v); holder == id {
+					s.own(&s.mine.names, nameKey(name), nil, false)
+				}
+			}
 			err := s.persist(func(ctx context.Context) error {
 				kv, err := s.namesBucket(ctx)
 				if err != nil {
@@ -562,20 +572,103 @@ func (s *groupStore) patrolNow() {
 	if on == nil {
 		return
 	}
-	if !s.lowest() {
-		s.armPatrol(sweepInterval())
-		return
-	}
+	lowest := s.lowest()
 	s.enqueue(&s.serial, job{
 		run: func(ctx context.Context) {
 			next := sweepInterval()
-			if !s.sweep(ctx, on, 0, "") {
+			if !s.reassert(ctx, on) {
+				next = min(next, sweepRetry)
+			}
+			if lowest && !s.sweep(ctx, on, 0, "") {
 				next = min(next, sweepRetry)
 			}
 			s.armPatrol(next)
 		},
 		fail: func(error) {},
 	})
+}
+
+// own records (on) or forgets an entry of this node's in m. The serial
+// worker.
+func (s *groupStore) own(m *map[string][]byte, key string, value []byte, on bool) {
+	if !on {
+		delete(*m, key)
+		return
+	}
+	if *m == nil {
+		*m = make(map[string][]byte)
+	}
+	(*m)[key] = value
+}
+
+// reassert writes again this node's presence entries and names that are no
+// longer in their buckets although nothing here removed them: another node
+// took this one for dead (it was silent for longer than HeartbeatMisses
+// heartbeats: paused, overloaded, cut off from NATS) and swept them. A name
+// someone else registered meanwhile is lost to its holder here, and
+// reported. It reports whether it could look. Every node, at each patrol;
+// the serial worker, so no write of its own races it.
+func (s *groupStore) reassert(ctx context.Context, on *storeOn) bool {
+	ok := true
+	var presence, names int
+	if on.presence != nil && len(s.mine.presence) > 0 {
+		entries, err := snapshot(ctx, on.presence, strconv.Itoa(s.n.node)+".>")
+		if err != nil {
+			ok = false
+		} else {
+			held := make(map[string]bool, len(entries))
+			for _, e := range entries {
+				held[e.Key()] = string(e.Value()) == string(s.mine.presence[e.Key()])
+			}
+			for key, value := range s.mine.presence {
+				if held[key] {
+					continue
+				}
+				if _, err := on.presence.Put(ctx, key, value); err != nil {
+					ok = false
+					continue
+				}
+				presence++
+			}
+		}
+	}
+	s.mu.Lock()
+	kv := s.names
+	s.mu.Unlock()
+	if kv != nil {
+		lost := func(key string) {
+			delete(s.mine.names, key)
+			name, _ := base64.RawURLEncoding.DecodeString(key)
+			s.report(fmt.Errorf("cluster: node %d: name %q was released while this node was taken for dead, and taken by another", s.n.node, name))
+		}
+		for key, value := range s.mine.names {
+			e, err := kv.Get(ctx, key)
+			switch {
+			case err == nil && string(e.Value()) == string(value): // still ours
+				continue
+			case err == nil:
+				lost(key)
+				continue
+			case !errors.Is(err, jetstream.ErrKeyNotFound):
+				ok = false
+				continue
+			}
+			switch _, err := kv.Create(ctx, key, value); {
+			case err == nil:
+				names++
+			case errors.Is(err, jetstream.ErrKeyExists):
+				lost(key)
+			default:
+				ok = false
+			}
+		}
+	}
+	if presence+names > 0 {
+		s.reasserted.Add(int64(presence + names))
+		s.n.log.LogAttrs(context.Background(), slog.LevelWarn, "group store: wrote again what another node removed, having taken this node for dead",
+			slog.Int("presence", presence), slog.Int("names", names))
+	}
+	return ok
 }
 
 // lowest reports whether this node is the lowest-numbered live one: the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,4 +250,69 @@ func ghostWriter(t *testing.T, ctx context.Context, url, name, group string) fun
 		_, err = names.Put(ctx, base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "ghost %d", node)), v)
 		require.NoError(t, err)
 	}
+}
+
+// A live node that another took for dead (and whose presence and names it
+// swept) writes them again at its next patrol: its members show again, its
+// names are its again; a name someone else took meanwhile is reported lost.
+func TestStoreReassertsWhatWasSwept(t *testing.T) {
+	defer cluster.SetSweepEvery(200 * time.Millisecond)()
+	url := jsServer(t, true)
+	n1 := startStore(t, url, "reassert", 1, lobby)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	const g = "lobby:a"
+	n1.store.Present(g, actor.Member{ID: 100, Info: "one"}, true)
+	n1.store.Present(g, actor.Member{ID: 101, Info: "gone"}, true)
+	n1.store.Present(g, actor.Member{ID: 101}, false) // left: not written again
+	require.NoError(t, call(t, func(r func(error)) { n1.store.Register("one's", 11, r) }))
+	require.NoError(t, call(t, func(r func(error)) { n1.store.Register("stolen", 12, r) }))
+	ids := func() (out []actor.ID) {
+		for _, m := range n1.members(t, g) {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	require.Eventually(t, func() bool { return slices.Equal(ids(), []actor.ID{100}) }, waitFor, 10*time.Millisecond)
+
+	// What a sweeper that took node 1 for dead does: delete its entries.
+	js := jsOf(t, url)
+	presence, err := js.KeyValue(ctx, "SHOAL_reassert_presence")
+	require.NoError(t, err)
+	names, err := js.KeyValue(ctx, "SHOAL_reassert_names")
+	require.NoError(t, err)
+	keys, err := presence.ListKeys(ctx)
+	require.NoError(t, err)
+	for k := range keys.Keys() {
+		require.NoError(t, presence.Delete(ctx, k))
+	}
+	for _, name := range []string{"one's", "stolen"} {
+		require.NoError(t, names.Delete(ctx, base64.RawURLEncoding.EncodeToString([]byte(name))))
+	}
+	// And someone else takes one of the names meanwhile (a ghost of node 9).
+	v := binary.LittleEndian.AppendUint64(nil, 900)
+	_, err = names.Create(ctx, base64.RawURLEncoding.EncodeToString([]byte("stolen")), append(binary.AppendUvarint(v, 9), "other"...))
+	require.NoError(t, err)
+	require.Empty(t, ids())
+
+	require.Eventually(t, func() bool { return slices.Equal(ids(), []actor.ID{100}) }, waitFor, 10*time.Millisecond, "its member shows again")
+	require.Eventually(t, func() bool {
+		id, err := n1.lookup(t, "one's")
+		return err == nil && id == 11
+	}, waitFor, 10*time.Millisecond, "its name is its again")
+	id, err := n1.lookup(t, "stolen")
+	require.NoError(t, err)
+	require.Equal(t, actor.ID(900), id, "a name taken meanwhile stays the taker's")
+	require.Eventually(t, func() bool {
+		for {
+			select {
+			case err := <-n1.errs:
+				if strings.Contains(err.Error(), `name "stolen" was released`) {
+					return true
+				}
+			default:
+				return false
+			}
+		}
+	}, waitFor, 10*time.Millisecond, "and the loss is reported")
 }
