@@ -601,3 +601,54 @@ func TestNickChangeWhileJoining(t *testing.T) {
 		bob.poll("/who", "* in lobby: anna, bob")
 	})
 }
+
+// Two joins of one room back to back are each answered, as is a join sent
+// while the room is rejoined quietly after a nick change.
+func TestEveryJoinAnswered(t *testing.T) {
+	eachMode(t, func(t *testing.T, s server) {
+		a := dialWS(t, s)
+		a.hello("ann", "ann-session-0123456789")
+		a.send("join", map[string]any{"room": "lobby", "ref": "j1"})
+		a.send("join", map[string]any{"room": "lobby", "ref": "j2"})
+		got := map[string]bool{}
+		for len(got) < 2 {
+			if e := a.next(); e.Type == "joined" {
+				got[e.field("ref")] = true
+			}
+		}
+		for _, nick := range []string{"bea", "cid", "dan"} {
+			a.send("nick", map[string]any{"nick": nick, "ref": "n"})
+			a.until("welcome", nil)
+			a.send("join", map[string]any{"room": "lobby", "ref": "j-" + nick})
+			a.until("joined", func(e envelope) bool { return e.field("ref") == "j-"+nick })
+		}
+	})
+}
+
+// A line refused by flood control holds back the sender's later keyed
+// lines, even with tokens to spare, until it is sent again: so that its
+// lines keep their order.
+func TestFloodKeepsOrder(t *testing.T) {
+	s := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 1, standalone: true, limits: limits{rate: 0.5, burst: 4, strikes: 100}})
+	w := dialWS(t, s)
+	w.hello("ann", "ann-session-0123456789")        // one token
+	w.send("join", map[string]any{"room": "lobby"}) // two
+	w.until("joined", nil)
+	a1 := w.says("lobby", "one", "1") // three
+	w.says("lobby", "two", "2")       // four: the bucket is empty
+	w.send("say", map[string]any{"room": "lobby", "text": "three", "key": "3"})
+	if e := w.until("error", nil); e.field("key") != "3" || e.field("code") != "slow-down" {
+		t.Fatalf("refusal %s", e.Data)
+	}
+	time.Sleep(2500 * time.Millisecond) // a token refills (one every 2 s)
+	w.send("say", map[string]any{"room": "lobby", "text": "four", "key": "4"})
+	if e := w.until("error", nil); e.field("key") != "4" || e.field("code") != "slow-down" {
+		t.Fatalf("a line behind a refused one: %s", e.Data)
+	}
+	a3 := w.says("lobby", "three", "3") // the refused one again: it goes
+	time.Sleep(2500 * time.Millisecond)
+	a4 := w.says("lobby", "four", "4")
+	if a3.Type != "ack" || a4.Type != "ack" || seq(t, a1.field("pos")) >= seq(t, a3.field("pos")) || seq(t, a3.field("pos")) >= seq(t, a4.field("pos")) {
+		t.Fatalf("acks %s %s %s", a1.Data, a3.Data, a4.Data)
+	}
+}

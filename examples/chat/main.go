@@ -138,7 +138,10 @@ func (cfg *config) defaults() {
 // listenAddrs are the addresses of the web and TCP listeners, and the
 // options they share: tcp:// without TLS; wss:// and tls:// with it.
 func listenAddrs(cfg config) (web, tcp string, opts []actor.ConnOption) {
-	opts = []actor.ConnOption{actor.IdleTimeout(10 * time.Minute)}
+	// A client that stops reading is disconnected once 256 KiB wait for it
+	// (it reconnects and resumes from its last position), instead of the
+	// server holding whatever its rooms say.
+	opts = []actor.ConnOption{actor.IdleTimeout(10 * time.Minute), actor.HighWater(256<<10, actor.Disconnect)}
 	if cfg.tls == nil {
 		return "tcp://" + cfg.web, "tcp://" + cfg.tcp, opts
 	}

@@ -54,7 +54,8 @@ type member struct {
 
 	tokens  float64
 	refill  time.Time
-	refused int // refused messages in a row
+	refused int    // refused messages in a row
+	stall   string // the key of a line refused by flood control: later keyed lines wait for it
 
 	reqs  map[actor.RequestID]pending // what each request in flight is for
 	keys  uint64                      // a TCP client's next key
@@ -70,7 +71,7 @@ const maxHeld = 256
 // room is one room a member is in.
 type room struct {
 	pos     actor.Position // the last position delivered
-	ref     string         // the join's ref, until joined
+	refs    []string       // the refs of the joins to answer once joined
 	joining bool           // before its Recovered
 	quiet   bool           // a rejoin after a nick change: no Joined to tell
 	info    string         // the nick its presence shows
@@ -78,6 +79,8 @@ type room struct {
 	// events that arrive (seen): a list answered may be older than them.
 	asks int
 	seen []actor.Presence
+	base int   // how many events were dropped from the front of seen
+	open []int // the event counts the questions in flight were asked at, in order
 }
 
 // pending is a request in flight: its kind and what to answer with.
@@ -90,6 +93,7 @@ type pending struct {
 	released       bool      // registerNick: the old holder gave it up
 	until          time.Time // registerNick: when to stop waiting for a holder that does not answer
 	from           int       // askMembers: the room's presence events seen before the question
+	rm             *room     // askMembers: the room it was asked in
 }
 
 // The kinds of pending.
@@ -164,9 +168,30 @@ func (m *member) Receive(ctx *actor.Context) {
 	case actor.Closed, actor.Started, actor.Stopped:
 		// The store releases the nick and leaves the groups at the end.
 	default:
-		if m.take(ctx, msg) {
-			m.request(ctx, msg)
+		say, keyed := msg.(Say)
+		keyed = keyed && say.Key != ""
+		if keyed && m.stall != "" && say.Key != m.stall {
+			// Behind a line refused for now: refused too (without a strike
+			// while there are tokens), so that a sender's lines keep their
+			// order when it sends the refused one again.
+			if m.take(ctx, msg) {
+				m.tokens++
+				e := refusal(msg)
+				e.Text, e.Code = "slow down: message refused", "slow-down"
+				ctx.Write(e)
+			}
+			return
 		}
+		if !m.take(ctx, msg) {
+			if keyed && m.stall == "" {
+				m.stall = say.Key
+			}
+			return
+		}
+		if keyed && say.Key == m.stall {
+			m.stall = ""
+		}
+		m.request(ctx, msg)
 	}
 }
 
@@ -236,7 +261,7 @@ func (m *member) request(ctx *actor.Context, msg any) {
 	if m.waits(msg) { // in order, once the first nick is set (or refused)
 		if len(m.held) >= maxHeld {
 			e := refusal(msg)
-			e.Text = fmt.Sprintf("at most %d messages before your nick is set", maxHeld)
+			e.Text, e.Code = fmt.Sprintf("at most %d messages before your nick is set", maxHeld), "slow-down"
 			ctx.Write(e)
 			return
 		}
@@ -329,8 +354,14 @@ func (m *member) setNick(ctx *actor.Context, nick, ref string) {
 	case m.nicky:
 		ctx.Write(Error{Ref: ref, Text: "a nick change is on its way already"})
 	case name == m.name:
-		m.nick = nick // the same nick, maybe in other letter case
+		changed := nick != m.nick // the same nick in other letter case
+		m.nick = nick
 		ctx.Write(Welcome{Nick: nick, Ref: ref})
+		for room, r := range m.rooms {
+			if changed && !r.joining { // a room still joining is rejoined once recovered
+				m.rejoin(ctx, room, r)
+			}
+		}
 	default:
 		m.register(ctx, pending{kind: registerNick, ref: ref, nick: nick, name: name})
 	}
@@ -406,7 +437,11 @@ func (m *member) answered(ctx *actor.Context, r actor.Response) {
 		}
 	case publishLine:
 		if r.Err != nil {
-			ctx.Write(Error{Key: p.key, Room: p.room, Text: "not said: " + r.Err.Error()})
+			e := Error{Key: p.key, Room: p.room, Text: "not said: " + r.Err.Error()}
+			if errors.Is(r.Err, actor.ErrTimeout) {
+				e.Code = "retry" // it may have been stored: the same key again tells
+			}
+			ctx.Write(e)
 			return
 		}
 		if pub, ok := r.Msg.(actor.Published); ok && !m.text {
@@ -430,13 +465,8 @@ func (m *member) answered(ctx *actor.Context, r actor.Response) {
 	case askMembers:
 		var seen []actor.Presence
 		room, in := m.rooms[p.room]
-		if in {
-			if p.from <= len(room.seen) {
-				seen = room.seen[p.from:]
-			}
-			if room.asks--; room.asks <= 0 {
-				room.asks, room.seen = 0, nil
-			}
+		if in && p.rm == room { // the room it was asked in, not one joined again since
+			seen = room.answered(p.from)
 		}
 		if r.Err != nil {
 			ctx.Write(Error{Ref: p.ref, Room: p.room, Text: "who: " + r.Err.Error()})
@@ -502,7 +532,7 @@ func memberNicks(self actor.ID, nick string, in bool, ms actor.Members, seen []a
 func (m *member) registered(ctx *actor.Context, p pending, err error) {
 	if err != nil {
 		taken := errors.Is(err, actor.ErrNameTaken)
-		if taken && p.released && p.tries < 20 {
+		if taken && p.released && (p.tries < 20 || time.Now().Before(p.until)) {
 			m.retry(ctx, p, 50*time.Millisecond) // released by its old holder: the release is on its way
 			return
 		}
@@ -582,7 +612,7 @@ func (m *member) join(ctx *actor.Context, msg Join) {
 	}
 	if r, in := m.rooms[name]; in {
 		if r.joining {
-			r.ref = msg.Ref // answered once its recovery ends
+			r.refs = append(r.refs, msg.Ref) // answered once its recovery ends
 			return
 		}
 		var pos *actor.Position
@@ -612,7 +642,7 @@ func (m *member) join(ctx *actor.Context, msg Join) {
 		return
 	}
 	ctx.WatchPresence(roomGroup(name))
-	m.rooms[name] = &room{ref: msg.Ref, joining: true, pos: o.Since, info: m.nick}
+	m.rooms[name] = &room{refs: []string{msg.Ref}, joining: true, pos: o.Since, info: m.nick}
 	if m.text {
 		m.current = name
 	}
@@ -634,7 +664,9 @@ func (m *member) recovered(ctx *actor.Context, rec actor.Recovered) {
 		r.info = m.nick
 		if err := ctx.JoinWith(rec.Group, o); err != nil {
 			m.leave(ctx, name)
-			ctx.Write(Error{Ref: r.ref, Room: name, Text: err.Error()})
+			for _, ref := range r.refs {
+				ctx.Write(Error{Ref: ref, Room: name, Text: err.Error()})
+			}
 			m.updateWhere(ctx)
 		}
 		return
@@ -643,16 +675,18 @@ func (m *member) recovered(ctx *actor.Context, rec actor.Recovered) {
 		r.pos = rec.Last
 	}
 	r.joining = false
-	if r.quiet {
-		r.quiet = false
-	} else {
+	quiet := r.quiet && len(r.refs) == 0 // a rejoin nobody asked for
+	r.quiet = false
+	if !quiet {
 		var pos *actor.Position
 		if !r.pos.IsZero() {
 			p := r.pos
 			pos = &p
 		}
-		ctx.Write(Joined{Room: name, Pos: pos, Count: rec.Count, Ref: r.ref})
-		r.ref = ""
+		for _, ref := range r.refs {
+			ctx.Write(Joined{Room: name, Pos: pos, Count: rec.Count, Ref: ref})
+		}
+		r.refs = nil
 		m.ask(ctx, name, "")
 	}
 	if r.info != m.nick { // the nick changed while it was joining
@@ -741,9 +775,33 @@ func (m *member) ask(ctx *actor.Context, name, ref string) {
 	p := pending{kind: askMembers, ref: ref, room: name}
 	if r, in := m.rooms[name]; in {
 		r.asks++
-		p.from = len(r.seen) // the events after these may be newer than the answer
+		p.rm = r
+		p.from = r.base + len(r.seen) // the events after these may be newer than the answer
+		r.open = append(r.open, p.from)
 	}
 	m.reqs[id] = p
+}
+
+// answered returns the presence events that came after a question asked
+// at from, and forgets those no question in flight needs any more.
+func (r *room) answered(from int) []actor.Presence {
+	var seen []actor.Presence
+	if i := from - r.base; i >= 0 && i <= len(r.seen) {
+		seen = slices.Clone(r.seen[i:])
+	}
+	if i := slices.Index(r.open, from); i >= 0 {
+		r.open = slices.Delete(r.open, i, i+1)
+	}
+	if r.asks--; r.asks <= 0 || len(r.open) == 0 {
+		r.base += len(r.seen)
+		r.asks, r.seen, r.open = 0, nil, nil
+		return seen
+	}
+	if drop := r.open[0] - r.base; drop > 0 { // the oldest question in flight needs nothing before it
+		r.seen = slices.Delete(r.seen, 0, drop)
+		r.base = r.open[0]
+	}
+	return seen
 }
 
 // leave leaves a room.
