@@ -46,7 +46,7 @@ export interface Options {
   /**
    * Refusal codes (data.code) that mean "not now": a publication refused so
    * stays in the outbox, which pauses (back-off) and is then resent in
-   * order; a join refused so is sent again (default ["slow-down"]).
+   * order; a join refused so is sent again (default ["slow-down", "retry"]).
    */
   retryCodes?: string[];
 }

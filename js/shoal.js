@@ -26,7 +26,7 @@ const defaults = {
   leaveType: "leave",
   ackType: "ack",
   errorType: "error",
-  retryCodes: ["slow-down"],
+  retryCodes: ["slow-down", "retry"],
 };
 
 /** connect returns a Client that is already connecting to urls. */
@@ -98,6 +98,7 @@ export class Client {
     this._closed = false;
     this._stall = null; // the timer of a pause of the outbox, after a retryable refusal
     this._stalls = 0; // such pauses in a row, for the back-off
+    this._rejoins = new Map(); // group -> timer of a join to send again after a retryable refusal
     this._dial();
   }
 
@@ -217,6 +218,8 @@ export class Client {
     this._open = false;
     clearTimeout(this._timer);
     clearTimeout(this._stall);
+    for (const t of this._rejoins.values()) clearTimeout(t);
+    this._rejoins.clear();
     const err = () => new ShoalError("client closed", "closed");
     for (const p of this._pending.values()) {
       clearTimeout(p.timer);
@@ -281,6 +284,8 @@ export class Client {
     this._open = true;
     clearTimeout(this._stall);
     this._stall = null;
+    for (const t of this._rejoins.values()) clearTimeout(t); // joined again below
+    this._rejoins.clear();
     try {
       const hello = this.options.hello?.(this);
       if (hello) this._write(hello);
@@ -333,10 +338,16 @@ export class Client {
         // the group, or every reconnect would be refused again.
         if (err.code === "disconnected" || err.code === "timeout") return;
         if (this.options.retryCodes.includes(err.code)) {
-          // Refused for now (flood control): join again after a pause.
-          setTimeout(() => {
-            if (this._open && this._groups.get(group) === g) this._sendJoin(group, true);
-          }, this._backoff(this._stalls + 1));
+          // Refused for now (flood control): join again after a pause (the
+          // outbox waits for it: its lines need the group joined).
+          clearTimeout(this._rejoins.get(group));
+          this._rejoins.set(
+            group,
+            setTimeout(() => {
+              this._rejoins.delete(group);
+              if (this._open && this._groups.get(group) === g) this._sendJoin(group, true);
+            }, this._backoff(++this._stalls)),
+          );
           return;
         }
         if (err.code !== "closed" && this._groups.get(group) === g) {
@@ -426,6 +437,10 @@ export class Client {
     this._stall = setTimeout(() => {
       this._stall = null;
       if (!this._open) return;
+      if (this._rejoins.size > 0) {
+        this._pause(); // a join refused for now goes first
+        return;
+      }
       for (const o of this._outbox.values()) this._write(o.envelope);
     }, this._backoff(this._stalls));
   }

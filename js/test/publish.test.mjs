@@ -126,3 +126,31 @@ test("a publication refused with a retry code is kept, and the outbox resent in 
     await s.close();
   }
 });
+
+test("a join refused with a retry code is sent again before the paused outbox", { timeout: 8000 }, async () => {
+  const s = await mockServer();
+  const c = client(s.url, { groupKey: "room", minDelay: 40, maxDelay: 80 });
+  try {
+    const peer = await s.peer();
+    await event(c, "open");
+    const joined = c.join("lobby");
+    const join = await peer.next();
+    const line = c.publish("say", { room: "lobby", text: "hi" });
+    const say = await peer.next();
+    // Both refused for now: the join must go again first, then the line.
+    peer.send("error", { room: "lobby", ref: join.data.ref, text: "slow down", code: "slow-down" });
+    peer.send("error", { room: "lobby", key: say.data.key, text: "slow down", code: "slow-down" });
+    const again = await peer.next();
+    assert.equal(again.type, "join");
+    peer.send("joined", { room: "lobby", pos: "e:0", count: 0, ref: again.data.ref });
+    const resent = await peer.next();
+    assert.equal(resent.type, "say");
+    assert.equal(resent.data.key, say.data.key);
+    peer.send("ack", { room: "lobby", key: say.data.key, pos: "e:1" });
+    assert.equal((await line).pos, "e:1");
+    assert.equal((await joined).type, "joined");
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
