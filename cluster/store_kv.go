@@ -573,13 +573,21 @@ func (s *groupStore) patrolNow() {
 		return
 	}
 	lowest := s.lowest()
+	// Two jobs, each within its own StoreTimeout: the node's own entries,
+	// then (the cleaner) everybody's leftovers.
+	var failed atomic.Bool
+	s.enqueue(&s.serial, job{
+		run: func(ctx context.Context) {
+			if !s.reassert(ctx, on) {
+				failed.Store(true)
+			}
+		},
+		fail: func(error) {},
+	})
 	s.enqueue(&s.serial, job{
 		run: func(ctx context.Context) {
 			next := sweepInterval()
-			if !s.reassert(ctx, on) {
-				next = min(next, sweepRetry)
-			}
-			if lowest && !s.sweep(ctx, on, 0, "") {
+			if failed.Load() || (lowest && !s.sweep(ctx, on, 0, "")) {
 				next = min(next, sweepRetry)
 			}
 			s.armPatrol(next)
@@ -641,16 +649,23 @@ func (s *groupStore) reassert(ctx context.Context, on *storeOn) bool {
 			name, _ := base64.RawURLEncoding.DecodeString(key)
 			s.report(fmt.Errorf("cluster: node %d: name %q was released while this node was taken for dead, and taken by another", s.n.node, name))
 		}
+		var held map[string][]byte // every name's value, in one pass (as cleanNames reads them)
+		if len(s.mine.names) > 0 {
+			entries, err := snapshot(ctx, kv, ">")
+			if err != nil {
+				return false
+			}
+			held = make(map[string][]byte, len(entries))
+			for _, e := range entries {
+				held[e.Key()] = e.Value()
+			}
+		}
 		for key, value := range s.mine.names {
-			e, err := kv.Get(ctx, key)
-			switch {
-			case err == nil && string(e.Value()) == string(value): // still ours
+			switch v, found := held[key]; {
+			case found && string(v) == string(value): // still ours
 				continue
-			case err == nil:
+			case found:
 				lost(key)
-				continue
-			case !errors.Is(err, jetstream.ErrKeyNotFound):
-				ok = false
 				continue
 			}
 			switch _, err := kv.Create(ctx, key, value); {
@@ -693,7 +708,10 @@ func (s *groupStore) sweep(ctx context.Context, on *storeOn, v int, inc string) 
 	dead := func(node int, i string, written time.Time) bool {
 		switch {
 		case node == v && i == inc:
-			return true
+			// Unless it is heard again (it was only silent): its entries are
+			// its own again, and it writes back what an earlier sweep took.
+			p, ok := s.n.peers.Load(node)
+			return !ok || p.(*peer).id != i
 		case !known || time.Since(written) < grace:
 			return false
 		case node == s.n.node:

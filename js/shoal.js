@@ -98,7 +98,7 @@ export class Client {
     this._closed = false;
     this._stall = null; // the timer of a pause of the outbox, after a retryable refusal
     this._stalls = 0; // such pauses in a row, for the back-off
-    this._rejoins = new Map(); // group -> timer of a join to send again after a retryable refusal
+    this._rejoins = new Map(); // group -> timer (or null once sent) of a join refused for now, until answered
     this._dial();
   }
 
@@ -183,6 +183,8 @@ export class Client {
   /** leave forgets group and its position and, if connected, tells the server. */
   leave(group, type = this.options.leaveType) {
     const g = this._groups.get(group);
+    clearTimeout(this._rejoins.get(group));
+    this._rejoins.delete(group);
     this._groups.delete(group);
     this._positions.delete(group);
     if (g) this._settle(g, null, new ShoalError(`left ${group}`, "left"));
@@ -331,25 +333,35 @@ export class Client {
     const data = { ...g.extra, [o.groupKey]: group };
     const pos = this._positions.get(group);
     if (resume && pos) data[o.sinceKey] = pos.text;
+    const done = () => {
+      if (this._groups.get(group) === g) this._rejoins.delete(group);
+    };
     this.request(o.joinType, data).then(
-      (answer) => this._settle(g, answer),
+      (answer) => {
+        done();
+        this._settle(g, answer);
+      },
       (err) => {
         // Lost with the connection: the next one joins again. Refused: forget
         // the group, or every reconnect would be refused again.
-        if (err.code === "disconnected" || err.code === "timeout") return;
+        if (err.code === "disconnected" || err.code === "timeout") return done();
         if (this.options.retryCodes.includes(err.code)) {
-          // Refused for now (flood control): join again after a pause (the
-          // outbox waits for it: its lines need the group joined).
+          // Refused for now (flood control): join again after a pause; the
+          // outbox pauses too and waits until this join is answered (its
+          // lines need the group joined).
           clearTimeout(this._rejoins.get(group));
           this._rejoins.set(
             group,
             setTimeout(() => {
-              this._rejoins.delete(group);
+              this._rejoins.set(group, null); // sent: waiting for the answer
               if (this._open && this._groups.get(group) === g) this._sendJoin(group, true);
+              else this._rejoins.delete(group);
             }, this._backoff(++this._stalls)),
           );
+          this._pause();
           return;
         }
+        done();
         if (err.code !== "closed" && this._groups.get(group) === g) {
           this._groups.delete(group);
           this._positions.delete(group);

@@ -626,8 +626,8 @@ func TestEveryJoinAnswered(t *testing.T) {
 }
 
 // A line refused by flood control holds back the sender's later keyed
-// lines, even with tokens to spare, until it is sent again: so that its
-// lines keep their order.
+// lines, even with tokens to spare (each refusal costs its token), until it
+// is sent again: so that its lines keep their order.
 func TestFloodKeepsOrder(t *testing.T) {
 	s := startNode(t, config{web: "127.0.0.1:0", tcp: "127.0.0.1:0", shards: 1, standalone: true, limits: limits{rate: 0.5, burst: 4, strikes: 100}})
 	w := dialWS(t, s)
@@ -645,10 +645,35 @@ func TestFloodKeepsOrder(t *testing.T) {
 	if e := w.until("error", nil); e.field("key") != "4" || e.field("code") != "slow-down" {
 		t.Fatalf("a line behind a refused one: %s", e.Data)
 	}
+	time.Sleep(2500 * time.Millisecond) // the refused line behind took its token: another
 	a3 := w.says("lobby", "three", "3") // the refused one again: it goes
 	time.Sleep(2500 * time.Millisecond)
 	a4 := w.says("lobby", "four", "4")
 	if a3.Type != "ack" || a4.Type != "ack" || seq(t, a1.field("pos")) >= seq(t, a3.field("pos")) || seq(t, a3.field("pos")) >= seq(t, a4.field("pos")) {
 		t.Fatalf("acks %s %s %s", a1.Data, a3.Data, a4.Data)
 	}
+}
+
+// A join whose room is left before its replay is done is answered too.
+func TestJoinLeftAtOnceIsAnswered(t *testing.T) {
+	eachMode(t, func(t *testing.T, s server) {
+		a := dialWS(t, s)
+		a.hello("ann", "ann-session-0123456789")
+		a.send("join", map[string]any{"room": "lobby", "ref": "j"})
+		a.send("leave", map[string]any{"room": "lobby", "ref": "l"})
+		a.send("rooms", map[string]any{"ref": "r"}) // a marker: j was answered before it, or never
+		answered := false
+		for {
+			e := a.next()
+			if e.field("ref") == "j" && (e.Type == "joined" || e.Type == "error") {
+				answered = true
+			}
+			if e.field("ref") == "r" {
+				if !answered {
+					t.Fatal("the join was never answered")
+				}
+				return
+			}
+		}
+	})
 }

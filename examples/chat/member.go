@@ -171,11 +171,10 @@ func (m *member) Receive(ctx *actor.Context) {
 		say, keyed := msg.(Say)
 		keyed = keyed && say.Key != ""
 		if keyed && m.stall != "" && say.Key != m.stall {
-			// Behind a line refused for now: refused too (without a strike
-			// while there are tokens), so that a sender's lines keep their
-			// order when it sends the refused one again.
+			// Behind a line refused for now: refused too (it costs its token
+			// like any message), so that a sender's lines keep their order
+			// when it sends the refused one again.
 			if m.take(ctx, msg) {
-				m.tokens++
 				e := refusal(msg)
 				e.Text, e.Code = "slow down: message refused", "slow-down"
 				ctx.Write(e)
@@ -806,6 +805,13 @@ func (r *room) answered(from int) []actor.Presence {
 
 // leave leaves a room.
 func (m *member) leave(ctx *actor.Context, name string) {
+	if r := m.rooms[name]; r != nil && r.joining {
+		for _, ref := range r.refs { // joins that will not end: answered here
+			if ref != "" {
+				ctx.Write(Error{Ref: ref, Room: name, Text: "left " + name + " before the join was done"})
+			}
+		}
+	}
 	ctx.Leave(roomGroup(name))
 	ctx.UnwatchPresence(roomGroup(name))
 	delete(m.rooms, name)
