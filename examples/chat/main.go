@@ -354,14 +354,14 @@ var page string
 // other nodes' WebSocket URLs (JSON), where the page reconnects when this
 // node is gone. It runs on the event loop, so it only writes constants.
 func site(peers []byte) http.Handler {
+	library := shoaljs.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, page)
 		case shoaljs.Path:
-			w.Header().Set("Content-Type", shoaljs.ContentType)
-			w.Write(shoaljs.Module)
+			library.ServeHTTP(w, r)
 		case "/peers":
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(peers)

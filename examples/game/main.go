@@ -309,6 +309,9 @@ func serve(ctx context.Context, cfg config, ready func(web, tcp net.Addr)) error
 	return sys.Stop(stopCtx)
 }
 
+// library serves the client library, as package shoaljs does.
+var library = shoaljs.Handler()
+
 // servePage answers plain HTTP on the WebSocket's port: the game page at /
 // and the client library it imports at /shoal.js. It runs on the event
 // loop, so it only writes constants.
@@ -318,8 +321,7 @@ func servePage(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, page)
 	case shoaljs.Path:
-		w.Header().Set("Content-Type", shoaljs.ContentType)
-		w.Write(shoaljs.Module)
+		library.ServeHTTP(w, r)
 	default:
 		http.NotFound(w, r)
 	}
